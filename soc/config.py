@@ -1,0 +1,117 @@
+"""Configuration: ``soc.toml`` plus ``SOC_*`` environment overrides.
+
+Holds the province, the inventory of e-gov systems, the store choice and tunables. Never holds secrets passed on a
+command line; credentials come from the file or the environment.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class System:
+    """One e-government system of the province's inventory (Decree 85/2016 security level 1–5)."""
+
+    name: str
+    type: str = "other"
+    hosts: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+    vhosts: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()  # glob patterns of log files that belong to this system
+    owner: str = ""
+    level: int = 0
+
+
+@dataclass
+class Config:
+    data_dir: Path = Path("soc-data")
+    source: Path | None = None
+    province: str = "Tỉnh (chưa cấu hình)"
+    unit: str = "Trung tâm Giám sát an toàn thông tin"
+    timezone: str = DEFAULT_TIMEZONE
+    analyst: str = ""
+    store: str = "embedded"
+    max_line_bytes: int = 256 * 1024
+    chunk_lines: int = 100_000
+    scan_overlap_minutes: int = 10
+    systems: list[System] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def analyst_name(self) -> str:
+        """Who is acting: the configured analyst, else the OS user."""
+        return self.analyst or os.environ.get("SOC_ANALYST") or getpass.getuser()
+
+
+def _systems(raw: list[dict[str, Any]], path: Path | None) -> list[System]:
+    out = []
+    for i, item in enumerate(raw):
+        if "name" not in item:
+            raise ConfigError(f"{path}: systems[{i}] has no 'name'")
+        out.append(
+            System(
+                name=str(item["name"]),
+                type=str(item.get("type", "other")),
+                hosts=tuple(item.get("hosts", ())),
+                ips=tuple(item.get("ips", ())),
+                vhosts=tuple(item.get("vhosts", ())),
+                paths=tuple(item.get("paths", ())),
+                owner=str(item.get("owner", "")),
+                level=int(item.get("level", 0)),
+            )
+        )
+    return out
+
+
+def load(config_path: Path | None = None, data_dir: Path | None = None) -> Config:
+    """Read the config file (explicit path, ``SOC_CONFIG``, or ``./soc.toml`` when present) and apply overrides."""
+    path = config_path or (Path(os.environ["SOC_CONFIG"]) if os.environ.get("SOC_CONFIG") else None)
+    if path is None and Path("soc.toml").is_file():
+        path = Path("soc.toml")
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: config file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+    return from_dict(raw, path=path, data_dir=data_dir)
+
+
+def from_dict(raw: dict[str, Any], path: Path | None = None, data_dir: Path | None = None) -> Config:
+    province = raw.get("province", {})
+    ingest = raw.get("ingest", {})
+    scan = raw.get("scan", {})
+    cfg = Config(
+        source=path,
+        province=province.get("name", Config.province),
+        unit=province.get("unit", Config.unit),
+        timezone=raw.get("timezone", DEFAULT_TIMEZONE),
+        analyst=raw.get("analyst", ""),
+        store=raw.get("store", {}).get("kind", "embedded"),
+        max_line_bytes=int(ingest.get("max_line_bytes", Config.max_line_bytes)),
+        chunk_lines=int(ingest.get("chunk_lines", Config.chunk_lines)),
+        scan_overlap_minutes=int(scan.get("overlap_minutes", Config.scan_overlap_minutes)),
+        systems=_systems(raw.get("systems", []), path),
+        raw=raw,
+    )
+    env_dir = os.environ.get("SOC_DATA_DIR")
+    cfg.data_dir = Path(data_dir or env_dir or raw.get("data_dir") or "soc-data")
+    cfg.timezone = os.environ.get("SOC_TIMEZONE", cfg.timezone)
+    cfg.store = os.environ.get("SOC_STORE", cfg.store)
+    if cfg.store != "embedded":
+        raise ConfigError(f"{path or 'config'}: store '{cfg.store}' is not available yet (only 'embedded')")
+    return cfg

@@ -1,0 +1,33 @@
+"""Auto-detection: which parser reads a file, judged on its first lines. Never reads more than it is given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from soc.ingest.decoders import decoder_for
+from soc.ingest.parser import Parser, all_parsers
+
+SAMPLE_LINES = 200
+MIN_SCORE = 0.2
+
+
+@dataclass(frozen=True)
+class Detection:
+    parser: str
+    confidence: float  # share of the sampled lines the parser decodes
+
+
+def rank(lines: list[str], parsers: dict[str, Parser] | None = None) -> list[Detection]:
+    """Every parser's share of ``lines`` it can decode, best first (ties: the more specific parser, by name)."""
+    sample = [line for line in lines[:SAMPLE_LINES] if line.strip()]
+    parsers = parsers or all_parsers()
+    out = [Detection(name, decoder_for(p).score(sample)) for name, p in parsers.items()]
+    return sorted(out, key=lambda d: (-d.confidence, d.parser))
+
+
+def detect(lines: list[str], parsers: dict[str, Parser] | None = None) -> Detection | None:
+    """The best parser for these lines, or None when no parser decodes at least a fifth of them."""
+    ranked = rank(lines, parsers)
+    if ranked and ranked[0].confidence >= MIN_SCORE:
+        return ranked[0]
+    return None

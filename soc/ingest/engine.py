@@ -1,0 +1,234 @@
+"""Ingest orchestration: source → decode → ECS transform (DuckDB) → event store, with checkpoints and dead letters.
+
+Per chunk the order is: store events, then move the checkpoint. A crash in between re-reads the chunk next time and
+the deterministic ``event.id`` makes the store skip what it already holds — no loss, no duplicates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pyarrow as pa
+
+from soc.config import Config
+from soc.ingest.deadletter import DeadLetter
+from soc.ingest.decoders import Decoded, decoder_for
+from soc.ingest.detect import detect
+from soc.ingest.parser import Parser, get_parser
+from soc.ingest.sources import Chunk, Input, expand, fingerprint, open_stream, read_chunks, start_position
+from soc.ingest.transform import build_query
+from soc.store import EventStore, StateDB
+from soc.store.duck import connect
+
+
+@dataclass
+class FileResult:
+    path: str
+    parser: str | None
+    read: int = 0
+    stored: int = 0
+    deadlettered: int = 0
+    skipped: int = 0
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileResult] = field(default_factory=list)
+    deadletter_path: Path | None = None
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def stored(self) -> int:
+        return sum(f.stored for f in self.files)
+
+    @property
+    def deadlettered(self) -> int:
+        return sum(f.deadlettered for f in self.files)
+
+    @property
+    def skipped(self) -> int:
+        return sum(f.skipped for f in self.files)
+
+    def __str__(self) -> str:
+        text = (
+            f"{len(self.files)} file(s): {self.read} lines read, {self.stored} events stored, "
+            f"{self.deadlettered} dead-lettered, {self.skipped} skipped (already ingested)"
+        )
+        if self.deadlettered and self.deadletter_path:
+            text += f" — dead letters in {self.deadletter_path}"
+        return text
+
+
+@dataclass
+class Prepared:
+    """A chunk decoded and transformed into the DuckDB table ``batch`` (ECS columns + ``_i``)."""
+
+    texts: list[str]
+    line_numbers: list[int]
+    offsets: list[int]
+    raw: list[bytes]
+    failures: list[tuple[int, str]]  # index into texts/raw, reason
+
+
+class Ingestor:
+    """Reads inputs into the store; one DuckDB connection and one dead-letter file per run."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+        self.store = EventStore(cfg.data_dir)
+        self.state = StateDB(cfg.data_dir / "state.db")
+        self.dead = DeadLetter(cfg.data_dir)
+        self.con = connect()
+        self.reference: datetime | None = None  # "now" for year inference; None = the real time
+
+    def close(self) -> None:
+        self.dead.close()
+        self.con.close()
+        self.state.close()
+
+    # -- decoding --------------------------------------------------------------------------------------------
+    def _texts(self, chunk: Chunk) -> Prepared:
+        """Bytes → text; over-long and non-UTF-8 lines become failures (kept for the dead-letter file)."""
+        limit = self.cfg.max_line_bytes
+        texts: list[str] = []
+        failures: list[tuple[int, str]] = []
+        for i, data in enumerate(chunk.lines):
+            if len(data) > limit:
+                failures.append((i, f"line too long ({len(data)} bytes > max_line_bytes {limit})"))
+                texts.append("")
+                continue
+            try:
+                texts.append(data.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                failures.append((i, f"invalid UTF-8 at byte {exc.start}"))
+                texts.append("")
+        numbers = list(range(chunk.first_line, chunk.first_line + len(chunk.lines)))
+        return Prepared(texts, numbers, chunk.offsets, chunk.lines, failures)
+
+    def transform(self, parser: Parser, prep: Prepared, path: str) -> tuple[int, list[tuple[int, str]]]:
+        """Decode + map to ECS into table ``batch``; return (rows, failures by index)."""
+        bad = {i for i, _ in prep.failures}
+        good_idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
+        good = [prep.texts[i] for i in good_idx]
+        decoded: Decoded = decoder_for(parser).decode(good)
+        failures = list(prep.failures) + [(good_idx[j], reason) for j, reason in decoded.failures]
+        idx = [good_idx[j] for j in decoded.rows]
+        cols: dict[str, pa.Array] = {
+            "_i": pa.array(idx, pa.int64()),
+            "_pattern": pa.array(decoded.pattern, pa.int32()),
+            "_line": pa.array([prep.line_numbers[i] for i in idx], pa.int64()),
+            "_offset": pa.array([prep.offsets[i] for i in idx], pa.int64()),
+            "_original": pa.array([prep.texts[i] for i in idx], pa.string()),
+        }
+        for name, values in decoded.columns.items():
+            cols[f"raw.{name}"] = pa.array(values, pa.string())
+        table = pa.table(cols)
+        self.con.register("raw_in", table)
+        self.con.execute("SET VARIABLE soc_path = ?", [path])
+        now = datetime.now(UTC)
+        reference = self.reference or now.astimezone(ZoneInfo(self.cfg.timezone)).replace(tzinfo=None)
+        query = build_query(parser, self.cfg, "(SELECT *, getvariable('soc_path') AS _path FROM raw_in)",
+                            reference, now.strftime("%Y-%m-%d %H:%M:%S.%f"))
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {query}")
+        self.con.unregister("raw_in")
+        undated = self.con.execute('SELECT _i FROM batch WHERE "@timestamp" IS NULL').fetchall()
+        if undated:
+            self.con.execute('DELETE FROM batch WHERE "@timestamp" IS NULL')
+            failures += [(i, "timestamp missing or not in the parser's format") for (i,) in undated]
+        rows = self.con.execute("SELECT count(*) FROM batch").fetchone()[0]
+        return rows, failures
+
+    # -- one input ---------------------------------------------------------------------------------------------
+    def ingest(self, inp: Input, parser_name: str | None, on_progress=None) -> FileResult:
+        cp = None if inp.is_stdin else self.state.checkpoint(inp.path)
+        offset, line_no, checkpoint = start_position(inp, cp)
+        if not inp.is_stdin and checkpoint.fingerprint is None:
+            checkpoint.fingerprint = fingerprint(inp.path)
+        parser = get_parser(parser_name) if parser_name else None
+        result = FileResult(inp.label, parser_name)
+        with open_stream(inp) as stream:
+            for chunk in read_chunks(stream, offset, line_no, self.cfg.chunk_lines):
+                prep = self._texts(chunk)
+                if parser is None:
+                    found = detect([t for t in prep.texts if t])
+                    if found is None:
+                        self._dead_all(inp, prep, "no parser recognises this file (use --parser NAME)")
+                        result.read += len(prep.texts)
+                        result.deadlettered += len(prep.texts)
+                        self._advance(inp, checkpoint, chunk, None)
+                        continue
+                    parser = get_parser(found.parser)
+                    result.parser = parser.name
+                rows, failures = self.transform(parser, prep, inp.label)
+                for i, reason in sorted(failures):
+                    self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, prep.raw[i], parser.name)
+                self.dead.flush()
+                with self.store.write_lock():
+                    stored = self.store.append(self.con, "(SELECT * EXCLUDE (_i) FROM batch)") if rows else 0
+                result.read += len(prep.texts)
+                result.stored += stored
+                result.skipped += rows - stored
+                result.deadlettered += len(failures)
+                self._advance(inp, checkpoint, chunk, parser.name)
+                if on_progress:
+                    on_progress(chunk.end - chunk.offsets[0])
+        return result
+
+    def _dead_all(self, inp: Input, prep: Prepared, reason: str) -> None:
+        for i, data in enumerate(prep.raw):
+            self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, data, None)
+        self.dead.flush()
+
+    def _advance(self, inp: Input, checkpoint, chunk: Chunk, parser: str | None) -> None:
+        if inp.is_stdin:
+            return
+        checkpoint.offset = chunk.end
+        checkpoint.line_no = chunk.first_line + len(chunk.lines) - 1
+        self.state.save_checkpoint(checkpoint, parser)
+
+
+def ingest_paths(
+    cfg: Config, paths: list[str | Path], parser: str | None = None, progress: bool = False
+) -> IngestSummary:
+    """Ingest files, directories (recursively), .gz files and ``-`` (stdin); return what happened."""
+    inputs = expand(paths)
+    ingestor = Ingestor(cfg)
+    summary = IngestSummary(deadletter_path=ingestor.dead.path)
+    try:
+        if progress:
+            from soc.ingest.progress import ingest_with_progress
+
+            summary.files = ingest_with_progress(ingestor, inputs, parser)
+        else:
+            summary.files = [ingestor.ingest(inp, parser) for inp in inputs]
+    finally:
+        ingestor.close()
+    return summary
+
+
+def parse_lines(
+    cfg: Config, lines: list[str], parser: str, reference: datetime | None = None
+) -> tuple[duckdb.DuckDBPyConnection, str, list]:
+    """Parse raw lines into a DuckDB table ``batch`` of ECS columns without storing them (samples, tests).
+
+    ``reference`` fixes "now" (local time) for year inference so samples give the same result every year.
+    """
+    ingestor = Ingestor(cfg)
+    ingestor.reference = reference
+    data = [line.encode("utf-8") for line in lines]
+    offsets, pos = [], 0
+    for d in data:
+        offsets.append(pos)
+        pos += len(d) + 1
+    prep = ingestor._texts(Chunk(1, offsets, data, pos))
+    _, failures = ingestor.transform(get_parser(parser), prep, "<lines>")
+    ingestor.dead.close()
+    ingestor.state.close()
+    return ingestor.con, "batch", [(prep.line_numbers[i], reason) for i, reason in failures]

@@ -1,0 +1,169 @@
+"""Declarative parsers: ``parsers/<name>.yml`` → a :class:`Parser` (decoder + ECS field mapping + constants).
+
+A parser is data. This module only loads and validates it; decoding lives in ``decoders.py`` and the vectorised
+type conversion in ``transform.py``. It never executes anything from a YAML file but the SQL expressions of the
+shipped, trusted parser files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from soc import ecs
+from soc.paths import parsers_dir
+
+TYPES = {"string", "ip", "int", "long", "double", "timestamp", "list"}
+
+
+class ParserError(Exception):
+    """A parser definition that cannot be used; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """How one ECS field is produced: from a raw column (with a type) or from a SQL expression."""
+
+    target: str
+    source: tuple[str, ...] = ()  # raw columns, first non-empty wins
+    type: str = "string"
+    format: str | tuple[str, ...] | None = None  # timestamp: strptime format(s), "iso8601" or "epoch"
+    timezone: str | None = None  # timestamp without offset: zone it was written in (default: config timezone)
+    year: str | None = None  # "infer" for syslog timestamps without a year
+    expr: str | None = None  # SQL over the raw columns and the already mapped fields
+
+
+@dataclass(frozen=True)
+class Pattern:
+    regex: str
+    set: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Parser:
+    name: str
+    dataset: str
+    module: str
+    description: str
+    decoder: str
+    patterns: tuple[Pattern, ...]
+    fields: tuple[FieldSpec, ...]
+    constants: dict[str, Any]
+    null_values: tuple[str, ...]
+    detect_keys: tuple[str, ...]
+    path: Path
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path.parent / "samples" / self.name
+
+    def raw_columns(self) -> list[str]:
+        """Every raw column the mapping reads (for the json decoder: the keys to pull out)."""
+        cols: list[str] = list(self.options.get("keys", []))
+        for spec in self.fields:
+            for c in spec.source:
+                if c not in cols:
+                    cols.append(c)
+        return cols
+
+
+def _field_spec(target: str, spec: Any, where: str) -> FieldSpec:
+    if isinstance(spec, str):
+        return FieldSpec(target=target, source=(spec,))
+    if not isinstance(spec, dict):
+        raise ParserError(f"{where}: field '{target}' must be a column name or a mapping")
+    src = spec.get("from", ())
+    src = (src,) if isinstance(src, str) else tuple(src)
+    ftype = spec.get("type", "string")
+    if ftype not in TYPES:
+        raise ParserError(f"{where}: field '{target}' has unknown type '{ftype}' (expected {sorted(TYPES)})")
+    if not src and "expr" not in spec:
+        raise ParserError(f"{where}: field '{target}' needs 'from' or 'expr'")
+    if ftype == "timestamp" and not spec.get("format") and not spec.get("expr"):
+        raise ParserError(f"{where}: timestamp field '{target}' needs a 'format'")
+    return FieldSpec(
+        target=target,
+        source=src,
+        type=ftype,
+        format=tuple(spec["format"]) if isinstance(spec.get("format"), list) else spec.get("format"),
+        timezone=spec.get("timezone"),
+        year=spec.get("year"),
+        expr=spec.get("expr"),
+    )
+
+
+def load_parser(path: Path) -> Parser:
+    """Load and validate one parser YAML file."""
+    where = str(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ParserError(f"{where}: invalid YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise ParserError(f"{where}: a parser file must be a mapping")
+    for key in ("name", "dataset", "decoder"):
+        if key not in doc:
+            raise ParserError(f"{where}: missing '{key}'")
+    dec = doc["decoder"]
+    dtype = dec.get("type") if isinstance(dec, dict) else dec
+    patterns: list[Pattern] = []
+    if dtype == "regex":
+        prefix = dec.get("prefix", "")  # a shared head (e.g. a syslog header) put before every pattern
+        for i, p in enumerate(dec.get("patterns", [])):
+            if isinstance(p, str):
+                p = {"regex": p}
+            regex = prefix + p["regex"] if p.get("prefix", True) else p["regex"]
+            patterns.append(Pattern(regex=regex, set=dict(p.get("set", {})), name=p.get("name", str(i))))
+        if not patterns:
+            raise ParserError(f"{where}: a regex decoder needs at least one pattern")
+    elif dtype != "json":
+        raise ParserError(f"{where}: unknown decoder '{dtype}' (available: regex, json)")
+    fields = tuple(_field_spec(t, s, where) for t, s in (doc.get("fields") or {}).items())
+    unknown = [f.target for f in fields if ecs.validate({f.target: None})]
+    if unknown:
+        raise ParserError(f"{where}: fields not in the ECS registry (soc/ecs.py): {', '.join(unknown)}")
+    return Parser(
+        name=doc["name"],
+        dataset=doc["dataset"],
+        module=doc.get("module", doc["dataset"].split(".")[0]),
+        description=doc.get("description", ""),
+        decoder=dtype,
+        patterns=tuple(patterns),
+        fields=fields,
+        constants=dict(doc.get("constants", {})),
+        null_values=tuple(doc.get("null_values", ["", "-"])),
+        detect_keys=tuple((dec.get("detect_keys") if isinstance(dec, dict) else None) or ()),
+        path=path,
+        options={k: v for k, v in dec.items() if k not in ("type", "patterns", "detect_keys", "prefix")}
+        if isinstance(dec, dict)
+        else {},
+    )
+
+
+@cache
+def _load_dir(folder: Path) -> dict[str, Parser]:
+    out: dict[str, Parser] = {}
+    for path in sorted(folder.glob("*.yml")):
+        parser = load_parser(path)
+        if parser.name in out:
+            raise ParserError(f"{path}: parser name '{parser.name}' is also defined in {out[parser.name].path}")
+        out[parser.name] = parser
+    return out
+
+
+def all_parsers(folder: Path | None = None) -> dict[str, Parser]:
+    """Every parser of a folder (default: the shipped ``parsers/``), by name."""
+    return _load_dir((folder or parsers_dir()).resolve())
+
+
+def get_parser(name: str, folder: Path | None = None) -> Parser:
+    parsers = all_parsers(folder)
+    if name not in parsers:
+        raise ParserError(f"unknown parser '{name}' (available: {', '.join(sorted(parsers))})")
+    return parsers[name]

@@ -1,0 +1,94 @@
+"""Parser samples, Elastic-integration style: ``parsers/samples/<parser>/<case>.log`` next to
+``<case>.expected.json`` (one expected ECS document per line, flat dotted names). Used by ``soc parsers test`` and
+the test suite. Volatile fields (ingest time, file path) are not compared.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from soc.config import Config
+from soc.ingest.engine import parse_lines
+from soc.ingest.parser import Parser
+
+VOLATILE = {"event.ingested", "log.file.path"}
+REFERENCE = datetime(2026, 11, 30, 12, 0, 0)  # fixed "now" so year-less syslog samples parse the same every year
+
+
+def _clean(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def parse_sample(cfg: Config, parser: Parser, log: Path) -> list[dict[str, Any] | str]:
+    """Each line of ``log`` as a flat ECS document without nulls, or the dead-letter reason."""
+    lines = log.read_text(encoding="utf-8").splitlines()
+    con, table, failures = parse_lines(cfg, lines, parser.name, reference=REFERENCE)
+    cur = con.execute(f"SELECT * FROM {table} ORDER BY _i")
+    names = [d[0] for d in cur.description]
+    docs: dict[int, dict[str, Any]] = {}
+    for row in cur.fetchall():
+        rec = dict(zip(names, row, strict=True))
+        i = rec.pop("_i")
+        docs[i] = {k: _clean(v) for k, v in sorted(rec.items()) if _clean(v) is not None and k not in VOLATILE}
+    out: list[dict[str, Any] | str] = [docs.get(i, "") for i in range(len(lines))]
+    for line_no, reason in failures:
+        out[line_no - 1] = f"dead-letter: {reason}"
+    con.close()
+    return out
+
+
+def _diff(expected: dict[str, Any], actual: dict[str, Any] | str) -> list[str]:
+    if isinstance(actual, str):
+        return [actual]
+    problems = []
+    for k in sorted(set(expected) | set(actual)):
+        if expected.get(k) != actual.get(k):
+            problems.append(f"{k}: expected {expected.get(k)!r}, got {actual.get(k)!r}")
+    return problems
+
+
+def check_parser(cfg: Config, parser: Parser) -> list[str]:
+    """Every difference between a parser's output on its samples and the expected documents."""
+    folder = parser.samples_dir
+    logs = sorted(folder.glob("*.log")) if folder.is_dir() else []
+    if not logs:
+        return [f"{folder}: no samples"]
+    problems = []
+    for log in logs:
+        exp_path = log.with_suffix(".expected.json")
+        if not exp_path.is_file():
+            problems.append(f"{exp_path}: missing (write it with `soc parsers test --generate` and review it)")
+            continue
+        expected = json.loads(exp_path.read_text(encoding="utf-8"))
+        actual = parse_sample(cfg, parser, log)
+        if len(expected) != len(actual):
+            problems.append(f"{log.name}: {len(actual)} lines but {len(expected)} expected documents")
+            continue
+        for n, (exp, act) in enumerate(zip(expected, actual, strict=True), start=1):
+            problems += [f"{log.name}:{n}: {p}" for p in _diff(exp, act)]
+    return problems
+
+
+def generate_expected(cfg: Config, parser: Parser) -> list[Path]:
+    """Write ``<case>.expected.json`` from the current output (review the diff before committing it)."""
+    written = []
+    for log in sorted(parser.samples_dir.glob("*.log")):
+        docs = parse_sample(cfg, parser, log)
+        path = log.with_suffix(".expected.json")
+        path.write_text(json.dumps(docs, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,134 @@
+"""Event store on one machine: immutable Parquet partitions ``events/dataset=<d>/day=<YYYY-MM-DD>/*.parquet``.
+
+Files are written to a temporary name and renamed, so readers in other processes (TUI, scans) never see half a file.
+Writers serialise on a file lock. Event ids are deterministic, and a batch never stores an id its partition holds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from soc import ecs
+from soc.store.duck import connect, ident, literal
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def _part_name(value: str) -> str:
+    return _SAFE.sub("_", value) or "_"
+
+
+class EventStore:
+    """Append-only event storage under ``<data_dir>/events`` read through a DuckDB view named ``events``."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.root = self.data_dir / "events"
+
+    # -- writing -------------------------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Serialise writers (two `soc ingest` at once never store the same id twice)."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.data_dir / "ingest.lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def partition_files(self, dataset: str, day: str) -> list[Path]:
+        folder = self.root / f"dataset={_part_name(dataset)}" / f"day={day}"
+        return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def append(self, con: duckdb.DuckDBPyConnection, relation: str) -> int:
+        """Store the rows of ``relation`` (a table/view name in ``con`` with ECS columns); return rows stored.
+
+        Rows whose ``event.id`` is already stored in their partition, or repeated within the batch, are skipped.
+        The caller holds :meth:`write_lock`.
+        """
+        parts = con.execute(
+            f'SELECT DISTINCT "event.dataset", strftime("@timestamp", \'%Y-%m-%d\') FROM {relation}'
+        ).fetchall()
+        stored = 0
+        for dataset, day in parts:
+            dataset = dataset or "unknown"
+            day = day or "undated"
+            where = (
+                f'coalesce("event.dataset", \'unknown\') = {literal(dataset)} AND '
+                f'coalesce(strftime("@timestamp", \'%Y-%m-%d\'), \'undated\') = {literal(day)}'
+            )
+            existing = self.partition_files(dataset, day)
+            anti = ""
+            if existing:
+                files = ", ".join(literal(str(p)) for p in existing)
+                anti = f' AND "event.id" NOT IN (SELECT "event.id" FROM read_parquet([{files}]))'
+            query = (
+                f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY \"event.id\") AS __dup "
+                f"FROM {relation} WHERE {where}) WHERE __dup = 1{anti}"
+            )
+            count = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+            if not count:
+                continue
+            folder = self.root / f"dataset={_part_name(dataset)}" / f"day={day}"
+            folder.mkdir(parents=True, exist_ok=True)
+            final = folder / f"part-{uuid.uuid4().hex}.parquet"
+            tmp = folder / f".{final.name}.tmp"
+            con.execute(
+                f"COPY (SELECT * EXCLUDE (__dup) FROM ({query}) ORDER BY \"@timestamp\") "
+                f"TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            )
+            os.replace(tmp, final)
+            stored += count
+        return stored
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def files(self, datasets: Iterable[str] | None = None) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        if datasets is None:
+            return sorted(self.root.glob("dataset=*/day=*/*.parquet"))
+        out: list[Path] = []
+        for d in datasets:
+            out.extend(sorted(self.root.glob(f"dataset={_part_name(d)}/day=*/*.parquet")))
+        return out
+
+    def open_events(
+        self,
+        con: duckdb.DuckDBPyConnection | None = None,
+        need: Iterable[str] = (),
+        datasets: Iterable[str] | None = None,
+        name: str = "events",
+    ) -> duckdb.DuckDBPyConnection:
+        """Create (or replace) view ``name`` over stored events, with every registered ECS field present.
+
+        Fields absent from the files (and any extra ``need`` fields) appear as typed NULL columns, so a rule or
+        query naming them runs instead of failing.
+        """
+        con = con or connect()
+        files = self.files(datasets)
+        wanted = dict(ecs.FIELDS)
+        for f in need:
+            wanted.setdefault(f, ecs.field_type(f))
+        if files:
+            src = f"read_parquet([{', '.join(literal(str(p)) for p in files)}], union_by_name = true, hive_partitioning = false)"
+            present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()}
+            missing = [f"NULL::{t} AS {ident(n)}" for n, t in wanted.items() if n not in present]
+            select = "SELECT *" + (", " + ", ".join(missing) if missing else "") + f" FROM {src}"
+        else:
+            cols = ", ".join(f"NULL::{t} AS {ident(n)}" for n, t in wanted.items())
+            select = f"SELECT {cols} WHERE false"
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {select}")
+        return con
+
+    def count(self) -> int:
+        con = self.open_events()
+        return con.execute("SELECT count(*) FROM events").fetchone()[0]

@@ -1,0 +1,156 @@
+"""Ingest end to end on real files, real Parquet partitions and a real SQLite state database."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from soc.ingest.engine import ingest_paths
+from soc.store import EventStore
+
+LINE = ('203.0.113.{n} - - [24/Nov/2026:10:{m:02d}:{s:02d} +0700] "GET /page/{n} HTTP/1.1" 200 {n} "-" '
+        '"Mozilla/5.0"\n')
+
+
+def lines(start: int, count: int) -> str:
+    return "".join(LINE.format(n=i, m=(i // 60) % 60, s=i % 60) for i in range(start, start + count))
+
+
+def stored(cfg) -> int:
+    return EventStore(cfg.data_dir).count()
+
+
+def deadletters(cfg) -> list[dict]:
+    out = []
+    for f in sorted((cfg.data_dir / "deadletter").glob("*.jsonl")):
+        out += [json.loads(x) for x in f.read_text().splitlines()]
+    return out
+
+
+def test_reingest_stores_nothing_twice(cfg, tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 50))
+    first = ingest_paths(cfg, [log])
+    assert (first.read, first.stored, first.deadlettered) == (50, 50, 0)
+    again = ingest_paths(cfg, [log])
+    assert (again.read, again.stored) == (0, 0)
+    assert stored(cfg) == 50
+
+
+def test_appended_lines_only_are_read(cfg, tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 30))
+    ingest_paths(cfg, [log])
+    with log.open("a") as fh:
+        fh.write(lines(30, 7))
+    second = ingest_paths(cfg, [log])
+    assert (second.read, second.stored) == (7, 7)
+    assert stored(cfg) == 37
+
+
+def test_same_content_elsewhere_is_skipped_by_event_id(cfg, tmp_path):
+    """Without a checkpoint (a copy, a rotated file) the deterministic event.id still prevents duplicates."""
+    a, b = tmp_path / "a.log", tmp_path / "b.log.gz"
+    a.write_text(lines(0, 20))
+    with gzip.open(b, "wt") as fh:
+        fh.write(lines(0, 20))
+    ingest_paths(cfg, [a])
+    summary = ingest_paths(cfg, [b])
+    assert (summary.read, summary.stored, summary.skipped) == (20, 0, 20)
+    assert stored(cfg) == 20
+
+
+def test_truncated_file_is_read_from_start(cfg, tmp_path):
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 10))
+    ingest_paths(cfg, [log])
+    log.write_text(lines(100, 3))  # rotated by copytruncate: shorter, different head
+    summary = ingest_paths(cfg, [log])
+    assert (summary.read, summary.stored) == (3, 3)
+
+
+def test_garbage_goes_to_dead_letter_and_nothing_else_is_lost(cfg, tmp_path):
+    log = tmp_path / "mixed.log"
+    good = lines(0, 20).encode()
+    garbage = [
+        b"\x00\x01\x02\xff\xfe binary junk",
+        b"203.0.113.1 - - [24/Nov/2026:10:00",  # truncated line
+        b"A" * (1024 * 1024),  # 1 MB line
+        b"caf\xe9 latin-1 not utf-8",  # invalid UTF-8
+        b'203.0.113.1 - - [99/Foo/2026:10:00:00 +0700] "GET / HTTP/1.1" 200 1 "-" "x"',  # bad timestamp
+    ]
+    good_lines = good.splitlines(keepends=True)
+    data = b"".join(good_lines[:10]) + b"\n".join(garbage) + b"\n" + b"".join(good_lines[10:])
+    log.write_bytes(data)
+    summary = ingest_paths(cfg, [log], parser="nginx_combined")
+    assert (summary.read, summary.stored, summary.deadlettered) == (25, 20, 5)
+    dead = deadletters(cfg)
+    assert [d["line"] for d in dead] == [11, 12, 13, 14, 15]
+    reasons = " | ".join(d["reason"] for d in dead)
+    assert "line too long" in reasons and "invalid UTF-8" in reasons and "timestamp" in reasons
+    assert all(d["file"] == str(log.resolve()) for d in dead)
+    import base64
+
+    assert base64.b64decode(dead[3]["raw_base64"]) == garbage[3]  # the raw bytes are kept, not lost
+    assert len(dead[2]["raw"]) == 1024 * 1024
+
+
+def test_autodetect_per_file_in_directory(cfg, tmp_path):
+    root = Path(__file__).resolve().parent.parent / "parsers" / "samples"
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for name in ("nginx_combined/access.log", "nginx_json/access.log", "linux_auth/auth.log"):
+        (folder / name.replace("/", "_")).write_bytes((root / name).read_bytes())
+    summary = ingest_paths(cfg, [folder])
+    by_file = {Path(f.path).name: f.parser for f in summary.files}
+    assert by_file == {
+        "nginx_combined_access.log": "nginx_combined",
+        "nginx_json_access.log": "nginx_json",
+        "linux_auth_auth.log": "linux_auth",
+    }
+    assert summary.deadlettered == 0
+    con = EventStore(cfg.data_dir).open_events()
+    datasets = dict(con.execute('SELECT "event.dataset", count(*) FROM events GROUP BY 1').fetchall())
+    assert datasets == {"nginx.access": 16, "system.auth": 18}
+
+
+def test_unknown_format_is_dead_lettered_not_crashed(cfg, tmp_path):
+    log = tmp_path / "weird.txt"
+    log.write_text("hello\nworld\n")
+    summary = ingest_paths(cfg, [log])
+    assert (summary.stored, summary.deadlettered) == (0, 2)
+    assert "no parser recognises" in deadletters(cfg)[0]["reason"]
+
+
+def test_system_tagging_from_inventory(tmp_path):
+    from soc.config import from_dict
+
+    cfg = from_dict({"systems": [
+        {"name": "Cổng DVC", "type": "public-service", "vhosts": ["dichvucong.demo.gov.vn"], "level": 3},
+        {"name": "Cổng TTĐT", "type": "portal", "paths": ["*/portal/*"], "level": 2},
+    ]}, data_dir=tmp_path / "d")
+    (tmp_path / "portal").mkdir()
+    (tmp_path / "portal" / "access.log").write_text(lines(0, 2))
+    root = Path(__file__).resolve().parent.parent / "parsers" / "samples"
+    ingest_paths(cfg, [tmp_path / "portal" / "access.log", root / "nginx_json" / "access.log"])
+    con = EventStore(cfg.data_dir).open_events()
+    rows = con.execute('SELECT "soc.system", "soc.system_level", count(*) FROM events GROUP BY ALL ORDER BY 1').fetchall()
+    assert rows == [("Cổng DVC", 3, 4), ("Cổng TTĐT", 2, 2), (None, None, 2)]
+
+
+def test_cli_stdin_and_exit_codes(tmp_path):
+    env_dir = str(tmp_path / "d")
+    cmd = [sys.executable, "-m", "soc.cli", "--data-dir", env_dir]
+    res = subprocess.run([*cmd, "ingest", "-", "--parser", "nginx_combined"], input=lines(0, 5).encode(),
+                         capture_output=True)
+    assert res.returncode == 0, res.stderr
+    assert b"5 events stored" in res.stdout
+    res = subprocess.run([*cmd, "ingest", str(tmp_path / "missing.log")], capture_output=True)
+    assert res.returncode == 1 and b"no such file" in res.stderr
+    res = subprocess.run([*cmd, "ingest", "-", "--parser", "nope"], input=b"", capture_output=True)
+    assert res.returncode == 1 and b"unknown parser 'nope'" in res.stderr
+    res = subprocess.run([*cmd, "alerts", "--status", "bogus"], capture_output=True)
+    assert res.returncode == 2
