@@ -6,6 +6,7 @@ the deterministic ``event.id`` makes the store skip what it already holds — no
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +17,13 @@ import pyarrow as pa
 
 from soc.config import Config
 from soc.ingest.deadletter import DeadLetter
-from soc.ingest.decoders import Decoded, decoder_for
+from soc.ingest.decoders import Decoded, RegexSQL, decoder_for
 from soc.ingest.detect import detect
 from soc.ingest.parser import Parser, get_parser
 from soc.ingest.sources import Chunk, Input, expand, fingerprint, open_stream, read_chunks, start_position
 from soc.ingest.transform import build_query
 from soc.store import EventStore, StateDB
-from soc.store.duck import connect
+from soc.store.duck import connect, literal
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Ingestor:
         self.dead = DeadLetter(cfg.data_dir)
         self.con = connect()
         self.reference: datetime | None = None  # "now" for year inference; None = the real time
+        self._re2: dict[str, RegexSQL | None] = {}
 
     def close(self) -> None:
         self.dead.close()
@@ -112,74 +114,131 @@ class Ingestor:
         numbers = list(range(chunk.first_line, chunk.first_line + len(chunk.lines)))
         return Prepared(texts, numbers, chunk.offsets, chunk.lines, failures)
 
-    def transform(self, parser: Parser, prep: Prepared, path: str) -> tuple[int, list[tuple[int, str]]]:
-        """Decode + map to ECS into table ``batch``; return (rows, failures by index)."""
+    def _sql_regex(self, parser: Parser) -> RegexSQL | None:
+        if parser.decoder != "regex":
+            return None
+        if parser.name not in self._re2:
+            self._re2[parser.name] = RegexSQL(parser) if RegexSQL.supported(parser, self.con) else None
+        return self._re2[parser.name]
+
+    def decode(self, parser: Parser, prep: Prepared) -> tuple[pa.Table, list[tuple[int, str]]]:
+        """Python half of a chunk: run the decoder, return raw columns as an Arrow table and the failures.
+
+        For regex parsers RE2 can run, only the lines are handed over: DuckDB does the matching in ``to_ecs``.
+        """
         bad = {i for i, _ in prep.failures}
+        if self._sql_regex(parser) is not None:
+            idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
+            return pa.table({
+                "_i": pa.array(idx, pa.int64()),
+                "_line": pa.array([prep.line_numbers[i] for i in idx] if bad else prep.line_numbers, pa.int64()),
+                "_offset": pa.array([prep.offsets[i] for i in idx] if bad else prep.offsets, pa.int64()),
+                "_original": pa.array([prep.texts[i] for i in idx] if bad else prep.texts, pa.string()),
+            }), list(prep.failures)
         good_idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
-        good = [prep.texts[i] for i in good_idx]
+        good = [prep.texts[i] for i in good_idx] if bad else prep.texts
         decoded: Decoded = decoder_for(parser).decode(good)
         failures = list(prep.failures) + [(good_idx[j], reason) for j, reason in decoded.failures]
-        idx = [good_idx[j] for j in decoded.rows]
+        idx = [good_idx[j] for j in decoded.rows] if (bad or decoded.failures) else decoded.rows
+        if len(idx) == len(prep.texts):
+            lines, offsets, originals = prep.line_numbers, prep.offsets, prep.texts
+        else:
+            lines = [prep.line_numbers[i] for i in idx]
+            offsets = [prep.offsets[i] for i in idx]
+            originals = [prep.texts[i] for i in idx]
         cols: dict[str, pa.Array] = {
             "_i": pa.array(idx, pa.int64()),
             "_pattern": pa.array(decoded.pattern, pa.int32()),
-            "_line": pa.array([prep.line_numbers[i] for i in idx], pa.int64()),
-            "_offset": pa.array([prep.offsets[i] for i in idx], pa.int64()),
-            "_original": pa.array([prep.texts[i] for i in idx], pa.string()),
+            "_line": pa.array(lines, pa.int64()),
+            "_offset": pa.array(offsets, pa.int64()),
+            "_original": pa.array(originals, pa.string()),
         }
         for name, values in decoded.columns.items():
             cols[f"raw.{name}"] = pa.array(values, pa.string())
-        table = pa.table(cols)
+        return pa.table(cols), failures
+
+    def to_ecs(self, parser: Parser, table: pa.Table, path: str) -> tuple[int, list[tuple[int, str]]]:
+        """DuckDB half of a chunk: map raw columns to ECS into table ``batch``; return (rows, undated lines)."""
         self.con.register("raw_in", table)
-        self.con.execute("SET VARIABLE soc_path = ?", [path])
+        unmatched: list[tuple[int, str]] = []
+        source = "raw_in"
+        sql_regex = self._sql_regex(parser)
+        if sql_regex is not None:
+            self.con.execute("CREATE OR REPLACE TEMP TABLE decoded AS SELECT *, "
+                             f"{sql_regex.pattern_sql('_original')} AS _pattern FROM raw_in").fetchall()
+            reason = f"no pattern of parser '{parser.name}' matches"
+            unmatched = [(i, reason) for (i,) in
+                         self.con.execute("SELECT _i FROM decoded WHERE _pattern IS NULL").fetchall()]
+            source = f"({sql_regex.columns_sql('_original', '(SELECT * FROM decoded WHERE _pattern IS NOT NULL)')})"
         now = datetime.now(UTC)
         reference = self.reference or now.astimezone(ZoneInfo(self.cfg.timezone)).replace(tzinfo=None)
-        query = build_query(parser, self.cfg, "(SELECT *, getvariable('soc_path') AS _path FROM raw_in)",
+        query = build_query(parser, self.cfg, f"(SELECT *, {literal(path)} AS _path FROM {source})",
                             reference, now.strftime("%Y-%m-%d %H:%M:%S.%f"))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {query}")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {query}").fetchall()
         self.con.unregister("raw_in")
         undated = self.con.execute('SELECT _i FROM batch WHERE "@timestamp" IS NULL').fetchall()
         if undated:
-            self.con.execute('DELETE FROM batch WHERE "@timestamp" IS NULL')
-            failures += [(i, "timestamp missing or not in the parser's format") for (i,) in undated]
+            self.con.execute('DELETE FROM batch WHERE "@timestamp" IS NULL').fetchall()
         rows = self.con.execute("SELECT count(*) FROM batch").fetchone()[0]
-        return rows, failures
+        return rows, unmatched + [(i, "timestamp missing or not in the parser's format") for (i,) in undated]
+
+    def transform(self, parser: Parser, prep: Prepared, path: str) -> tuple[int, list[tuple[int, str]]]:
+        """Decode + map to ECS into table ``batch``; return (rows, failures by index)."""
+        table, failures = self.decode(parser, prep)
+        rows, undated = self.to_ecs(parser, table, path)
+        return rows, failures + undated
 
     # -- one input ---------------------------------------------------------------------------------------------
     def ingest(self, inp: Input, parser_name: str | None, on_progress=None) -> FileResult:
+        """Read one input from its checkpoint. Decoding (Python) of chunk n+1 overlaps storing (DuckDB) chunk n."""
         cp = None if inp.is_stdin else self.state.checkpoint(inp.path)
         offset, line_no, checkpoint = start_position(inp, cp)
         if not inp.is_stdin and checkpoint.fingerprint is None:
             checkpoint.fingerprint = fingerprint(inp.path)
         parser = get_parser(parser_name) if parser_name else None
         result = FileResult(inp.label, parser_name)
-        with open_stream(inp) as stream:
-            for chunk in read_chunks(stream, offset, line_no, self.cfg.chunk_lines):
-                prep = self._texts(chunk)
-                if parser is None:
-                    found = detect([t for t in prep.texts if t])
-                    if found is None:
-                        self._dead_all(inp, prep, "no parser recognises this file (use --parser NAME)")
-                        result.read += len(prep.texts)
-                        result.deadlettered += len(prep.texts)
-                        self._advance(inp, checkpoint, chunk, None)
-                        continue
-                    parser = get_parser(found.parser)
-                    result.parser = parser.name
-                rows, failures = self.transform(parser, prep, inp.label)
-                for i, reason in sorted(failures):
-                    self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, prep.raw[i], parser.name)
-                self.dead.flush()
-                with self.store.write_lock():
-                    stored = self.store.append(self.con, "(SELECT * EXCLUDE (_i) FROM batch)") if rows else 0
-                result.read += len(prep.texts)
-                result.stored += stored
-                result.skipped += rows - stored
-                result.deadlettered += len(failures)
-                self._advance(inp, checkpoint, chunk, parser.name)
-                if on_progress:
-                    on_progress(chunk.end - chunk.offsets[0])
+        pending: Future | None = None
+        with open_stream(inp) as stream, ThreadPoolExecutor(max_workers=1) as worker:
+            try:
+                for chunk in read_chunks(stream, offset, line_no, self.cfg.chunk_lines):
+                    prep = self._texts(chunk)
+                    result.read += len(prep.texts)
+                    if parser is None:
+                        found = detect([t for t in prep.texts if t])
+                        if found is None:
+                            if pending:
+                                pending.result()
+                            self._dead_all(inp, prep, "no parser recognises this file (use --parser NAME)")
+                            result.deadlettered += len(prep.texts)
+                            self._advance(inp, checkpoint, chunk, None)
+                            continue
+                        parser = get_parser(found.parser)
+                        result.parser = parser.name
+                    table, failures = self.decode(parser, prep)
+                    if pending:
+                        pending.result()  # at most one chunk in flight: memory stays bounded
+                    pending = worker.submit(self._store, inp, parser, prep, chunk, table, failures, checkpoint,
+                                            result, on_progress)
+            finally:
+                if pending:
+                    pending.result()
         return result
+
+    def _store(self, inp: Input, parser: Parser, prep: Prepared, chunk: Chunk, table: pa.Table,
+               failures: list[tuple[int, str]], checkpoint, result: FileResult, on_progress) -> None:
+        rows, undated = self.to_ecs(parser, table, inp.label)
+        failures = sorted(failures + undated)
+        for i, reason in failures:
+            self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, prep.raw[i], parser.name)
+        self.dead.flush()
+        with self.store.write_lock():
+            stored = self.store.append(self.con, "(SELECT * EXCLUDE (_i) FROM batch)") if rows else 0
+        result.stored += stored
+        result.skipped += rows - stored
+        result.deadlettered += len(failures)
+        self._advance(inp, checkpoint, chunk, parser.name)
+        if on_progress:
+            on_progress(chunk.end - chunk.offsets[0])
 
     def _dead_all(self, inp: Input, prep: Prepared, reason: str) -> None:
         for i, data in enumerate(prep.raw):

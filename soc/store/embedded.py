@@ -52,8 +52,8 @@ class EventStore:
     def append(self, con: duckdb.DuckDBPyConnection, relation: str) -> int:
         """Store the rows of ``relation`` (a table/view name in ``con`` with ECS columns); return rows stored.
 
-        Rows whose ``event.id`` is already stored in their partition, or repeated within the batch, are skipped.
-        The caller holds :meth:`write_lock`.
+        Rows whose ``event.id`` is already stored in their partition are skipped; ids must be unique within the
+        relation (the ingest transform guarantees it). The caller holds :meth:`write_lock`.
         """
         parts = con.execute(
             f'SELECT DISTINCT "event.dataset", strftime("@timestamp", \'%Y-%m-%d\') FROM {relation}'
@@ -71,23 +71,19 @@ class EventStore:
             if existing:
                 files = ", ".join(literal(str(p)) for p in existing)
                 anti = f' AND "event.id" NOT IN (SELECT "event.id" FROM read_parquet([{files}]))'
-            query = (
-                f"SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY \"event.id\") AS __dup "
-                f"FROM {relation} WHERE {where}) WHERE __dup = 1{anti}"
-            )
-            count = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
-            if not count:
-                continue
             folder = self.root / f"dataset={_part_name(dataset)}" / f"day={day}"
             folder.mkdir(parents=True, exist_ok=True)
             final = folder / f"part-{uuid.uuid4().hex}.parquet"
             tmp = folder / f".{final.name}.tmp"
-            con.execute(
-                f"COPY (SELECT * EXCLUDE (__dup) FROM ({query}) ORDER BY \"@timestamp\") "
-                f"TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
-            )
-            os.replace(tmp, final)
-            stored += count
+            count = con.execute(
+                f"COPY (SELECT * FROM {relation} WHERE {where}{anti}) TO {literal(str(tmp))} "
+                "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+            ).fetchone()[0]
+            if count:
+                os.replace(tmp, final)
+                stored += count
+            else:
+                tmp.unlink(missing_ok=True)
         return stored
 
     # -- reading -------------------------------------------------------------------------------------------
