@@ -154,3 +154,43 @@ def test_cli_stdin_and_exit_codes(tmp_path):
     assert res.returncode == 1 and b"unknown parser 'nope'" in res.stderr
     res = subprocess.run([*cmd, "alerts", "--status", "bogus"], capture_output=True)
     assert res.returncode == 2
+
+
+def test_crash_between_store_and_checkpoint_resumes_without_loss_or_duplicates(cfg, tmp_path, monkeypatch):
+    """Chunk 2 is stored, then the process dies before its checkpoint moves: the re-run re-reads chunk 2 and the
+    store skips what it already holds."""
+    from soc.ingest import engine
+
+    cfg.chunk_lines = 10
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 35))
+    real_advance = engine.Ingestor._advance
+    calls = {"n": 0}
+
+    def crash_on_second(self, inp, checkpoint, chunk, parser):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("simulated crash")
+        return real_advance(self, inp, checkpoint, chunk, parser)
+
+    monkeypatch.setattr(engine.Ingestor, "_advance", crash_on_second)
+    import pytest
+
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths(cfg, [log])
+    assert stored(cfg) == 20  # two chunks reached the store, one checkpoint was saved
+    monkeypatch.setattr(engine.Ingestor, "_advance", real_advance)
+    resumed = ingest_paths(cfg, [log])
+    assert (resumed.read, resumed.stored, resumed.skipped) == (25, 15, 10)
+    con = EventStore(cfg.data_dir).open_events()
+    total, distinct = con.execute('SELECT count(*), count(DISTINCT "event.id") FROM events').fetchone()
+    assert total == distinct == 35
+
+
+def test_identical_lines_are_distinct_events(cfg, tmp_path):
+    """Two identical lines (same second, same request) are two events, and stay two on re-ingest."""
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 1) * 3)
+    assert ingest_paths(cfg, [log]).stored == 3
+    (tmp_path / "copy.log").write_text(lines(0, 1) * 3)
+    assert ingest_paths(cfg, [tmp_path / "copy.log"]).stored == 0
