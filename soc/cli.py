@@ -194,7 +194,7 @@ def parsers_list() -> None:
     from soc.ingest.parser import all_parsers
 
     for p in all_parsers().values():
-        out.print(f"{escape(p.name):20} {escape(p.dataset):18} {escape(p.description)}")
+        out.print(f"{escape(p.name):20} {escape(p.dataset):18} {escape(p.description)}", soft_wrap=True)
 
 
 @parsers_app.command("detect")

@@ -1,0 +1,15 @@
+"""Packaging detail pyproject.toml cannot say alone: the top-level parsers/ and rules/ folders ship inside the wheel
+as soc/_parsers and soc/_rules, so a non-editable install finds them (soc/paths.py looks there)."""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=[*find_packages(include=["soc", "soc.*"]), "soc._parsers", "soc._rules"],
+    package_dir={"soc._parsers": "parsers", "soc._rules": "rules"},
+    package_data={
+        "soc": ["tui/*.tcss", "**/*.tcss"],
+        "soc._parsers": ["*.yml", "samples/**/*"],
+        "soc._rules": ["**/*.yml", "**/*.yaml", "**/*.log", "**/*.json", "**/*.jsonl"],
+    },
+    include_package_data=False,
+)
