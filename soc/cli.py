@@ -25,7 +25,7 @@ parsers_app = typer.Typer(help="List, test and try parsers.", no_args_is_help=Tr
 app.add_typer(report_app, name="report")
 app.add_typer(parsers_app, name="parsers")
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
 
 

@@ -1,0 +1,195 @@
+"""A synthetic province ("Tỉnh Demo"): realistic logs with injected incidents, and an end-to-end demo run.
+
+Three servers, each in its own folder as a central syslog/rsync collector lays them out:
+
+- ``portal-web01/access.log`` — the provincial portal (Liferay behind nginx, ``combined`` format);
+- ``dvc-web01/access.log`` — the public-service portal (nginx JSON access log, one object per line);
+- ``bastion/auth.log`` — the SSH bastion (sshd, sudo, cron; traditional syslog stamps in local time).
+
+Everything is drawn from ``random.Random`` seeded by ``seed`` and the source name, and dated from ``end`` (default:
+yesterday in Asia/Ho_Chi_Minh), so a seed and an end date always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from soc.config import Config, from_dict
+from soc.demo.auth import auth_log
+from soc.demo.common import BASTION, DOMAIN, DVC_VHOST, PORTAL_VHOST, PROVINCE, TZ, Line, citizens, day_list
+from soc.demo.web import dvc_benign, portal_benign
+from soc.demo.webattacks import web_incidents
+
+DEFAULT_VOLUME = 6_000  # benign lines per day for each web server
+FILES = {
+    "portal": Path("portal-web01/access.log"),
+    "dvc": Path("dvc-web01/access.log"),
+    "auth": Path(f"{BASTION}/auth.log"),
+}
+INCIDENTS = (
+    "ssh-bruteforce",
+    "ssh-bruteforce-success",
+    "ssh-spray",
+    "sudo-root-shell",
+    "sensitive-file",
+    "path-traversal",
+    "sqli",
+    "scanner-ua",
+    "seo-gambling",
+    "webshell",
+)
+
+__all__ = ["DemoResult", "build_lines", "demo_config", "generate", "run"]
+
+
+def default_end() -> date:
+    """Yesterday in Asia/Ho_Chi_Minh: the demo covers whole days that are over, so no event lies in the future."""
+    return datetime.now(TZ).date() - timedelta(days=1)
+
+
+def build_lines(
+    days: int = 3, seed: int = 7, end: date | None = None, volume: int = DEFAULT_VOLUME
+) -> dict[str, list[Line]]:
+    """Lines of each source (``portal``, ``dvc``, ``auth``), time-ordered, each marked with its incident or None."""
+    span = day_list(end or default_end(), days)
+
+    def rng(name: str) -> random.Random:
+        return random.Random(f"soc-demo:{seed}:{name}")
+
+    people = citizens(rng("people"), max(volume // 6, 200))
+    portal = [ln for d in span for ln in portal_benign(rng(f"portal:{d}"), d, volume, people)]
+    dvc = [ln for d in span for ln in dvc_benign(rng(f"dvc:{d}"), d, volume, people)]
+    web_portal, web_dvc = web_incidents(rng("web-incidents"), span)
+    auth = auth_log(rng("auth"), span, volume)
+    first, last = span[0], span[-1]
+
+    def tidy(lines: list[Line]) -> list[Line]:
+        kept = [
+            ln for ln in lines if first <= ln.ts.date() <= last
+        ]  # sessions running past the last midnight
+        return sorted(kept, key=lambda ln: ln.ts)
+
+    return {"portal": tidy(portal + web_portal), "dvc": tidy(dvc + web_dvc), "auth": tidy(auth)}
+
+
+def generate(
+    out_dir: Path, days: int = 3, seed: int = 7, end: date | None = None, volume: int = DEFAULT_VOLUME
+) -> list[Path]:
+    """Write the demo logs under ``out_dir`` (replacing earlier ones) and return their paths."""
+    return _write(Path(out_dir), build_lines(days, seed, end, volume))
+
+
+def _write(out_dir: Path, sources: dict[str, list[Line]]) -> list[Path]:
+    paths = []
+    for source, lines in sources.items():
+        path = out_dir / FILES[source]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.writelines(ln.text + "\n" for ln in lines)
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths
+
+
+def demo_config(data_dir: Path) -> Config:
+    """The demo province: its name, the monitoring unit and the inventory of its three systems."""
+    unit = "Trung tâm Giám sát an toàn thông tin tỉnh Demo"
+    owner = "Văn phòng UBND tỉnh Demo"
+    raw: dict[str, Any] = {
+        "province": {"name": PROVINCE, "unit": unit},
+        "timezone": "Asia/Ho_Chi_Minh",
+        "systems": [
+            {
+                "name": "Cổng thông tin điện tử tỉnh",
+                "type": "portal",
+                "hosts": ["portal-web01"],
+                "ips": ["10.10.2.10"],
+                "vhosts": [PORTAL_VHOST, DOMAIN],
+                "paths": ["*/portal-web01/*"],
+                "owner": owner,
+                "level": 3,
+            },
+            {
+                "name": "Cổng dịch vụ công tỉnh",
+                "type": "public-service",
+                "hosts": ["dvc-web01"],
+                "ips": ["10.10.2.20"],
+                "vhosts": [DVC_VHOST],
+                "paths": ["*/dvc-web01/*"],
+                "owner": owner,
+                "level": 3,
+            },
+            {
+                "name": "Máy chủ quản trị tập trung (bastion)",
+                "type": "server",
+                "hosts": [BASTION],
+                "ips": ["10.10.1.2"],
+                "paths": [f"*/{BASTION}/*"],
+                "owner": unit,
+                "level": 3,
+            },
+        ],
+    }
+    return from_dict(raw, data_dir=Path(data_dir))
+
+
+@dataclass
+class DemoResult:
+    log_paths: list[Path]
+    ingest: Any  # soc.ingest.engine.IngestSummary
+    scan: Any  # soc.detect.scan.ScanSummary
+    alerts: int  # alerts in the store after the scan
+    report: Path
+    start: date
+    end: date
+    incidents: dict[str, int] = field(default_factory=dict)  # injected lines per incident kind
+
+    def __str__(self) -> str:
+        logs = self.log_paths[0].parent.parent if self.log_paths else ""
+        return "\n".join([
+            f"Demo province, {self.start:%d/%m/%Y}–{self.end:%d/%m/%Y}",
+            f"  logs:    {len(self.log_paths)} files under {logs}",
+            f"  ingest:  {self.ingest}",
+            f"  scan:    {self.scan}",
+            f"  alerts:  {self.alerts} in {self.report.parent.parent / 'state.db'}  (list: soc alerts; triage: soc tui)",
+            f"  report:  {self.report}",
+        ])
+
+
+def run(
+    cfg: Config,
+    days: int = 3,
+    seed: int = 7,
+    out_dir: Path | None = None,
+    end: date | None = None,
+    volume: int = DEFAULT_VOLUME,
+) -> DemoResult:
+    """Generate the demo logs, ingest them, scan them, and write the periodic report of the demo period."""
+    from soc.detect.scan import run_scan  # imported here: later stages must not load for `generate`
+    from soc.ingest.engine import ingest_paths
+    from soc.report.markdown import default_path, write_markdown
+    from soc.report.periodic import build
+    from soc.store.state import StateDB
+
+    last = end or default_end()
+    out_dir = Path(out_dir) if out_dir else cfg.data_dir / "demo-logs"
+    sources = build_lines(days, seed, last, volume)
+    paths = _write(out_dir, sources)
+    ingest = ingest_paths(cfg, paths)
+    scan = run_scan(cfg)
+    start = last - timedelta(days=days - 1)
+    data = build(cfg, start, last)
+    report = write_markdown(data, default_path(data, cfg.data_dir / "reports"))
+    db = StateDB(cfg.data_dir / "state.db")
+    try:
+        alerts = db.alert_count()
+    finally:
+        db.close()
+    counts = {k: sum(ln.incident == k for lines in sources.values() for ln in lines) for k in INCIDENTS}
+    return DemoResult(paths, ingest, scan, alerts, report, start, last, counts)

@@ -1,0 +1,162 @@
+"""Loading the Sigma rules of a rules directory (subfolders by area) and converting them to DuckDB SQL.
+
+A broken rule file is reported with its path and reason and never stops the others. Custom attributes such as
+``title_vi`` / ``description_vi`` are kept by pySigma in ``custom_attributes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sigma.collection import SigmaCollection
+from sigma.correlations import SigmaCorrelationRule
+from sigma.exceptions import SigmaError
+from sigma.rule import SigmaRule
+
+from soc import paths
+from soc.detect.backend import DuckDBBackend
+from soc.detect.pipeline import ecs_pipeline
+
+AnyRule = SigmaRule | SigmaCorrelationRule
+
+
+@dataclass
+class CompiledRule:
+    """One rule that produces alerts, with its SQL (one query per condition) and metadata for alerts."""
+
+    rule: AnyRule
+    path: Path
+    queries: list[str]
+
+    @property
+    def id(self) -> str:
+        return str(self.rule.id or self.rule.name or self.rule.title)
+
+    @property
+    def is_correlation(self) -> bool:
+        return isinstance(self.rule, SigmaCorrelationRule)
+
+    @property
+    def timespan_seconds(self) -> int:
+        return self.rule.timespan.seconds if isinstance(self.rule, SigmaCorrelationRule) else 0
+
+    @property
+    def level(self) -> str:
+        return self.rule.level.name.lower() if self.rule.level else "medium"
+
+    @property
+    def tags(self) -> list[str]:
+        return [str(t) for t in self.rule.tags]
+
+    def attribute(self, name: str, default: Any = None) -> Any:
+        return self.rule.custom_attributes.get(name, default)
+
+
+@dataclass
+class RuleSet:
+    """The rules of a directory: compiled rules that alert, the columns they read, and per-file errors."""
+
+    rules: list[CompiledRule] = field(default_factory=list)
+    fields: set[str] = field(default_factory=set)
+    errors: list[str] = field(default_factory=list)
+
+
+def rule_files(rules_dir: Path | None = None) -> list[Path]:
+    """Sigma YAML files under ``rules_dir`` (sample folders excluded), sorted."""
+    root = Path(rules_dir or paths.rules_dir())
+    files = [p for ext in ("*.yml", "*.yaml") for p in root.rglob(ext)]
+    return sorted(p for p in files if "samples" not in p.relative_to(root).parts)
+
+
+def load_collection(rules_dir: Path | None = None) -> tuple[SigmaCollection, dict[int, Path], list[str]]:
+    """All rules of the directory in one collection (so correlations resolve across files), their source files
+    (by ``id()`` of the rule object) and the errors of files that do not parse."""
+    items: list[AnyRule] = []
+    origin: dict[int, Path] = {}
+    errors: list[str] = []
+    for path in rule_files(rules_dir):
+        try:
+            coll = SigmaCollection.from_yaml(
+                path.read_text(encoding="utf-8"), collect_errors=True, resolve_references=False
+            )
+        except (SigmaError, ValueError, OSError) as exc:
+            errors.append(f"{path}: {exc}")
+            continue
+        for rule in coll.rules:
+            if rule.errors:
+                errors.append(f"{path}: {'; '.join(str(e) for e in rule.errors)}")
+                continue
+            origin[id(rule)] = path
+            items.append(rule)
+    collection = SigmaCollection(items, resolve_references=False)
+    for rule in list(collection.rules):
+        if isinstance(rule, SigmaCorrelationRule):
+            try:
+                rule.resolve_rule_references(collection)
+            except SigmaError as exc:
+                errors.append(f"{origin[id(rule)]}: {exc}")
+                collection.rules.remove(rule)
+    return collection, origin, errors
+
+
+def _conversion_order(rules: list[AnyRule]) -> list[AnyRule]:
+    """Detection rules first, then correlations after the correlations they reference."""
+    done: set[int] = set()
+    out: list[AnyRule] = []
+
+    def visit(rule: AnyRule) -> None:
+        if id(rule) in done:
+            return
+        done.add(id(rule))
+        if isinstance(rule, SigmaCorrelationRule):
+            for ref in rule.referenced_rules:
+                if hasattr(ref, "rule"):
+                    visit(ref.rule)
+        out.append(rule)
+
+    for rule in sorted(rules, key=lambda r: isinstance(r, SigmaCorrelationRule)):
+        visit(rule)
+    return out
+
+
+def compile_rules(rules_dir: Path | None = None, backend: DuckDBBackend | None = None) -> RuleSet:
+    """Load and convert every rule. Detection rules referenced by a correlation alert only through it (Sigma's
+    ``generate: false``); correlation rules always alert."""
+    collection, origin, errors = load_collection(rules_dir)
+    backend = backend or DuckDBBackend(ecs_pipeline())
+    backend.init_processing_pipeline()
+    out = RuleSet(errors=errors)
+    for rule in _conversion_order(collection.rules):
+        path = origin.get(id(rule), Path("?"))
+        try:
+            if isinstance(rule, SigmaCorrelationRule):
+                backend.convert_correlation_rule(rule)
+            else:
+                backend.convert_rule(rule)
+            queries = list(rule.get_conversion_result())
+        except (SigmaError, NotImplementedError, ValueError, TypeError, KeyError) as exc:
+            out.errors.append(f"{path}: rule '{rule.title}' cannot be converted: {exc}")
+            continue
+        if isinstance(rule, SigmaCorrelationRule) or rule._output:
+            out.rules.append(CompiledRule(rule, path, queries))
+    out.fields = set(backend.used_fields)
+    return out
+
+
+def list_rules(rules_dir: Path | None = None) -> list[dict[str, Any]]:
+    """A short description of every alerting rule (id, title, Vietnamese title, level, kind, file)."""
+    rs = compile_rules(rules_dir)
+    return [
+        {
+            "id": r.id,
+            "title": r.rule.title,
+            "title_vi": r.attribute("title_vi", ""),
+            "level": r.level,
+            "kind": r.rule.type.value if r.is_correlation else "detection",
+            "tags": r.tags,
+            "path": str(r.path),
+        }
+        for r in rs.rules
+    ]
