@@ -7,7 +7,7 @@ setup(
     packages=[*find_packages(include=["soc", "soc.*"]), "soc._parsers", "soc._rules"],
     package_dir={"soc._parsers": "parsers", "soc._rules": "rules"},
     package_data={
-        "soc": ["tui/*.tcss", "**/*.tcss"],
+        "soc": ["**/*.tcss", "**/*.yml", "**/*.yaml"],
         "soc._parsers": ["*.yml", "samples/**/*"],
         "soc._rules": ["**/*.yml", "**/*.yaml", "**/*.log", "**/*.json", "**/*.jsonl"],
     },

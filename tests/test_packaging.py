@@ -26,3 +26,18 @@ def test_wheel_ships_parsers_and_rules(tmp_path):
     for rule in rules:
         assert f"soc/_rules/{rule}" in names
     assert any(n.startswith("soc/_parsers/samples/") for n in names)
+
+
+def test_wheel_ships_every_data_file_of_the_package(tmp_path):
+    """Non-Python files inside soc/ (pipelines, styles) must be in the wheel too."""
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+         str(ROOT)],
+        capture_output=True, text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    names = set(zipfile.ZipFile(next(tmp_path.glob("soc-*.whl"))).namelist())
+    data = [p for p in (ROOT / "soc").rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml", ".tcss")]
+    assert data
+    for p in data:
+        assert p.relative_to(ROOT).as_posix() in names
