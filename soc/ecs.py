@@ -7,6 +7,7 @@ guesses a type from data: a field missing here is stored as text.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 # DuckDB/Parquet type of each ECS (and soc.*) field we store. Keyword/text → VARCHAR, long → BIGINT,
@@ -148,6 +149,22 @@ FIELDS: dict[str, str] = {
 }
 
 ARRAY_SUFFIX = "[]"
+
+
+def _load_extra_fields() -> None:
+    """Fields added by each area live in ``soc/ecs_fields/<area>.yml`` (``name: TYPE`` lines), merged here."""
+    import yaml
+
+    folder = Path(__file__).with_name("ecs_fields")
+    for path in sorted(folder.glob("*.yml")):
+        for name, ftype in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            known = FIELDS.get(name)
+            if known is not None and known != ftype:
+                raise ValueError(f"{path}: field {name} is {ftype} here but {known} elsewhere")
+            FIELDS[name] = ftype
+
+
+_load_extra_fields()
 
 
 def field_type(name: str) -> str:

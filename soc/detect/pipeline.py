@@ -1,6 +1,7 @@
 """The processing pipeline that maps Sigma log sources and field names to our ECS columns.
 
-The mapping is data (``ecs_pipeline.yml``); this module only loads it. It never decides anything per rule in code.
+The mapping is data: ``ecs_pipeline.yml`` plus one file per further log-source family in ``pipelines/*.yml``
+(e.g. windows.yml, network.yml), chained in name order. This module only loads them; it never decides per rule.
 """
 
 from __future__ import annotations
@@ -11,12 +12,18 @@ from pathlib import Path
 from sigma.processing.pipeline import ProcessingPipeline
 
 PIPELINE_FILE = Path(__file__).with_name("ecs_pipeline.yml")
+PIPELINES_DIR = Path(__file__).with_name("pipelines")
+
 
 @cache
-def _yaml() -> str:
-    return PIPELINE_FILE.read_text(encoding="utf-8")
+def _yamls() -> tuple[str, ...]:
+    files = [PIPELINE_FILE, *sorted(PIPELINES_DIR.glob("*.yml"))]
+    return tuple(f.read_text(encoding="utf-8") for f in files)
 
 
 def ecs_pipeline() -> ProcessingPipeline:
     """A fresh copy of the ECS pipeline (pipelines keep per-conversion state, so never share one)."""
-    return ProcessingPipeline.from_yaml(_yaml())
+    pipeline = ProcessingPipeline()
+    for text in _yamls():
+        pipeline = pipeline + ProcessingPipeline.from_yaml(text)
+    return pipeline

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from soc.ingest.decoders import decoder_for
 from soc.ingest.parser import Parser, all_parsers
+from soc.ingest.records import is_record_decoder, sniff
 
 SAMPLE_LINES = 200
 MIN_SCORE = 0.2
@@ -21,8 +22,20 @@ def rank(lines: list[str], parsers: dict[str, Parser] | None = None) -> list[Det
     """Every parser's share of ``lines`` it can decode, best first (ties: the more specific parser, by name)."""
     sample = [line for line in lines[:SAMPLE_LINES] if line.strip()]
     parsers = parsers or all_parsers()
-    out = [Detection(name, decoder_for(p).score(sample)) for name, p in parsers.items()]
+    out = [Detection(name, decoder_for(p).score(sample)) for name, p in parsers.items()
+           if not is_record_decoder(p.decoder)]
     return sorted(out, key=lambda d: (-d.confidence, d.parser))
+
+
+def detect_binary(head: bytes, parsers: dict[str, Parser] | None = None) -> Detection | None:
+    """The parser of a binary file recognised by its magic bytes (EVTX, pcap …), if any."""
+    decoder = sniff(head)
+    if decoder is None:
+        return None
+    for name, p in sorted((parsers or all_parsers()).items()):
+        if p.decoder == decoder:
+            return Detection(name, 1.0)
+    return None
 
 
 def detect(lines: list[str], parsers: dict[str, Parser] | None = None) -> Detection | None:

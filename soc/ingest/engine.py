@@ -16,11 +16,23 @@ import duckdb
 import pyarrow as pa
 
 from soc.config import Config
+from soc.enrich import enrich_batch
+from soc.ingest import records
 from soc.ingest.deadletter import DeadLetter
-from soc.ingest.decoders import Decoded, RegexSQL, decoder_for
-from soc.ingest.detect import detect
+from soc.ingest.decoders import Decoded, RegexSQL, _text, decoder_for
+from soc.ingest.detect import detect, detect_binary
 from soc.ingest.parser import Parser, get_parser
-from soc.ingest.sources import Chunk, Input, expand, fingerprint, open_stream, read_chunks, start_position
+from soc.ingest.records import is_record_decoder
+from soc.ingest.sources import (
+    Chunk,
+    Input,
+    SourceError,
+    expand,
+    fingerprint,
+    open_stream,
+    read_chunks,
+    start_position,
+)
 from soc.ingest.transform import build_query
 from soc.store import EventStore, StateDB
 from soc.store.duck import connect, literal
@@ -179,6 +191,7 @@ class Ingestor:
         undated = self.con.execute('SELECT _i FROM batch WHERE "@timestamp" IS NULL').fetchall()
         if undated:
             self.con.execute('DELETE FROM batch WHERE "@timestamp" IS NULL').fetchall()
+        enrich_batch(self.con, "batch", self.cfg)
         rows = self.con.execute("SELECT count(*) FROM batch").fetchone()[0]
         return rows, unmatched + [(i, "timestamp missing or not in the parser's format") for (i,) in undated]
 
@@ -196,7 +209,13 @@ class Ingestor:
         if not inp.is_stdin and checkpoint.fingerprint is None:
             checkpoint.fingerprint = fingerprint(inp.path)
         parser = get_parser(parser_name) if parser_name else None
-        result = FileResult(inp.label, parser_name)
+        if parser is None and not inp.is_stdin:
+            with open(inp.path, "rb") as fh:
+                found = detect_binary(fh.read(16))
+            parser = get_parser(found.parser) if found else None
+        if parser is not None and is_record_decoder(parser.decoder):
+            return self._ingest_records(inp, parser, offset, checkpoint, on_progress)
+        result = FileResult(inp.label, parser.name if parser else None)
         pending: Future | None = None
         with open_stream(inp) as stream, ThreadPoolExecutor(max_workers=1) as worker:
             try:
@@ -222,6 +241,42 @@ class Ingestor:
             finally:
                 if pending:
                     pending.result()
+        return result
+
+    def _ingest_records(self, inp: Input, parser: Parser, start: int, checkpoint, on_progress) -> FileResult:
+        """Binary/structured files (EVTX, pcap …): the decoder yields records; mapping and storage as for lines."""
+        if inp.is_stdin:
+            raise SourceError(f"parser '{parser.name}' reads files, not stdin")
+        decoder = records.load(parser.decoder)
+        result = FileResult(inp.label, parser.name)
+        names = parser.raw_columns()
+        for rc in decoder.read(inp.path, start, self.cfg.chunk_lines, dict(parser.options)):
+            n = len(rc.records)
+            cols: dict[str, pa.Array] = {
+                "_i": pa.array(range(n), pa.int64()),
+                "_pattern": pa.array([0] * n, pa.int32()),
+                "_line": pa.array(rc.positions, pa.int64()),
+                "_offset": pa.array(rc.positions, pa.int64()),
+                "_original": pa.array(rc.originals, pa.string()),
+            }
+            for name in names:
+                cols[f"raw.{name}"] = pa.array([_text(r.get(name)) for r in rc.records], pa.string())
+            rows, undated = self.to_ecs(parser, pa.table(cols), inp.label) if n else (0, [])
+            failures = [(rc.positions[i], reason, rc.originals[i]) for i, reason in undated] + rc.failures
+            for pos, reason, raw in sorted(failures, key=lambda f: f[0]):
+                self.dead.add(inp.label, pos, pos, reason, raw, parser.name)
+            self.dead.flush()
+            with self.store.write_lock():
+                stored = self.store.append(self.con, "(SELECT * EXCLUDE (_i) FROM batch)") if rows else 0
+            result.read += n + len(rc.failures)
+            result.stored += stored
+            result.skipped += rows - stored
+            result.deadlettered += len(failures)
+            checkpoint.offset = rc.end
+            checkpoint.line_no += n + len(rc.failures)
+            self.state.save_checkpoint(checkpoint, parser.name)
+            if on_progress:
+                on_progress(0)
         return result
 
     def _store(self, inp: Input, parser: Parser, prep: Prepared, chunk: Chunk, table: pa.Table,

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from soc import ecs
+from soc.ingest.records import RECORD_DECODERS, is_record_decoder
 from soc.paths import parsers_dir
 
 TYPES = {"string", "ip", "int", "long", "double", "timestamp", "list"}
@@ -122,8 +123,8 @@ def load_parser(path: Path) -> Parser:
             patterns.append(Pattern(regex=regex, set=dict(p.get("set", {})), name=p.get("name", str(i))))
         if not patterns:
             raise ParserError(f"{where}: a regex decoder needs at least one pattern")
-    elif dtype != "json":
-        raise ParserError(f"{where}: unknown decoder '{dtype}' (available: regex, json)")
+    elif dtype != "json" and not is_record_decoder(dtype):
+        raise ParserError(f"{where}: unknown decoder '{dtype}' (available: regex, json, {', '.join(RECORD_DECODERS)})")
     fields = tuple(_field_spec(t, s, where) for t, s in (doc.get("fields") or {}).items())
     unknown = [f.target for f in fields if ecs.validate({f.target: None})]
     if unknown:
