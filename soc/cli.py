@@ -157,22 +157,47 @@ def tui() -> None:
 
 @report_app.command("periodic")
 def report_periodic(
-    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD, local)")],
-    end: Annotated[str, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD, local)")],
-    out_file: Annotated[Path, typer.Option("--out", help="Output file (.md)")],
+    period: Annotated[str, typer.Option("--period", help="week | month | quarter | custom")] = "custom",
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local)")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD, local)")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="One Markdown file instead of --out-dir")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory [default: <data-dir>/reports]")] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated: docx,pdf,xlsx,csv,md,json")] = (
+        "docx,pdf,xlsx,md,json"),
 ) -> None:
-    """The periodic monitoring report (Markdown)."""
-    from soc.report.markdown import write_markdown
-    from soc.report.periodic import build
+    """The periodic monitoring report (DOCX per Decree 30/2020, PDF, XLSX annex, Markdown, JSON).
 
+    week/month/quarter without --from: the last complete one. File names are deterministic: re-running replaces.
+    """
+    from zoneinfo import ZoneInfo
+
+    from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document, resolve_period
+    from soc.report.writer import FORMATS, write_report
+
+    cfg = _cfg()
     try:
-        d0, d1 = date.fromisoformat(start), date.fromisoformat(end)
+        d0 = date.fromisoformat(start) if start else None
+        d1 = date.fromisoformat(end) if end else None
+        d0, d1 = resolve_period(period, d0, d1, datetime.now(ZoneInfo(cfg.timezone)).date())
     except ValueError as exc:
-        _fail(f"bad date: {exc} (expected YYYY-MM-DD)", 2)
+        _fail(f"{exc} (dates are YYYY-MM-DD)", 2)
     if d1 < d0:
         _fail("--to is before --from", 2)
-    path = write_markdown(build(_cfg(), d0, d1), out_file)
-    out.print(f"report written: {escape(str(path))}")
+    if out_file is not None:
+        from soc.report.markdown import write_markdown
+        from soc.report.periodic import build
+
+        out.print(f"report written: {escape(str(write_markdown(build(cfg, d0, d1), out_file)))}")
+        return
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        _fail(f"unknown format(s) {', '.join(bad)} (expected {', '.join(FORMATS)})", 2)
+    m = build_monitoring(cfg, d0, d1)
+    paths = write_report(monitoring_document(cfg, m), annex_frames(m), out_dir or cfg.data_dir / "reports",
+                         f"bao-cao-giam-sat_{d0.isoformat()}_{d1.isoformat()}", wanted)
+    for path in paths.values():
+        out.print(f"report written: {escape(str(path))}")
 
 
 @app.command()

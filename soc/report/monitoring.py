@@ -1,0 +1,220 @@
+"""The periodic monitoring report (Circular 31/2017) as a :class:`Document`: totals by level, system and incident
+type, trend against the previous period, top rules and sources, response times, open risks, charts.
+
+Data comes from :func:`soc.report.periodic.build` (one pandas step per period); this module only derives the
+comparisons and words them. It never reads log text into the document unescaped by its renderer.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+
+from soc.config import Config
+from soc.report import charts
+from soc.report.document import Bullets, Document, Heading, Image, Para, Table, vn_number
+from soc.report.periodic import LEVEL_ORDER, PeriodicData, build, iso_utc
+from soc.report.profile import load_profile
+from soc.report.taxonomy import incident_type, type_names
+
+LEVEL_VI = {"critical": "Nghiêm trọng", "high": "Cao", "medium": "Trung bình", "low": "Thấp",
+            "informational": "Thông tin"}
+OPEN = ("new", "acknowledged", "in_progress", "escalated")
+
+
+@dataclass
+class Monitoring:
+    current: PeriodicData
+    previous: PeriodicData
+    by_type: pd.DataFrame  # type, name, alerts, previous, change
+    response: dict[str, float | None]  # mtta_minutes, mttr_minutes, acknowledged, resolved
+    open_risks: pd.DataFrame
+
+
+def resolve_period(kind: str, start: date | None, end: date | None, today: date) -> tuple[date, date]:
+    """``week``/``month``/``quarter``: the last complete one before ``today`` (or the one holding ``start``);
+    ``custom``: ``start``..``end`` as given."""
+    if kind == "custom":
+        if not (start and end):
+            raise ValueError("--period custom needs --from and --to")
+        return start, end
+    ref = start or today
+    if kind == "week":
+        monday = ref - timedelta(days=ref.weekday())
+        if start is None:
+            monday -= timedelta(days=7)
+        return monday, monday + timedelta(days=6)
+    if kind == "month":
+        first = ref.replace(day=1)
+        if start is None:
+            first = (first - timedelta(days=1)).replace(day=1)
+        nxt = (first + timedelta(days=32)).replace(day=1)
+        return first, nxt - timedelta(days=1)
+    if kind == "quarter":
+        q_first = date(ref.year, 3 * ((ref.month - 1) // 3) + 1, 1)
+        if start is None:
+            q_first = date(q_first.year - (q_first.month == 1), (q_first.month - 4) % 12 + 1, 1)
+        nxt = date(q_first.year + (q_first.month == 10), (q_first.month + 2) % 12 + 1, 1)
+        return q_first, nxt - timedelta(days=1)
+    raise ValueError(f"unknown period {kind!r} (week, month, quarter, custom)")
+
+
+def _types(alerts: pd.DataFrame) -> pd.Series:
+    if alerts.empty:
+        return pd.Series(dtype="int64")
+    return alerts["rule_tags"].map(lambda tags: incident_type(tags or [])).value_counts()
+
+
+def _response_times(cfg: Config, alerts: pd.DataFrame) -> dict[str, float | None]:
+    """Mean minutes from an alert's creation to its first acknowledgement and to its resolution (audit trail)."""
+    out: dict[str, float | None] = {"mtta_minutes": None, "mttr_minutes": None, "acknowledged": 0, "resolved": 0}
+    path = cfg.data_dir / "state.db"
+    if alerts.empty or not path.is_file():
+        return out
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        ids = alerts["id"].tolist()
+        rows = []
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            rows += con.execute(
+                f"SELECT object_id, at, after FROM audit WHERE object_type = 'alert' AND "
+                f"object_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk).fetchall()
+    finally:
+        con.close()
+    created = dict(zip(alerts["id"], pd.to_datetime(alerts["created"], utc=True), strict=True))
+    acked: dict[str, pd.Timestamp] = {}
+    resolved: dict[str, pd.Timestamp] = {}
+    for oid, at, after in rows:
+        status = (json.loads(after or "{}") or {}).get("status")
+        when = pd.Timestamp(at)
+        if status and status != "new":
+            acked.setdefault(oid, when)
+        if status == "resolved":
+            resolved.setdefault(oid, when)
+    for key, found in (("mtta_minutes", acked), ("mttr_minutes", resolved)):
+        deltas = [(t - created[a]).total_seconds() / 60 for a, t in found.items() if a in created]
+        out[key] = sum(deltas) / len(deltas) if deltas else None
+    out["acknowledged"], out["resolved"] = len(acked), len(resolved)
+    return out
+
+
+def build_monitoring(cfg: Config, start: date, end: date) -> Monitoring:
+    current = build(cfg, start, end)
+    span = (end - start).days + 1
+    previous = build(cfg, start - timedelta(days=span), start - timedelta(days=1))
+    now_types, prev_types = _types(current.alerts), _types(previous.alerts)
+    names = type_names()
+    by_type = pd.DataFrame([
+        {"type": k, "name": v, "alerts": int(now_types.get(k, 0)), "previous": int(prev_types.get(k, 0))}
+        for k, v in names.items()
+    ])
+    by_type["change"] = by_type["alerts"] - by_type["previous"]
+    risks = current.alerts[current.alerts["status"].isin(OPEN) & current.alerts["rule_level"].isin(
+        ["critical", "high"])]
+    return Monitoring(current, previous, by_type, _response_times(cfg, current.alerts), risks.head(15))
+
+
+def _change(now: int, before: int) -> str:
+    if before == 0:
+        return "không có số liệu kỳ trước để so sánh" if now else "không đổi (0)"
+    pct = (now - before) / before * 100
+    word = "tăng" if pct > 0 else "giảm" if pct < 0 else "không đổi"
+    return f"{word} {vn_number(abs(pct), 1)}% so với kỳ trước ({vn_number(before)})"
+
+
+def _origin(ip: str) -> str:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return "—"
+    if addr.is_private or addr.is_loopback:
+        return "Mạng nội bộ"
+    if addr.is_reserved or addr.is_global is False:
+        return "Dải dành riêng/tài liệu"
+    return "Internet (chưa tra cứu quốc gia)"
+
+
+def _fmt_time(ts) -> str:
+    return "" if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%d/%m/%Y %H:%M")
+
+
+def monitoring_document(cfg: Config, m: Monitoring) -> Document:
+    """The monitoring report of ``m`` as a document ready for the renderers."""
+    cur, prev = m.current, m.previous
+    prof = load_profile(cfg)
+    total, total_prev = len(cur.alerts), len(prev.alerts)
+    events = int(cur.events_by_dataset["events"].sum()) if not cur.events_by_dataset.empty else 0
+    period = f"từ ngày {cur.start:%d/%m/%Y} đến ngày {cur.end:%d/%m/%Y}"
+    blocks: list = [
+        Para("Căn cứ: " + "; ".join(prof.get("periodic", {}).get("legal_basis", [])) + "."),
+        Para(f"{cfg.unit} báo cáo kết quả giám sát an toàn thông tin {period} "
+             f"đối với các hệ thống thông tin của {cfg.province} như sau:"),
+        Heading("1. Tổng quan"),
+        Bullets([
+            f"Số sự kiện nhật ký đã thu thập và phân tích: {vn_number(events)}.",
+            f"Số cảnh báo: {vn_number(total)}, {_change(total, total_prev)}.",
+            f"Cảnh báo mức nghiêm trọng và cao: {vn_number(int(cur.alerts['rule_level'].isin(['critical', 'high']).sum()))}.",
+            f"Cảnh báo đã được loại trừ theo ngoại lệ: {vn_number(cur.suppressed_alerts)}.",
+        ]),
+        Heading("2. Cảnh báo theo mức độ"),
+        Table(pd.DataFrame({
+            "Mức độ": [LEVEL_VI.get(lv, lv) for lv in cur.alerts_by_level["level"]],
+            "Số cảnh báo": [vn_number(v) for v in cur.alerts_by_level["alerts"]],
+            "Kỳ trước": [vn_number(int((prev.alerts["rule_level"] == lv).sum())) for lv in cur.alerts_by_level["level"]],
+        })),
+        Image(charts.alerts_per_day(cur.alerts_by_day, list(LEVEL_ORDER)), "Hình 1. Số cảnh báo theo ngày"),
+        Heading("3. Cảnh báo theo hệ thống thông tin"),
+        Table(pd.DataFrame({
+            "Hệ thống": cur.alerts_by_system["system"], "Cấp độ": cur.alerts_by_system["security_level"],
+            "Số cảnh báo": [vn_number(v) for v in cur.alerts_by_system["alerts"]],
+        })),
+        Heading("4. Cảnh báo theo loại sự cố (Thông tư 20/2017/TT-BTTTT)"),
+        Table(pd.DataFrame({"Loại sự cố": m.by_type["name"], "Kỳ này": m.by_type["alerts"].map(vn_number),
+                            "Kỳ trước": m.by_type["previous"].map(vn_number),
+                            "Chênh lệch": m.by_type["change"].map(lambda v: f"{v:+d}")})),
+        Heading("5. Các quy tắc phát hiện có nhiều cảnh báo nhất"),
+        Table(pd.DataFrame({"Quy tắc": cur.alerts_by_rule["rule_title"].head(10),
+                            "Mức độ": cur.alerts_by_rule["rule_level"].head(10).map(lambda v: LEVEL_VI.get(v, v)),
+                            "Số cảnh báo": cur.alerts_by_rule["alerts"].head(10).map(vn_number)})),
+        Heading("6. Nguồn tấn công nhiều cảnh báo nhất"),
+        Table(pd.DataFrame({"Địa chỉ IP": cur.top_source_ips["source_ip"],
+                            "Nguồn gốc": cur.top_source_ips["source_ip"].map(_origin),
+                            "Số cảnh báo": cur.top_source_ips["alerts"].map(vn_number),
+                            "Mức cao nhất": cur.top_source_ips["max_level"].map(lambda v: LEVEL_VI.get(v, v))})),
+        Heading("7. Xử lý cảnh báo"),
+        Bullets([
+            f"Số cảnh báo đã tiếp nhận: {m.response['acknowledged']}; đã xử lý xong: {m.response['resolved']}.",
+            "Thời gian trung bình từ khi phát hiện đến khi tiếp nhận: "
+            + (f"{vn_number(m.response['mtta_minutes'], 1)} phút." if m.response["mtta_minutes"] is not None
+               else "chưa có số liệu."),
+            "Thời gian trung bình từ khi phát hiện đến khi xử lý xong: "
+            + (f"{vn_number(m.response['mttr_minutes'], 1)} phút." if m.response["mttr_minutes"] is not None
+               else "chưa có số liệu."),
+        ]),
+        Heading("8. Rủi ro còn tồn tại"),
+    ]
+    if m.open_risks.empty:
+        blocks.append(Para("Không còn cảnh báo mức cao hoặc nghiêm trọng chưa xử lý trong kỳ."))
+    else:
+        blocks.append(Table(pd.DataFrame({
+            "Thời điểm": m.open_risks["first_time"].map(_fmt_time), "Quy tắc": m.open_risks["rule_title"],
+            "Hệ thống": m.open_risks["system"].fillna(""), "Nguồn": m.open_risks["source_ip"].fillna(""),
+            "Trạng thái": m.open_risks["status"]})))
+    blocks.append(Para("Chi tiết toàn bộ cảnh báo trong kỳ tại Phụ lục (tệp XLSX kèm theo).", italic=True))
+    return Document(kind="BÁO CÁO", symbol="BC", subject=f"Kết quả giám sát an toàn thông tin {period}",
+                    issued=cur.generated.date(), profile=prof, blocks=blocks)
+
+
+def annex_frames(m: Monitoring) -> dict[str, pd.DataFrame]:
+    """Sheets of the XLSX annex: every alert of the period, and the summary tables."""
+    alerts = m.current.alerts.copy()
+    for col in ("first_time", "last_time"):
+        alerts[col] = alerts[col].map(lambda t: "" if pd.isna(t) else iso_utc(t.to_pydatetime()))
+    return {"Canh bao": alerts, "Theo quy tac": m.current.alerts_by_rule, "Theo he thong": m.current.alerts_by_system,
+            "Theo loai su co": m.by_type, "Su kien theo ngay": m.current.events_by_day}
