@@ -80,6 +80,9 @@ def load(config_path: Path | None = None, data_dir: Path | None = None) -> Confi
     path = config_path or (Path(os.environ["SOC_CONFIG"]) if os.environ.get("SOC_CONFIG") else None)
     if path is None and Path("soc.toml").is_file():
         path = Path("soc.toml")
+    if path is None:  # a data directory may carry its own config (``soc demo`` writes one)
+        own = Path(data_dir or os.environ.get("SOC_DATA_DIR") or "soc-data") / "soc.toml"
+        path = own if own.is_file() else None
     raw: dict[str, Any] = {}
     if path is not None:
         try:
@@ -89,6 +92,43 @@ def load(config_path: Path | None = None, data_dir: Path | None = None) -> Confi
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
     return from_dict(raw, path=path, data_dir=data_dir)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def dump_toml(raw: dict[str, Any]) -> str:
+    """A config dict (scalars, lists, tables, arrays of tables — what soc.toml uses) as TOML text."""
+    lines: list[str] = []
+    tables = {k: v for k, v in raw.items() if isinstance(v, dict)}
+    arrays = {k: v for k, v in raw.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)}
+    for k, v in raw.items():
+        if k not in tables and k not in arrays:
+            lines.append(f"{k} = {_toml_value(v)}")
+
+    def table(prefix: str, body: dict[str, Any]) -> None:
+        lines.append(f"\n[{prefix}]")
+        subs = {k: v for k, v in body.items() if isinstance(v, dict)}
+        for k, v in body.items():
+            if k not in subs:
+                lines.append(f"{k} = {_toml_value(v)}")
+        for k, v in subs.items():
+            table(f"{prefix}.{k}", v)
+
+    for k, v in tables.items():
+        table(k, v)
+    for k, items in arrays.items():
+        for item in items:
+            lines.append(f"\n[[{k}]]")
+            lines += [f"{ik} = {_toml_value(iv)}" for ik, iv in item.items()]
+    return "\n".join(lines) + "\n"
 
 
 def from_dict(raw: dict[str, Any], path: Path | None = None, data_dir: Path | None = None) -> Config:

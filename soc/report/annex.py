@@ -26,12 +26,14 @@ def neutralise(value):
 
 
 def _cell(value):
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, datetime) and value.tzinfo is not None:  # Excel has no zones: store UTC, say so in header
-        return value.astimezone(UTC).replace(tzinfo=None)
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0):  # numpy arrays (list columns)
+        value = value.tolist()
     if isinstance(value, (list, tuple)):
         value = ", ".join(map(str, value))
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime) and value.tzinfo is not None:  # Excel has no zones: store UTC
+        return value.astimezone(UTC).replace(tzinfo=None)
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     return neutralise(value) if isinstance(value, str) else value
