@@ -24,9 +24,10 @@ report_app = typer.Typer(help="Write reports.", no_args_is_help=True)
 parsers_app = typer.Typer(help="List, test and try parsers.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 app.add_typer(parsers_app, name="parsers")
+app.add_typer(__import__("soc.commands.rules", fromlist=["app"]).app, name="rules")
 
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class State:
@@ -65,12 +66,13 @@ def ingest(
     """Read logs into the store (only what is new since the last run)."""
     from soc.ingest.engine import ingest_paths
     from soc.ingest.parser import ParserError
+    from soc.ingest.records import DecoderUnavailable
     from soc.ingest.sources import SourceError
 
     cfg = _cfg()
     try:
         summary = ingest_paths(cfg, paths, parser=parser, progress=sys.stderr.isatty())
-    except (SourceError, ParserError) as exc:
+    except (SourceError, ParserError, DecoderUnavailable) as exc:
         _fail(str(exc))
     for f in summary.files:
         if f.deadlettered and not f.stored and f.read:
@@ -198,6 +200,55 @@ def report_periodic(
                          f"bao-cao-giam-sat_{d0.isoformat()}_{d1.isoformat()}", wanted)
     for path in paths.values():
         out.print(f"report written: {escape(str(path))}")
+
+
+def _case_report(kind: str, case_id: int, final: bool, reveal: bool, out_dir: Path | None, formats: str) -> None:
+    from soc.report.incident import CaseNotFound, breach_document, case_annex, incident_document, load_case
+    from soc.report.writer import FORMATS, write_report
+
+    cfg = _cfg()
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    bad = [f for f in wanted if f not in FORMATS]
+    if bad:
+        _fail(f"unknown format(s) {', '.join(bad)} (expected {', '.join(FORMATS)})", 2)
+    try:
+        data = load_case(cfg, case_id, reveal=reveal)
+    except CaseNotFound as exc:
+        _fail(str(exc))
+    if reveal:
+        from soc.store import StateDB
+        from soc.triage.workflow import record
+
+        db = StateDB(cfg.data_dir / "state.db")
+        record(db, cfg.analyst_name, "case", str(case_id), "reveal", {"report": kind})
+        db.close()
+    doc = breach_document(cfg, data) if kind == "breach" else incident_document(cfg, data, final, reveal)
+    suffix = "ket-thuc" if final else "ban-dau"
+    name = f"thong-bao-vi-pham-dlcn_case-{case_id}" if kind == "breach" else f"bao-cao-su-co_case-{case_id}_{suffix}"
+    for path in write_report(doc, case_annex(data), out_dir or cfg.data_dir / "reports", name, wanted).values():
+        out.print(f"report written: {escape(str(path))}")
+
+
+@report_app.command("incident")
+def report_incident(
+    case_id: Annotated[int, typer.Argument(help="Case number")],
+    final: Annotated[bool, typer.Option("--final", help="Closing report (Mẫu 04) instead of initial (Mẫu 03)")] = False,
+    reveal: Annotated[bool, typer.Option("--reveal", help="Do not mask personal data (audited)")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory [default: <data-dir>/reports]")] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated formats")] = "docx,pdf,xlsx,md,json",
+) -> None:
+    """Incident report of a case (Circular 20/2017 forms)."""
+    _case_report("incident", case_id, final, reveal, out_dir, formats)
+
+
+@report_app.command("breach")
+def report_breach(
+    case_id: Annotated[int, typer.Argument(help="Case number")],
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory [default: <data-dir>/reports]")] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated formats")] = "docx,pdf,xlsx,md,json",
+) -> None:
+    """Personal-data breach notice of a case, with the 72-hour deadline."""
+    _case_report("breach", case_id, False, False, out_dir, formats)
 
 
 @app.command()

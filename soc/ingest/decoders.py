@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from soc.ecs import flatten
+from soc.ingest.lines import Multiline
 from soc.ingest.parser import Parser
 
 
@@ -21,6 +22,7 @@ class Decoded:
     pattern: list[int] = field(default_factory=list)
     columns: dict[str, list[str | None]] = field(default_factory=dict)
     failures: list[tuple[int, str]] = field(default_factory=list)
+    originals: list[str] | None = None  # per row, the event's text when lines were joined (multi-line)
 
 
 class RegexDecoder:
@@ -28,7 +30,9 @@ class RegexDecoder:
 
     def __init__(self, parser: Parser):
         self.parser = parser
-        self.compiled = [re.compile(p.regex) for p in parser.patterns]
+        self.multiline = Multiline.from_option(parser.options.get("multiline"))
+        flags = re.DOTALL if self.multiline else 0
+        self.compiled = [re.compile(p.regex, flags) for p in parser.patterns]
         names: list[str] = []
         for rx in self.compiled:
             for n in rx.groupindex:
@@ -39,6 +43,16 @@ class RegexDecoder:
         self.slots = [[names.index(n) for n in _group_order(rx)] for rx in self.compiled]
 
     def decode(self, lines: list[str]) -> Decoded:
+        if self.multiline is not None:  # match each joined event (``.`` spans its lines), report its first line
+            groups = self.multiline.group(lines)
+            out = self._decode_lines([text for _, text, _ in groups])
+            out.originals = [groups[j][1] for j in out.rows]
+            out.rows = [groups[j][0] for j in out.rows]
+            out.failures = [(groups[j][0], reason) for j, reason in out.failures]
+            return out
+        return self._decode_lines(lines)
+
+    def _decode_lines(self, lines: list[str]) -> Decoded:
         out = Decoded()
         if len(self.compiled) == 1 and self.slots[0] == list(range(len(self.names))):
             return self._decode_single(lines, out)
@@ -158,7 +172,12 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def decoder_for(parser: Parser) -> RegexDecoder | JsonDecoder:
+def decoder_for(parser: Parser):
+    """A fresh decoder for ``parser`` (stateful ones, like w3c, keep state per instance: use one per file)."""
+    from soc.ingest.lines import LINE_DECODERS
+
+    if parser.decoder in LINE_DECODERS:
+        return LINE_DECODERS[parser.decoder](parser)
     if parser.decoder == "regex":
         return RegexDecoder(parser)
     if parser.decoder == "json":

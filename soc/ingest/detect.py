@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from soc.ingest.decoders import decoder_for
@@ -22,9 +23,18 @@ def rank(lines: list[str], parsers: dict[str, Parser] | None = None) -> list[Det
     """Every parser's share of ``lines`` it can decode, best first (ties: the more specific parser, by name)."""
     sample = [line for line in lines[:SAMPLE_LINES] if line.strip()]
     parsers = parsers or all_parsers()
-    out = [Detection(name, decoder_for(p).score(sample)) for name, p in parsers.items()
-           if not is_record_decoder(p.decoder)]
-    return sorted(out, key=lambda d: (-d.confidence, d.parser))
+    scored = [(Detection(name, decoder_for(p).score(sample)), _specific(p, sample)) for name, p in parsers.items()
+              if not is_record_decoder(p.decoder)]
+    return [d for d, _ in sorted(scored, key=lambda s: (-s[0].confidence, -s[1], s[0].parser))]
+
+
+def _specific(parser: Parser, lines: list[str]) -> float:
+    """Share of lines a regex parser reads with a pattern other than its catch-all ("other*"): on a tie, the
+    product parser (zimbra's postfix lines) beats a generic one (syslog, linux_auth's fallback)."""
+    if parser.decoder != "regex" or not lines:
+        return 0.5  # python decoders (kv, cef, w3c, json) require their own structure already
+    specific = [re.compile(p.regex) for p in parser.patterns if not p.name.startswith("other")]
+    return sum(1 for line in lines if any(rx.match(line) for rx in specific)) / len(lines)
 
 
 def detect_binary(head: bytes, parsers: dict[str, Parser] | None = None) -> Detection | None:

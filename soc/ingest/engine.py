@@ -101,6 +101,7 @@ class Ingestor:
         self.con = connect()
         self.reference: datetime | None = None  # "now" for year inference; None = the real time
         self._re2: dict[str, RegexSQL | None] = {}
+        self._decoders: dict[str, object] = {}  # per file (reset in ingest)
 
     def close(self) -> None:
         self.dead.close()
@@ -127,7 +128,7 @@ class Ingestor:
         return Prepared(texts, numbers, chunk.offsets, chunk.lines, failures)
 
     def _sql_regex(self, parser: Parser) -> RegexSQL | None:
-        if parser.decoder != "regex":
+        if parser.decoder != "regex" or parser.options.get("multiline"):  # joining lines needs the Python decoder
             return None
         if parser.name not in self._re2:
             self._re2[parser.name] = RegexSQL(parser) if RegexSQL.supported(parser, self.con) else None
@@ -149,7 +150,9 @@ class Ingestor:
             }), list(prep.failures)
         good_idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
         good = [prep.texts[i] for i in good_idx] if bad else prep.texts
-        decoded: Decoded = decoder_for(parser).decode(good)
+        if parser.name not in self._decoders:  # one decoder per file: stateful ones (w3c #Fields) keep state
+            self._decoders[parser.name] = decoder_for(parser)
+        decoded: Decoded = self._decoders[parser.name].decode(good)
         failures = list(prep.failures) + [(good_idx[j], reason) for j, reason in decoded.failures]
         idx = [good_idx[j] for j in decoded.rows] if (bad or decoded.failures) else decoded.rows
         if len(idx) == len(prep.texts):
@@ -158,6 +161,8 @@ class Ingestor:
             lines = [prep.line_numbers[i] for i in idx]
             offsets = [prep.offsets[i] for i in idx]
             originals = [prep.texts[i] for i in idx]
+        if decoded.originals is not None:
+            originals = decoded.originals
         cols: dict[str, pa.Array] = {
             "_i": pa.array(idx, pa.int64()),
             "_pattern": pa.array(decoded.pattern, pa.int32()),
@@ -192,7 +197,7 @@ class Ingestor:
         if undated:
             self.con.execute('DELETE FROM batch WHERE "@timestamp" IS NULL').fetchall()
         enrich_batch(self.con, "batch", self.cfg)
-        rows = self.con.execute("SELECT count(*) FROM batch").fetchone()[0]
+        rows = self.con.execute("SELECT count(*) FROM batch").fetchall()[0][0]  # fetchall: no result left open
         return rows, unmatched + [(i, "timestamp missing or not in the parser's format") for (i,) in undated]
 
     def transform(self, parser: Parser, prep: Prepared, path: str) -> tuple[int, list[tuple[int, str]]]:
@@ -204,6 +209,7 @@ class Ingestor:
     # -- one input ---------------------------------------------------------------------------------------------
     def ingest(self, inp: Input, parser_name: str | None, on_progress=None) -> FileResult:
         """Read one input from its checkpoint. Decoding (Python) of chunk n+1 overlaps storing (DuckDB) chunk n."""
+        self._decoders = {}
         cp = None if inp.is_stdin else self.state.checkpoint(inp.path)
         offset, line_no, checkpoint = start_position(inp, cp)
         if not inp.is_stdin and checkpoint.fingerprint is None:
@@ -276,7 +282,7 @@ class Ingestor:
             checkpoint.line_no += n + len(rc.failures)
             self.state.save_checkpoint(checkpoint, parser.name)
             if on_progress:
-                on_progress(0)
+                on_progress(getattr(rc, "progress", 0))  # bytes read, when the decoder knows them
         return result
 
     def _store(self, inp: Input, parser: Parser, prep: Prepared, chunk: Chunk, table: pa.Table,

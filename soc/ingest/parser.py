@@ -15,9 +15,11 @@ from typing import Any
 import yaml
 
 from soc import ecs
+from soc.ingest import syslog
 from soc.ingest.records import RECORD_DECODERS, is_record_decoder
 from soc.paths import parsers_dir
 
+TEXT_DECODERS = ("regex", "json", "kv", "cef", "w3c")
 TYPES = {"string", "ip", "int", "long", "double", "timestamp", "list"}
 
 
@@ -115,7 +117,8 @@ def load_parser(path: Path) -> Parser:
     dtype = dec.get("type") if isinstance(dec, dict) else dec
     patterns: list[Pattern] = []
     if dtype == "regex":
-        prefix = dec.get("prefix", "")  # a shared head (e.g. a syslog header) put before every pattern
+        prefix = dec.get("prefix", "")
+        prefix = syslog.PREFIXES.get(prefix, prefix)  # "syslog" / "syslog?": the shared syslog header step  # a shared head (e.g. a syslog header) put before every pattern
         for i, p in enumerate(dec.get("patterns", [])):
             if isinstance(p, str):
                 p = {"regex": p}
@@ -123,9 +126,14 @@ def load_parser(path: Path) -> Parser:
             patterns.append(Pattern(regex=regex, set=dict(p.get("set", {})), name=p.get("name", str(i))))
         if not patterns:
             raise ParserError(f"{where}: a regex decoder needs at least one pattern")
-    elif dtype != "json" and not is_record_decoder(dtype):
-        raise ParserError(f"{where}: unknown decoder '{dtype}' (available: regex, json, {', '.join(RECORD_DECODERS)})")
-    fields = tuple(_field_spec(t, s, where) for t, s in (doc.get("fields") or {}).items())
+    elif dtype not in TEXT_DECODERS and not is_record_decoder(dtype):
+        available = ", ".join((*TEXT_DECODERS, *RECORD_DECODERS))
+        raise ParserError(f"{where}: unknown decoder '{dtype}' (available: {available})")
+    field_docs = dict(doc.get("fields") or {})
+    if isinstance(dec, dict) and syslog.uses_syslog(dec.get("prefix", ""), dec):
+        for target, spec in (syslog.FIELDS | syslog.DEFAULTS).items():
+            field_docs.setdefault(target, spec)  # the parser's own mapping wins
+    fields = tuple(_field_spec(t, s, where) for t, s in field_docs.items())
     unknown = [f.target for f in fields if ecs.validate({f.target: None})]
     if unknown:
         raise ParserError(f"{where}: fields not in the ECS registry (soc/ecs.py): {', '.join(unknown)}")

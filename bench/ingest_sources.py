@@ -1,0 +1,68 @@
+"""Benchmark: `soc ingest` lines/s per issue-3 parser (FortiGate kv, CEF, IIS W3C, Keycloak, WSO2 multi-line, syslog)
+on ≥ 100 k lines each, built by repeating each parser's own samples, against nginx_combined on as many lines in the
+same run (ratio = parser / baseline).
+
+    python bench/ingest_sources.py [--lines 100000] [--only NAME]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from soc.config import from_dict  # noqa: E402
+from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.ingest.parser import get_parser  # noqa: E402
+
+PARSERS = ["nginx_combined", "fortigate", "cef", "iis", "keycloak", "wso2_carbon", "syslog"]
+FLOOR = 30_000
+
+
+def build(name: str, lines: int, folder: Path) -> Path:
+    sample = next(get_parser(name).samples_dir.glob("*.log")).read_text(encoding="utf-8").splitlines()
+    reps = -(-lines // len(sample))
+    path = folder / f"{name}.log"
+    path.write_text("\n".join(sample * reps) + "\n", encoding="utf-8")
+    return path
+
+
+def run(name: str, path: Path) -> tuple[int, float, int]:
+    data = Path(tempfile.mkdtemp(prefix="soc-bench-"))
+    try:
+        cfg = from_dict({"data_dir": str(data)})
+        t0 = time.perf_counter()
+        summary = ingest_paths(cfg, [path], parser=name)
+        return summary.read, time.perf_counter() - t0, summary.stored
+    finally:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=100_000)
+    ap.add_argument("--only", default=None)
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="soc-bench-src-"))
+    try:
+        base = None
+        print(f"{'parser':<16}{'lines':>10}{'events':>10}{'seconds':>9}{'lines/s':>11}{'ratio':>7}")
+        for name in PARSERS:
+            if args.only and name not in (args.only, "nginx_combined"):
+                continue
+            read, secs, stored = run(name, build(name, args.lines, folder))
+            rate = read / secs
+            base = base or rate
+            flag = "" if rate >= FLOOR else "  < 30k lines/s"
+            print(f"{name:<16}{read:>10}{stored:>10}{secs:>9.2f}{rate:>11,.0f}{rate / base:>7.2f}{flag}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""Python line decoders beyond regex/json: key=value (``kv``), ArcSight ``cef`` and IIS ``w3c``, plus the two steps
+every text decoder may use: the syslog header (:mod:`soc.ingest.syslog`) and Filebeat-style multi-line joining.
+
+Multi-line (decoder option ``multiline: {pattern: REGEX, negate: false, max_lines: 500}``): a line that matches
+``pattern`` (or, with ``negate: true``, one that does not) continues the event before it. The decoder returns one
+row per event, indexed by the event's first line, with the joined text in ``Decoded.originals``; continuation lines
+are consumed, neither rows nor failures. A continuation with no event before it in the chunk starts its own event.
+These decoders never drop a line silently: every line is a row, part of a row, a header, or a failure with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from soc.ecs import flatten
+from soc.ingest import syslog
+from soc.ingest.parser import Parser
+
+
+@dataclass
+class Multiline:
+    pattern: re.Pattern
+    negate: bool = False
+    max_lines: int = 500
+
+    @classmethod
+    def from_option(cls, opt: dict | None) -> Multiline | None:
+        if not opt:
+            return None
+        return cls(re.compile(opt["pattern"]), bool(opt.get("negate", False)), int(opt.get("max_lines", 500)))
+
+    def group(self, lines: list[str]) -> list[tuple[int, str, int]]:
+        """(first line index, joined text, lines joined) per event."""
+        out: list[tuple[int, str, int]] = []
+        search, negate, cap = self.pattern.search, self.negate, self.max_lines
+        for i, line in enumerate(lines):
+            cont = (search(line) is None) if negate else (search(line) is not None)
+            if cont and out and out[-1][2] < cap:
+                first, text, n = out[-1]
+                out[-1] = (first, text + "\n" + line, n + 1)
+            else:
+                out.append((i, line, 1))
+        return out
+
+
+class LineDecoder:
+    """Base of the Python decoders: header step, multi-line grouping, then :meth:`fields` on each event's text."""
+
+    def __init__(self, parser: Parser):
+        from soc.ingest.decoders import Decoded  # noqa: F401 - imported here to avoid a cycle
+
+        self.parser = parser
+        opts = parser.options
+        self.header = syslog.compiled(opts.get("syslog"))
+        self.multiline = Multiline.from_option(opts.get("multiline"))
+        names = parser.raw_columns()
+        if self.header is not None:
+            names += [n for n in syslog.NAMES if n not in names]
+        # ``join: {column: [a, b]}``: a column made of others joined by a space, when all are present
+        self.join = {k: list(v) for k, v in (opts.get("join") or {}).items()}
+        self.epoch_ms = tuple(opts.get("epoch_ms", ()))  # columns written in epoch milliseconds → seconds text
+        self.names = names
+
+    def fields(self, text: str) -> dict[str, str | None] | str | None:
+        """Raw columns of one event, a failure reason (str), or None for a line that is not an event (a header)."""
+        raise NotImplementedError
+
+    def _event(self, text: str) -> dict | str | None:
+        m = None
+        if self.header is not None:
+            m = self.header.match(text)
+            if m is None:
+                return "no syslog header"
+            text = text[m.end():]
+        doc = self.fields(text)
+        if isinstance(doc, dict):
+            if m is not None:
+                doc.update({k: v for k, v in m.groupdict().items() if v is not None})
+            for name in self.epoch_ms:
+                v = doc.get(name)
+                if v and len(v) == 13 and v.isdigit():
+                    doc[name] = f"{v[:10]}.{v[10:]}"
+            for name, parts in self.join.items():
+                values = [doc.get(p) for p in parts]
+                if all(values):
+                    doc[name] = " ".join(values)
+        return doc
+
+    def decode(self, lines: list[str]):
+        from soc.ingest.decoders import Decoded, _columns
+
+        out = Decoded()
+        rows: list[list[str | None]] = []
+        names = self.names
+        joined = self.multiline.group(lines) if self.multiline else None
+        events = joined if joined is not None else ((i, line, 1) for i, line in enumerate(lines))
+        originals: list[str] = []
+        for i, text, _ in events:
+            doc = self._event(text)
+            if doc is None:
+                continue
+            if isinstance(doc, str):
+                out.failures.append((i, f"{doc} (parser '{self.parser.name}')"))
+                continue
+            rows.append([doc.get(n) for n in names])
+            out.rows.append(i)
+            originals.append(text)
+        out.pattern = [0] * len(rows)
+        out.columns = _columns(names, rows)
+        if joined is not None:
+            out.originals = originals
+        return out
+
+    def score(self, lines: list[str]) -> float:
+        if not lines:
+            return 0.0
+        d = self.decode(lines)
+        return 1.0 - len(d.failures) / len(lines) if d.rows else 0.0
+
+
+_KV = {
+    " ": re.compile(r'([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|\S*)'),
+    ",": re.compile(r'([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s,]*)'),
+}
+
+
+class KvDecoder(LineDecoder):
+    """``key=value`` pairs (values optionally "quoted" with \\" escapes), after an optional ``head`` regex whose
+    named groups become columns too. ``separator: ','`` for ``k=v, k2=v2`` (Keycloak); ``json_field: message`` reads
+    a JSON line and parses that field as key=value (Keycloak JSON logging); ``require: [keys]`` for detection."""
+
+    def __init__(self, parser: Parser):
+        super().__init__(parser)
+        opts = parser.options
+        self.pairs = _KV[opts.get("separator", " ")]
+        self.head = re.compile(opts["head"]) if opts.get("head") else None
+        self.json_field = opts.get("json_field")
+        self.require = tuple(opts.get("require", ()))
+        if self.head is not None:
+            self.names += [n for n in self.head.groupindex if n not in self.names]
+        joined = [c for parts in self.join.values() for c in parts]
+        self.wanted = tuple(dict.fromkeys([*self.names, *self.require, *joined]))
+
+    def fields(self, text: str):
+        doc: dict[str, str | None] = {}
+        if self.json_field and text.startswith("{"):
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                return f"invalid JSON: {exc.msg} at column {exc.colno}"
+            if not isinstance(obj, dict):
+                return "JSON value is not an object"
+            doc = {k: _text(v) for k, v in flatten(obj).items()}
+            if not doc.get(self.json_field):
+                return f"JSON object lacks '{self.json_field}'"
+            text = doc[self.json_field]
+        elif self.head is not None:
+            m = self.head.match(text)
+            if m is None:
+                return "line does not start as expected"
+            doc = {k: v for k, v in m.groupdict().items() if v is not None}
+            text = text[m.end():]
+        pairs = dict(self.pairs.findall(text))  # built in C; only the columns we keep are unquoted below
+        for k in self.wanted:
+            v = pairs.get(k)
+            if v is not None:
+                if v.startswith('"') and len(v) >= 2:
+                    v = v[1:-1]
+                    if "\\" in v:
+                        v = v.replace('\\"', '"').replace("\\\\", "\\")
+                doc[k] = v
+        missing = [k for k in self.require if k not in doc]
+        if missing:
+            return f"no {', '.join(missing)} key"
+        return doc
+
+
+_CEF_HEADER = re.compile(r"CEF:(\d+)\|" + r"((?:[^|\\]|\\.)*)\|" * 6)
+_CEF_KEY = re.compile(r"(?:^| )([A-Za-z0-9_.\[\]-]+)=")
+_CEF_HDR_NAMES = ("cef_version", "device_vendor", "device_product", "device_version", "device_event_class_id",
+                  "name", "severity")
+_CEF_ESC = re.compile(r"\\(.)")
+_CEF_EXT_ESC = {"n": "\n", "r": "\r", "=": "=", "\\": "\\", "|": "|"}
+
+
+class CefDecoder(LineDecoder):
+    """ArcSight CEF: seven ``|``-separated header fields (``\\|`` and ``\\\\`` escaped) then ``key=value``
+    extensions (``\\=``, ``\\\\``, ``\\n``, ``\\r`` escaped; a value runs up to the next unescaped `` key=``).
+    Header fields become the columns ``cef_version … severity``; extension keys keep their CEF names."""
+
+    def fields(self, text: str):
+        start = text.find("CEF:")
+        if start < 0:
+            return "no CEF: header"
+        m = _CEF_HEADER.match(text, start)
+        if m is None:
+            return "CEF header has fewer than 8 '|'-separated fields"
+        doc: dict[str, str | None] = {}
+        for name, value in zip(_CEF_HDR_NAMES, m.groups(), strict=True):
+            doc[name] = _CEF_ESC.sub(r"\1", value) if "\\" in value else value
+        parts = _CEF_KEY.split(text[m.end():])  # ['', key1, value1, key2, value2, …]
+        ext = dict(zip(parts[1::2], parts[2::2], strict=True))
+        for k in self.names:
+            value = ext.get(k)
+            if value is not None:
+                value = value.rstrip(" ")
+                if "\\" in value:
+                    value = _CEF_ESC.sub(lambda e: _CEF_EXT_ESC.get(e.group(1), "\\" + e.group(1)), value)
+                doc[k] = value
+        return doc
+
+
+def w3c_column(name: str) -> str:
+    """W3C field name → raw column: ``cs(User-Agent)`` → ``cs_user_agent``, ``cs-uri-stem`` → ``cs_uri_stem``."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+# IIS's default field set: used until a ``#Fields:`` directive is seen (e.g. a file resumed past its header).
+IIS_DEFAULT = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+               "cs(Referer) sc-status sc-substatus sc-win32-status time-taken").split()
+
+
+class W3cDecoder(LineDecoder):
+    """W3C extended log: ``#Fields:`` sets the columns (and may change mid-file: the decoder keeps it across
+    chunks of one file); other ``#`` directives are consumed; ``+`` stands for a space in ``cs(…)`` header fields."""
+
+    def __init__(self, parser: Parser):
+        super().__init__(parser)
+        self._set_fields(parser.options.get("default_fields", IIS_DEFAULT))
+
+    def _set_fields(self, names: list[str]) -> None:
+        self.columns = [w3c_column(n) for n in names]
+        self.plus = [n.startswith("cs(") for n in names]
+
+    def fields(self, text: str):
+        text = text.rstrip("\r")
+        if text.startswith("#"):
+            if text.startswith("#Fields:"):
+                self._set_fields(text[8:].split())
+                return None
+            if re.match(r"#(Software|Version|Date|Start-Date|End-Date|Remark):", text):
+                return None
+            return "unknown W3C directive"
+        values = text.split(" ")
+        if len(values) != len(self.columns):
+            return f"{len(values)} values but #Fields declares {len(self.columns)}"
+        return {c: (v.replace("+", " ") if p else v) for c, v, p in zip(self.columns, values, self.plus, strict=True)}
+
+    def score(self, lines: list[str]) -> float:
+        # Only a file with IIS/W3C directives is W3C: space-separated values alone are too common.
+        if not any(line.startswith(("#Software:", "#Fields:")) for line in lines[:20]):
+            return 0.0
+        return super().score(lines)
+
+
+def _text(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+LINE_DECODERS = {"kv": KvDecoder, "cef": CefDecoder, "w3c": W3cDecoder}
