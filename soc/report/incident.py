@@ -1,0 +1,194 @@
+"""Incident report (Circular 20/2017 Mẫu 03 initial / Mẫu 04 final) and personal-data breach notice (Law 91/2025,
+Decree 356/2025 Mẫu 08) built from a case, its alerts and their matched events.
+
+Personal data is masked unless ``reveal`` is set; the caller audits a reveal. Form names, legal bases, authorities
+and deadlines come from the regulatory profile.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from soc.config import Config
+from soc.report.document import Bullets, Callout, Document, Fields, Heading, Para, Table, vn_number
+from soc.report.masking import mask_text
+from soc.report.monitoring import LEVEL_VI
+from soc.report.profile import load_profile
+from soc.report.taxonomy import incident_type, type_names
+from soc.store import EventStore, StateDB
+from soc.store.duck import ident, literal
+from soc.timefmt import local_time, parse_utc
+
+MAX_EVENTS = 5000
+
+
+class CaseNotFound(Exception):
+    """No case with that id; the message says which cases exist."""
+
+
+@dataclass
+class CaseData:
+    case: dict
+    alerts: pd.DataFrame
+    events: pd.DataFrame
+    notes: list[dict]
+    detected: datetime  # aware UTC: first alert of the case
+    type_key: str
+
+
+def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
+    from soc.triage import cases as cases_mod
+    from soc.triage.workflow import notes
+
+    db = StateDB(cfg.data_dir / "state.db")
+    try:
+        case = cases_mod.get(db, case_id)
+        if case is None:
+            known = ", ".join(str(c["id"]) for c in cases_mod.list_cases(db)[:20]) or "none"
+            raise CaseNotFound(f"no case {case_id} (cases: {known})")
+        alerts = pd.DataFrame([db.alert(a) for a in case["alert_ids"] if db.alert(a)])
+        case_notes = notes(db, "case", str(case_id))
+    finally:
+        db.close()
+    if alerts.empty:
+        alerts = pd.DataFrame(columns=["id", "rule_title", "rule_level", "rule_tags", "first_time", "last_time",
+                                       "event_ids", "source_ip", "system", "user_name", "status",
+                                       "rule_description", "event_count"])
+    ids = [e for lst in alerts["event_ids"] for e in lst][:MAX_EVENTS]
+    events = pd.DataFrame()
+    if ids:
+        con = EventStore(cfg.data_dir).open_events(need=["soc.pii.types", "soc.pii.count", "soc.pii.distinct"])
+        cols = ["@timestamp", "event.dataset", "source.ip", "user.name", "url.original", "soc.pii.types",
+                "soc.pii.count", "soc.pii.distinct", "event.original"]
+        id_list = ", ".join(literal(i) for i in ids)
+        events = con.execute(f"SELECT {', '.join(ident(c) for c in cols)} FROM events WHERE \"event.id\" IN "
+                             f"({id_list}) ORDER BY \"@timestamp\"").fetchdf()
+        con.close()
+        if not reveal:
+            for col in ("url.original", "event.original", "user.name"):
+                events[col] = events[col].map(lambda v: mask_text(v) if isinstance(v, str) else v)
+    firsts = [parse_utc(t) for t in alerts["first_time"] if t]
+    detected = min(firsts) if firsts else parse_utc(case["created"])
+    types = Counter(incident_type(t or []) for t in alerts["rule_tags"])
+    return CaseData(case, alerts, events, case_notes, detected, types.most_common(1)[0][0] if types else "other")
+
+
+def _systems(cfg: Config, names: list[str]) -> list:
+    return [s for s in cfg.systems if s.name in names]
+
+
+def _local(cfg: Config, moment: datetime) -> str:
+    return moment.astimezone(ZoneInfo(cfg.timezone)).strftime("%H:%M ngày %d/%m/%Y")
+
+
+def _alert_table(cfg: Config, alerts: pd.DataFrame, reveal: bool) -> Table:
+    return Table(pd.DataFrame({
+        "Thời điểm": [local_time(t, cfg.timezone, "%d/%m/%Y %H:%M") for t in alerts["first_time"]],
+        "Cảnh báo": alerts["rule_title"], "Mức độ": alerts["rule_level"].map(lambda v: LEVEL_VI.get(v, v)),
+        "Nguồn": alerts["source_ip"].fillna(""), "Hệ thống": alerts["system"].fillna(""),
+        "Tài khoản": alerts["user_name"].fillna("").map(lambda v: v if reveal else mask_text(v)),
+    }), "Danh sách cảnh báo liên quan")
+
+
+def incident_document(cfg: Config, data: CaseData, final: bool = False, reveal: bool = False) -> Document:
+    prof = load_profile(cfg)
+    inc = prof.get("incident", {})
+    case = data.case
+    systems = _systems(cfg, case.get("systems") or list(data.alerts["system"].dropna().unique()))
+    handled = case["status"] in ("resolved", "closed")
+    actions = [f"{local_time(n['at'], cfg.timezone, '%d/%m/%Y %H:%M')} ({n['author']}): {n['body']}"
+               for n in data.notes]
+    rules = sorted(set(data.alerts["rule_title"]))
+    contact = prof.get("contact", {})
+    fields = [
+        ("Đơn vị báo cáo", f"{prof.get('agency', '')} — {cfg.province}"),
+        ("Người liên hệ", ", ".join(v for v in (contact.get("name"), contact.get("phone"), contact.get("email")) if v)),
+        ("Hệ thống bị sự cố (*)", "; ".join(s.name for s in systems) or "; ".join(case.get("systems", []))),
+        ("Cấp độ an toàn hệ thống", "; ".join(f"{s.name}: cấp độ {s.level}" for s in systems if s.level)),
+        ("Đơn vị vận hành (*)", "; ".join(sorted({s.owner for s in systems if s.owner}))),
+        ("Địa chỉ IP công khai, tên miền", "; ".join(x for s in systems for x in (*s.ips, *s.vhosts))),
+        ("Tên sự cố", case["title"]),
+        ("Loại sự cố", type_names()[data.type_key]),
+        ("Mức độ", LEVEL_VI.get(case["severity"], case["severity"])),
+        ("Thời điểm phát hiện (*)", _local(cfg, data.detected)),
+        ("Tình trạng (*)", "Đã xử lý" if handled else "Chưa xử lý xong"),
+        ("Cách thức phát hiện (*)", "Giám sát, phân tích nhật ký hệ thống (SOC)"),
+    ]
+    desc = (f"Hệ thống giám sát ghi nhận {vn_number(len(data.alerts))} cảnh báo liên quan "
+            f"({vn_number(int(data.alerts['event_count'].sum()) if len(data.alerts) else 0)} sự kiện nhật ký) "
+            f"thuộc các quy tắc: {'; '.join(rules)}.")
+    sources = sorted(set(data.alerts["source_ip"].dropna()) - {""})
+    blocks = [
+        Para("Căn cứ: " + "; ".join(inc.get("legal_basis", [])) + "."),
+        Heading("1. Thông tin chung"), Fields(fields),
+        Heading("2. Mô tả sự cố (*)"), Para(desc),
+        Bullets([f"Địa chỉ nguồn liên quan: {', '.join(sources[:20])}" + (" …" if len(sources) > 20 else "")]
+                if sources else ["Không xác định được địa chỉ nguồn."]),
+        _alert_table(cfg, data.alerts, reveal),
+        Heading("3. Ảnh hưởng"),
+        Para("Hệ thống bị ảnh hưởng: " + ("; ".join(s.name for s in systems) or "chưa xác định") + "."),
+        Heading("4. Các biện pháp đã thực hiện"),
+        Bullets(actions or ["Chưa ghi nhận biện pháp xử lý."]),
+        Heading("5. Đề xuất, kiến nghị"),
+        Para(prof.get("incident", {}).get("proposal", "Đề nghị đơn vị vận hành rà soát, khắc phục lỗ hổng và tiếp tục "
+                                          "theo dõi các nguồn tấn công nêu trên.")),
+        Para(f"Thư điện tử gửi báo cáo ghi tiêu đề bắt đầu bằng {inc.get('email_subject_prefix', '[TBSC]')}; "
+             f"thời hạn báo cáo: {inc.get('deadline_days', 5)} ngày kể từ khi phát hiện.", italic=True),
+        Para("Tài liệu kèm theo: Phụ lục danh sách cảnh báo và sự kiện nhật ký (tệp XLSX).", italic=True),
+    ]
+    form = inc.get("form_final" if final else "form_initial", "")
+    subject = ("Kết thúc ứng phó sự cố: " if final else "Báo cáo ban đầu sự cố: ") + case["title"]
+    return Document(kind="BÁO CÁO", symbol="BC", subject=subject, issued=datetime.now(ZoneInfo(cfg.timezone)).date(),
+                    profile=prof, blocks=blocks, form=form)
+
+
+def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) -> Document:
+    prof = load_profile(cfg)
+    br = prof.get("breach", {})
+    now = now or datetime.now(UTC)
+    hours = int(br.get("deadline_hours", 72))
+    deadline = data.detected + timedelta(hours=hours)
+    left = deadline - now
+    left_h = left.total_seconds() / 3600
+    state = (f"còn {vn_number(left_h, 1)} giờ" if left_h > 0 else f"ĐÃ QUÁ HẠN {vn_number(-left_h, 1)} giờ — "
+             "nêu rõ lý do chậm thông báo")
+    ev = data.events
+    types = sorted({t for lst in ev.get("soc.pii.types", pd.Series(dtype=object)).dropna() for t in lst})
+    subjects = int(ev["soc.pii.distinct"].fillna(0).sum()) if "soc.pii.distinct" in ev else 0
+    records = int(ev["soc.pii.count"].fillna(0).sum()) if "soc.pii.count" in ev else 0
+    contact = prof.get("dpo", prof.get("contact", {}))
+    actions = [f"{local_time(n['at'], cfg.timezone, '%d/%m/%Y %H:%M')}: {n['body']}" for n in data.notes]
+    blocks = [
+        Callout(f"THỜI HẠN THÔNG BÁO {hours} GIỜ: trước {_local(cfg, deadline)} ({state})"),
+        Para("Căn cứ: " + "; ".join(br.get("legal_basis", [])) + "."),
+        Heading("1. Mô tả vi phạm dữ liệu cá nhân"),
+        Fields([
+            ("Thời điểm phát hiện", _local(cfg, data.detected)),
+            ("Hệ thống, địa điểm", "; ".join(data.case.get("systems", [])) or "chưa xác định"),
+            ("Hành vi", "; ".join(sorted(set(data.alerts["rule_title"])))),
+            ("Loại dữ liệu cá nhân", ", ".join(types) or "đang xác định"),
+            ("Số lượng bản ghi chứa dữ liệu cá nhân", vn_number(records)),
+            ("Số chủ thể dữ liệu ước tính", vn_number(subjects) if subjects else "đang xác định"),
+        ]),
+        Heading("2. Thông tin liên hệ của bộ phận bảo vệ dữ liệu cá nhân"),
+        Para(", ".join(v for v in (contact.get("name"), contact.get("phone"), contact.get("email")) if v)
+             or "…………"),
+        Heading("3. Hậu quả có thể xảy ra"),
+        Para("Dữ liệu cá nhân của công dân có thể bị lộ, bị mua bán hoặc bị sử dụng trái phép."),
+        Heading("4. Biện pháp đã thực hiện"),
+        Bullets(actions or ["Chưa ghi nhận biện pháp xử lý."]),
+        _alert_table(cfg, data.alerts, reveal=False),
+    ]
+    return Document(kind="THÔNG BÁO", symbol="TB", subject=f"Vi phạm dữ liệu cá nhân: {data.case['title']}",
+                    issued=now.astimezone(ZoneInfo(cfg.timezone)).date(), profile=prof, blocks=blocks,
+                    form=br.get("form", ""))
+
+
+def case_annex(data: CaseData) -> dict[str, pd.DataFrame]:
+    alerts = data.alerts.drop(columns=[c for c in ("event_ids",) if c in data.alerts])
+    return {"Canh bao": alerts, "Su kien": data.events}
