@@ -247,5 +247,8 @@ def test_run_end_to_end(tmp_path: Path):
 
     md = result.report.read_text(encoding="utf-8")
     assert result.report.parent == cfg.data_dir / "reports"
-    assert "BÁO CÁO GIÁM SÁT AN TOÀN THÔNG TIN" in md and "Không có cảnh báo nào" not in md
-    assert f"**{len(alerts)}**" in md and "(không xác định)" not in md
+    assert "# BÁO CÁO" in md and "Kết quả giám sát an toàn thông tin" in md
+    assert f"Số cảnh báo: {len(alerts):,}".replace(",", ".") in md and "(không xác định)" not in md
+    assert set(result.reports) == {"periodic", "incident", "breach"}  # one of each report, every format
+    assert all(p.is_file() for paths in result.reports.values() for p in paths.values())
+    assert (cfg.data_dir / "soc.toml").is_file()  # later `soc` commands on this data dir see the demo province

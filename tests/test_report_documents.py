@@ -132,3 +132,58 @@ def test_resolve_period(kind, start, expected):
 
 def test_resolve_period_previous_quarter_crosses_year():
     assert resolve_period("quarter", None, None, date(2026, 2, 1)) == (date(2025, 10, 1), date(2025, 12, 31))
+
+
+def _case(cfg, fragment: str, title: str) -> int:
+    from soc.triage import cases
+
+    db = StateDB(cfg.data_dir / "state.db")
+    try:
+        ids = [a["id"] for a in db.alerts() if fragment in a["rule_title"]]
+        assert ids, fragment
+        return cases.create(db, title, "tester", ids)["id"]
+    finally:
+        db.close()
+
+
+def test_incident_report_filled_from_case(demo_cfg, tmp_path):
+    from soc.report.incident import case_annex, incident_document, load_case
+
+    case_id = _case(demo_cfg, "After Brute Force", "Đăng nhập trái phép bastion")
+    data = load_case(demo_cfg, case_id)
+    paths = write_report(incident_document(demo_cfg, data), case_annex(data), tmp_path, "incident",
+                         ("docx", "xlsx"))
+    doc = open_docx(paths["docx"])
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Mẫu 03" in text and "Đăng nhập trái phép bastion" in text
+    assert "Máy chủ quản trị tập trung (bastion): cấp độ 3" in text  # system and its security level
+    assert "Thời điểm phát hiện (*):" in text and "Truy cập trái phép, chiếm quyền điều khiển" in text
+    assert "[TBSC]" in text
+    events = load_workbook(paths["xlsx"])["Su kien"]
+    assert events.max_row - 1 == len(data.events) > 0
+
+
+def test_breach_notice_shows_72h_deadline_and_masks(demo_cfg, tmp_path):
+    from datetime import UTC, datetime
+
+    from soc.report.incident import breach_document, case_annex, load_case
+
+    case_id = _case(demo_cfg, "Sensitive File", "Lộ tệp sao lưu")
+    data = load_case(demo_cfg, case_id)
+    doc = breach_document(demo_cfg, data, now=data.detected + timedelta(hours=70))
+    paths = write_report(doc, case_annex(data), tmp_path, "breach", ("docx", "pdf"))
+    callout = open_docx(paths["docx"]).tables[1].rows[0].cells[0].text
+    deadline = (data.detected + timedelta(hours=72)).astimezone(__import__("zoneinfo").ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert f"THỜI HẠN THÔNG BÁO 72 GIỜ: trước {deadline:%H:%M ngày %d/%m/%Y}" in callout
+    assert "còn 2,0 giờ" in callout
+    late = breach_document(demo_cfg, data, now=data.detected + timedelta(hours=80))
+    assert "ĐÃ QUÁ HẠN 8,0 giờ" in late.blocks[0].text
+    assert datetime.now(UTC) > data.detected
+
+
+def test_masking_of_identifiers():
+    from soc.report.masking import mask_text
+
+    assert mask_text("cccd=001099012345&sdt=0912345678 mail an.nguyen@gov.vn") == \
+        "cccd=0010******45&sdt=0912****78 mail a***@gov.vn"
+    assert mask_text("id=12345") == "id=12345"

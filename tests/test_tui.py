@@ -21,7 +21,7 @@ from soc.store.state import StateDB
 from soc.tui.app import SocApp
 from soc.tui.safe_text import ESCAPE_STYLE, clean, safe_text
 from soc.tui.screens.help import HelpScreen
-from soc.tui.widgets.alert_table import AlertTable
+from soc.tui.widgets.alert_grid import AlertGrid
 from soc.tui.widgets.filter_bar import FilterBar
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -108,18 +108,17 @@ def rendered(widget: Widget) -> str:
 
 
 def table_ids(app: SocApp) -> list[str]:
-    table = app.screen.query_one(AlertTable)
-    return [row.key.value for row in table.ordered_rows]
+    return [row["id"] for row in app.screen.query_one(AlertGrid).rows]
 
 
 def current_id(app: SocApp) -> str | None:
-    alert = app.screen.query_one(AlertTable).current_alert
+    alert = app.screen.query_one(AlertGrid).current_alert
     return alert["id"] if alert else None
 
 
 async def goto(pilot: Pilot, alert_id: str) -> None:
-    table = pilot.app.screen.query_one(AlertTable)
-    table.move_cursor(row=table.get_row_index(alert_id))
+    grid = pilot.app.screen.query_one(AlertGrid)
+    grid.move_to(grid.index_of(alert_id))
     await settle(pilot)
     assert current_id(pilot.app) == alert_id
 
@@ -162,7 +161,7 @@ async def test_rows_newest_first_in_local_time(tcfg: Config) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert table_ids(app) == [f"alert-{n:02d}" for n in range(5, -1, -1)]
-        first_row = rendered(app.screen.query_one(AlertTable)).splitlines()[1]
+        first_row = rendered(app.screen.query_one(AlertGrid)).splitlines()[1]
         assert "2026-11-24 12:30:00" in first_row  # 05:30 UTC shown in Asia/Ho_Chi_Minh
         assert "medium" in first_row and "Rule number 5" in first_row and "Cổng thông tin" in first_row
         assert app.screen.sub_title == "new 6"
@@ -252,7 +251,7 @@ async def test_conflicting_edit_is_reported_not_overwritten(tcfg: Config) -> Non
         await settle(pilot)
         assert any("Changed by someone else (analyst2); now escalated" in m for m in notifications(app))
         assert current_id(app) == "alert-04"
-        alert = app.screen.query_one(AlertTable).current_alert
+        alert = app.screen.query_one(AlertGrid).current_alert
         assert alert["status"] == "escalated" and alert["version"] == 2
         assert "escalated" in rendered(app.screen.query_one("#alert-summary"))
         await pilot.press("a")  # pressing again applies on top of the version now shown
@@ -279,7 +278,7 @@ async def test_edit_after_unseen_scan_update_asks_again(tcfg: Config) -> None:
         await pilot.press("r")
         await settle(pilot)
         assert any("A scan added events to this alert; now new" in m for m in notifications(app))
-        assert app.screen.query_one(AlertTable).current_alert["event_count"] == 3
+        assert app.screen.query_one(AlertGrid).current_alert["event_count"] == 3
     db = StateDB(tcfg.data_dir / "state.db")
     assert db.alert("alert-05")["status"] == "new" and db.audit_trail("alert-05") == []
     db.close()
@@ -292,7 +291,7 @@ async def test_unknown_timezone_falls_back(tmp_path: Path) -> None:
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(pilot)
         assert any("Unknown timezone" in m for m in notifications(app))
-        assert "2026-11-24 07:30:00" in rendered(app.screen.query_one(AlertTable))
+        assert "2026-11-24 07:30:00" in rendered(app.screen.query_one(AlertGrid))
 
 
 async def test_hostile_log_content_renders_literally(tcfg: Config) -> None:
@@ -317,7 +316,7 @@ async def test_hostile_log_content_renders_literally(tcfg: Config) -> None:
     app = SocApp(tcfg, refresh_seconds=0)
     async with app.run_test(size=(240, 50)) as pilot:
         await settle(pilot)
-        row = rendered(app.screen.query_one(AlertTable))
+        row = rendered(app.screen.query_one(AlertGrid))
         assert "[bold red]PWN[/] [link=http://evil]x[/link]" in row
         assert "[/]\\x1b[5m" in row and "[reverse]sys" in row
         summary = rendered(app.screen.query_one("#alert-summary"))

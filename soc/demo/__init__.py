@@ -149,6 +149,7 @@ class DemoResult:
     start: date
     end: date
     incidents: dict[str, int] = field(default_factory=dict)  # injected lines per incident kind
+    reports: dict[str, dict[str, Path]] = field(default_factory=dict)  # report kind → format → path
 
     def __str__(self) -> str:
         logs = self.log_paths[0].parent.parent if self.log_paths else ""
@@ -158,7 +159,8 @@ class DemoResult:
             f"  ingest:  {self.ingest}",
             f"  scan:    {self.scan}",
             f"  alerts:  {self.alerts} in {self.report.parent.parent / 'state.db'}  (list: soc alerts; triage: soc tui)",
-            f"  report:  {self.report}",
+            *[f"  report:  {kind:9} {', '.join(str(p) for p in paths.values())}"
+              for kind, paths in self.reports.items()],
         ])
 
 
@@ -173,8 +175,6 @@ def run(
     """Generate the demo logs, ingest them, scan them, and write the periodic report of the demo period."""
     from soc.detect.scan import run_scan  # imported here: later stages must not load for `generate`
     from soc.ingest.engine import ingest_paths
-    from soc.report.markdown import default_path, write_markdown
-    from soc.report.periodic import build
     from soc.store.state import StateDB
 
     last = end or default_end()
@@ -184,12 +184,50 @@ def run(
     ingest = ingest_paths(cfg, paths)
     scan = run_scan(cfg)
     start = last - timedelta(days=days - 1)
-    data = build(cfg, start, last)
-    report = write_markdown(data, default_path(data, cfg.data_dir / "reports"))
+    reports = write_reports(cfg, start, last)
+    report = reports["periodic"]["md"]
     db = StateDB(cfg.data_dir / "state.db")
     try:
         alerts = db.alert_count()
     finally:
         db.close()
     counts = {k: sum(ln.incident == k for lines in sources.values() for ln in lines) for k in INCIDENTS}
-    return DemoResult(paths, ingest, scan, alerts, report, start, last, counts)
+    return DemoResult(paths, ingest, scan, alerts, report, start, last, counts, reports)
+
+
+DEMO_CASES = (  # (kind, title, rule title fragment): cases an analyst would open from the demo's alerts
+    ("incident", "Đăng nhập SSH trái phép vào máy chủ bastion sau dò mật khẩu", "After Brute Force"),
+    ("breach", "Lộ lọt tệp sao lưu cơ sở dữ liệu công dân trên Cổng dịch vụ công", "Sensitive File"),
+)
+
+
+def write_reports(cfg: Config, start: date, end: date) -> dict[str, dict[str, Path]]:
+    """The demo's reports: the periodic report, and an incident report and a breach notice from demo cases."""
+    from soc.config import dump_toml
+    from soc.report.incident import breach_document, case_annex, incident_document, load_case
+    from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document
+    from soc.report.writer import write_report
+    from soc.store.state import StateDB
+    from soc.triage import cases
+
+    (cfg.data_dir / "soc.toml").write_text(dump_toml(cfg.raw), encoding="utf-8")  # later commands reuse it
+    out = cfg.data_dir / "reports"
+    m = build_monitoring(cfg, start, end)
+    written = {"periodic": write_report(monitoring_document(cfg, m), annex_frames(m), out,
+                                        f"bao-cao-giam-sat_{start.isoformat()}_{end.isoformat()}")}
+    db = StateDB(cfg.data_dir / "state.db")
+    try:
+        existing = {c["title"]: c["id"] for c in cases.list_cases(db)}
+        for kind, title, fragment in DEMO_CASES:
+            ids = [a["id"] for a in db.alerts() if fragment in a["rule_title"]]
+            if not ids:
+                continue
+            case_id = existing.get(title) or cases.create(db, title, "demo", ids)["id"]
+            data = load_case(cfg, case_id)
+            doc = breach_document(cfg, data) if kind == "breach" else incident_document(cfg, data)
+            name = (f"thong-bao-vi-pham-dlcn_case-{case_id}" if kind == "breach"
+                    else f"bao-cao-su-co_case-{case_id}_ban-dau")
+            written[kind] = write_report(doc, case_annex(data), out, name)
+    finally:
+        db.close()
+    return written

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sigma.collection import SigmaCollection
 from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError
@@ -70,18 +71,20 @@ def rule_files(rules_dir: Path | None = None) -> list[Path]:
     return sorted(p for p in files if "samples" not in p.relative_to(root).parts)
 
 
-def load_collection(rules_dir: Path | None = None) -> tuple[SigmaCollection, dict[int, Path], list[str]]:
+def load_collection(
+    rules_dir: Path | None = None, extra_dirs: tuple[Path, ...] = ()
+) -> tuple[SigmaCollection, dict[int, Path], list[str]]:
     """All rules of the directory in one collection (so correlations resolve across files), their source files
     (by ``id()`` of the rule object) and the errors of files that do not parse."""
     items: list[AnyRule] = []
     origin: dict[int, Path] = {}
     errors: list[str] = []
-    for path in rule_files(rules_dir):
+    for path in [*rule_files(rules_dir), *(p for d in extra_dirs if Path(d).is_dir() for p in rule_files(d))]:
         try:
             coll = SigmaCollection.from_yaml(
                 path.read_text(encoding="utf-8"), collect_errors=True, resolve_references=False
             )
-        except (SigmaError, ValueError, OSError) as exc:
+        except (SigmaError, ValueError, OSError, yaml.YAMLError) as exc:
             errors.append(f"{path}: {exc}")
             continue
         for rule in coll.rules:
@@ -121,10 +124,12 @@ def _conversion_order(rules: list[AnyRule]) -> list[AnyRule]:
     return out
 
 
-def compile_rules(rules_dir: Path | None = None, backend: DuckDBBackend | None = None) -> RuleSet:
+def compile_rules(
+    rules_dir: Path | None = None, backend: DuckDBBackend | None = None, extra_dirs: tuple[Path, ...] = ()
+) -> RuleSet:
     """Load and convert every rule. Detection rules referenced by a correlation alert only through it (Sigma's
     ``generate: false``); correlation rules always alert."""
-    collection, origin, errors = load_collection(rules_dir)
+    collection, origin, errors = load_collection(rules_dir, extra_dirs)
     backend = backend or DuckDBBackend(ecs_pipeline())
     backend.init_processing_pipeline()
     out = RuleSet(errors=errors)

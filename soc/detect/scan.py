@@ -24,6 +24,7 @@ from soc.detect.rules import CompiledRule, compile_rules
 from soc.store.duck import ident, literal
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
+from soc.triage import suppressions
 
 ALL_EVENTS = "soc_all_events"  # every stored event; each rule reads the view "events" scoped over it
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -191,6 +192,8 @@ def _store(state: StateDB, alerts: list[dict[str, Any]], summary: ScanSummary) -
         before = state.con.execute("SELECT event_count FROM alerts WHERE id = ?", (alert["id"],)).fetchone()
         if before is not None and len(alert["event_ids"]) == 1:
             continue  # a one-event alert already stored cannot change
+        if before is None:
+            suppressions.apply(state, alert)  # an active suppression stores it as 'suppressed'
         if state.upsert_alert(alert):
             summary.new_alerts += 1
         elif before is not None:
@@ -199,7 +202,7 @@ def _store(state: StateDB, alerts: list[dict[str, Any]], summary: ScanSummary) -
 
 
 def run_scan(cfg: Config, rules_dir: Path | None = None, since: datetime | None = None, full: bool = False) -> ScanSummary:
-    """Scan stored events with every rule of ``rules_dir`` (default: the shipped rules).
+    """Scan stored events with every rule of ``rules_dir`` (default: the shipped rules plus ``<data_dir>/rules``).
 
     ``since`` rescans events whose @timestamp is at or after it; ``full`` ignores watermarks. Raises
     :class:`ScanLocked` when another scan runs.
@@ -207,7 +210,7 @@ def run_scan(cfg: Config, rules_dir: Path | None = None, since: datetime | None 
     started = time.monotonic()
     data_dir = Path(cfg.data_dir)
     with scan_lock(data_dir):
-        ruleset = compile_rules(rules_dir)
+        ruleset = compile_rules(rules_dir, extra_dirs=() if rules_dir else (data_dir / "rules",))  # + imported
         summary = ScanSummary(rules=len(ruleset.rules), errors=list(ruleset.errors))
         state = StateDB(data_dir / "state.db")
         try:

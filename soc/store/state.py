@@ -66,6 +66,47 @@ CREATE TABLE IF NOT EXISTS audit (
     before TEXT,
     after TEXT
 );
+CREATE INDEX IF NOT EXISTS alerts_updated ON alerts(updated);
+CREATE INDEX IF NOT EXISTS audit_object ON audit(object_id);
+CREATE TABLE IF NOT EXISTS cases (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    severity TEXT NOT NULL DEFAULT 'medium',
+    status TEXT NOT NULL DEFAULT 'open',
+    systems TEXT NOT NULL DEFAULT '[]',
+    assignee TEXT,
+    author TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE IF NOT EXISTS case_alerts (
+    case_id INTEGER NOT NULL,
+    alert_id TEXT NOT NULL,
+    added TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    PRIMARY KEY (case_id, alert_id)
+);
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    object_type TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    author TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_object ON notes(object_type, object_id);
+CREATE TABLE IF NOT EXISTS suppressions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    rule_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    author TEXT NOT NULL,
+    created TEXT NOT NULL,
+    expires TEXT,
+    removed TEXT
+);
 """
 
 STATUSES = ("new", "acknowledged", "in_progress", "escalated", "resolved", "suppressed")
@@ -225,6 +266,10 @@ class StateDB:
 
     def alert_count(self) -> int:
         return self.con.execute("SELECT count(*) FROM alerts").fetchone()[0]
+
+    def status_counts(self) -> dict[str, int]:
+        """Number of alerts by status."""
+        return dict(self.con.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall())
 
     def update_alert(self, alert_id: str, actor: str, expected_version: int | None = None, **changes: Any) -> dict:
         """Change status / resolution / assignee of an alert, audited; raise ConflictError on a stale version."""

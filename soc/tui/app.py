@@ -1,20 +1,28 @@
-"""The Textual application behind ``soc tui``: the alert queue and its help screen.
+"""The Textual application behind ``soc tui``: the alert queue, alert/case/suppression screens, help, command
+palette entries for every key, Vietnamese/English labels.
 
 Owns the state-database connection for the session; never touches the database on the UI thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
 
 from soc.config import DEFAULT_TIMEZONE, Config
 from soc.tui.data import AlertSource
+from soc.tui.i18n import tr
 from soc.tui.safe_text import clean
+from soc.tui.screens.cases import CasesScreen
 from soc.tui.screens.help import HelpScreen
 from soc.tui.screens.queue import QueueScreen
+from soc.tui.screens.suppressions import SuppressionsScreen
 
 DEFAULT_REFRESH_SECONDS = 5.0
 
@@ -27,12 +35,16 @@ class SocApp(App[None]):
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("C", "cases", "Cases"),
+        Binding("X", "suppressions", "Suppressions", show=False),
+        Binding("ctrl+t", "language", "Language", show=False),
     ]
 
     def __init__(self, cfg: Config, refresh_seconds: float | None = None):
         super().__init__()
         self.cfg = cfg
         self.zone = cfg.timezone
+        self.lang = str(cfg.raw.get("tui", {}).get("language", "en"))
         self._bad_zone = False
         try:
             ZoneInfo(self.zone)
@@ -58,15 +70,41 @@ class SocApp(App[None]):
     def on_unmount(self) -> None:
         self.source.close()
 
-    def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
-            return
+    def key_list(self) -> list[tuple[str, str, str, DOMNode]]:
+        """(keys, description, action, node holding it) for every binding active on the current screen."""
         keys: dict[tuple[str, str], list[str]] = {}
+        nodes: dict[tuple[str, str], DOMNode] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if binding.description:
-                keys.setdefault((binding.action, binding.description), [])
+                slot = keys.setdefault((binding.action, binding.description), [])
+                nodes.setdefault((binding.action, binding.description), active.node)
                 display = self.get_key_display(binding)
-                if display not in keys[(binding.action, binding.description)]:
-                    keys[(binding.action, binding.description)].append(display)
-        self.push_screen(HelpScreen([(" / ".join(k), desc) for (_, desc), k in keys.items()]))
+                if display not in slot:
+                    slot.append(display)
+        return [(" / ".join(k), tr(d, self.lang), a, nodes[(a, d)]) for (a, d), k in keys.items()]
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        seen = {"quit", "help", "command_palette"}
+        for keys, description, action, node in self.key_list():
+            if action not in seen:
+                seen.add(action)
+                yield SystemCommand(description, f"key {keys}", partial(self.run_action, action, node))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen([(k, d) for k, d, _, _ in self.key_list()], title=tr("Keys", self.lang)))
+
+    def action_cases(self) -> None:
+        if not isinstance(self.screen, CasesScreen):
+            self.push_screen(CasesScreen(self.source, self.zone))
+
+    def action_suppressions(self) -> None:
+        if not isinstance(self.screen, SuppressionsScreen):
+            self.push_screen(SuppressionsScreen(self.source, self.zone))
+
+    def action_language(self) -> None:
+        self.lang = "vi" if self.lang == "en" else "en"
+        self.notify("Tiếng Việt" if self.lang == "vi" else "English")

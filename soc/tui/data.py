@@ -1,54 +1,41 @@
-"""What the TUI reads and writes: alerts from the state database, matched events from the event store.
+"""What the TUI reads and writes: alerts, cases, notes, suppressions and audit in the state database, events in
+the event store.
 
-Called from worker threads only, never the UI thread; never changes an alert without the version the
-analyst saw.
+Called from worker threads only, never the UI thread; never changes an alert without the version the analyst saw.
+Event queries bind user values as parameters, never as SQL text.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from soc.config import Config
-from soc.store.duck import literal
 from soc.store.embedded import EventStore
-from soc.store.state import LEVELS, STATUSES, StateDB
-from soc.timefmt import local_time
+from soc.store.state import StateDB
+from soc.timefmt import local_time, parse_utc
+from soc.triage import cases, suppressions, workflow
+from soc.tui.queue_model import (  # noqa: F401  (re-exported for screens and tests)
+    LEVEL_FILTERS,
+    OPEN_STATUSES,
+    STATUS_FILTERS,
+    AlertIndex,
+    QueueFilter,
+)
 
-OPEN_STATUSES = ("new", "acknowledged", "in_progress", "escalated")
-LEVEL_FILTERS = ("all", "low", "medium", "high", "critical")  # minimum level shown
-STATUS_FILTERS = ("open", *STATUSES, "all")
-QUEUE_LIMIT = 2000
 EVENT_LIMIT = 50
-EVENT_ID_LIMIT = 5000  # ids sent to DuckDB per alert; the detail pane shows the first EVENT_LIMIT by time
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    """Which alerts the queue shows: a minimum level and a status (or the 'open' group)."""
-
-    level: str = "all"
-    status: str = "open"
-
-    def levels(self) -> list[str] | None:
-        return None if self.level == "all" else list(LEVELS[LEVELS.index(self.level) :])
-
-    def statuses(self) -> list[str] | None:
-        if self.status == "all":
-            return None
-        return list(OPEN_STATUSES) if self.status == "open" else [self.status]
-
-
-@dataclass
-class QueueSnapshot:
-    """Alerts matching a filter (newest first) and the count of all alerts by status."""
-
-    alerts: list[dict[str, Any]]
-    counts: dict[str, int] = field(default_factory=dict)
-    limit: int = QUEUE_LIMIT
+EVENT_ID_LIMIT = 5000  # ids sent to DuckDB per alert; the detail shows the first EVENT_LIMIT by time
+PIVOT_LIMIT = 500
+PIVOT_FIELDS = {  # alert column → event fields holding the same value
+    "source_ip": ("source.ip", "related.ip"),
+    "user_name": ("user.name", "related.user"),
+    "host": ("host.hostname", "url.domain"),
+    "system": ("soc.system",),
+}
 
 
 @dataclass(frozen=True)
@@ -56,16 +43,31 @@ class MatchedEvent:
     timestamp: datetime | None
     dataset: str | None
     original: str | None
+    fields: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class QueueSnapshot:
+    """Alerts matching a filter in order, and the count of all alerts by status."""
+
+    alerts: list[dict[str, Any]]
+    counts: dict[str, int] = field(default_factory=dict)
+    total: int = 0
 
 
 class AlertSource:
-    """One state-database connection shared by worker threads (serialised by a lock), opened on first use."""
+    """One state-database connection per app, shared by worker threads (serialised by a lock)."""
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.events = EventStore(cfg.data_dir)
+        self.index = AlertIndex()
         self._db: StateDB | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+
+    @property
+    def actor(self) -> str:
+        return self.cfg.analyst_name
 
     @property
     def db(self) -> StateDB:
@@ -79,48 +81,153 @@ class AlertSource:
                 self._db.close()
                 self._db = None
 
-    def snapshot(self, flt: QueueFilter, limit: int = QUEUE_LIMIT) -> QueueSnapshot:
+    # -- queue ---------------------------------------------------------------------------------------------
+    def refresh(self) -> int:
+        """Merge alerts changed since the last read into the in-memory index; returns how many changed."""
         with self._lock:
-            alerts = self.db.alerts(status=flt.statuses(), level=flt.levels(), limit=limit)
-            rows = self.db.con.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall()
-        return QueueSnapshot(alerts, {r[0]: r[1] for r in rows}, limit)
+            return self.index.load(self.db)
+
+    def snapshot(self, flt: QueueFilter, sort: str = "time", descending: bool = True) -> QueueSnapshot:
+        with self._lock:
+            self.index.load(self.db)
+            rows = self.index.select(flt, sort, descending)
+            return QueueSnapshot(rows, self.index.counts(), len(self.index.rows))
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         with self._lock:
             return self.db.alert(alert_id)
 
+    # -- workflow ------------------------------------------------------------------------------------------
     def set_status(self, alert: dict[str, Any], status: str, resolution: str | None) -> dict[str, Any]:
         """Compare-and-set on the version the analyst saw; raises ``ConflictError`` when it is stale."""
         with self._lock:
-            return self.db.update_alert(
-                alert["id"],
-                actor=self.cfg.analyst_name,
-                expected_version=alert["version"],
-                status=status,
-                resolution=resolution,
-            )
+            updated = workflow.set_status(self.db, alert, self.actor, status, resolution)
+            self.index.put(updated)
+            return updated
+
+    def assign(self, alert: dict[str, Any], assignee: str | None) -> dict[str, Any]:
+        with self._lock:
+            updated = workflow.assign(self.db, alert, self.actor, assignee)
+            self.index.put(updated)
+            return updated
+
+    def add_note(self, object_type: str, object_id: str, body: str) -> dict[str, Any]:
+        with self._lock:
+            return workflow.add_note(self.db, object_type, object_id, self.actor, body)
+
+    def notes(self, object_type: str, object_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return workflow.notes(self.db, object_type, object_id)
+
+    def record(self, object_type: str, object_id: str, action: str, detail: Any = None) -> None:
+        with self._lock:
+            workflow.record(self.db, self.actor, object_type, object_id, action, detail)
+
+    def audit(self, object_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return self.db.audit_trail(object_id)
 
     def last_actor(self, alert_id: str) -> str | None:
         """Who made the latest audited change to the alert."""
-        with self._lock:
-            trail = self.db.audit_trail(alert_id)
+        trail = self.audit(alert_id)
         return trail[-1]["actor"] if trail else None
 
+    # -- cases and suppressions ----------------------------------------------------------------------------
+    def cases(self, status: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return cases.list_cases(self.db, status)
+
+    def case(self, case_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            return cases.get(self.db, case_id)
+
+    def case_timeline(self, case_id: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return cases.timeline(self.db, case_id)
+
+    def create_case(self, title: str, alert_ids: Iterable[str]) -> dict[str, Any]:
+        with self._lock:
+            return cases.create(self.db, title, self.actor, alert_ids)
+
+    def add_to_case(self, case_id: int, alert_ids: Iterable[str]) -> list[str]:
+        with self._lock:
+            return cases.add_alerts(self.db, case_id, alert_ids, self.actor)
+
+    def remove_from_case(self, case_id: int, alert_ids: Iterable[str]) -> int:
+        with self._lock:
+            return cases.remove_alerts(self.db, case_id, alert_ids, self.actor)
+
+    def update_case(self, case: dict[str, Any], **changes: Any) -> dict[str, Any]:
+        with self._lock:
+            return cases.update(self.db, case, self.actor, **changes)
+
+    def suppressions(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return suppressions.active(self.db)
+
+    def suppress(self, rule_id: str, fld: str, value: str, reason: str, days: float | None) -> dict[str, Any]:
+        with self._lock:
+            return suppressions.create(self.db, rule_id, fld, value, reason, self.actor, days=days)
+
+    def unsuppress(self, sid: int) -> None:
+        with self._lock:
+            suppressions.remove(self.db, sid, self.actor)
+
+    # -- events --------------------------------------------------------------------------------------------
     def matched_events(self, alert: dict[str, Any], limit: int = EVENT_LIMIT) -> list[MatchedEvent]:
-        """The alert's events (oldest first, at most ``limit``) from the event store."""
-        ids = list(alert.get("event_ids") or [])[:EVENT_ID_LIMIT]
+        """The alert's events (oldest first, at most ``limit``) from the event store, with their fields."""
+        ids = [str(i) for i in list(alert.get("event_ids") or [])[:EVENT_ID_LIMIT]]
         if not ids:
             return []
         con = self.events.open_events()
         try:
-            rows = con.execute(
-                'SELECT "@timestamp", "event.dataset", "event.original" FROM events '
-                f'WHERE "event.id" IN ({", ".join(literal(str(i)) for i in ids)}) '
-                f'ORDER BY "@timestamp" LIMIT {int(limit)}'
-            ).fetchall()
+            cur = con.execute(
+                'SELECT * FROM events WHERE "event.id" IN (SELECT unnest($ids)) ORDER BY "@timestamp" LIMIT $n',
+                {"ids": ids, "n": int(limit)},
+            )
+            return _events(cur)
         finally:
             con.close()
-        return [MatchedEvent(*row) for row in rows]
+
+    def pivot_events(self, column: str, value: str, around: datetime | None, minutes: int) -> list[MatchedEvent]:
+        """Events holding ``value`` in the fields behind alert column ``column``, ±``minutes`` around ``around``."""
+        fields = PIVOT_FIELDS[column]
+        con = self.events.open_events(need=fields)
+        try:
+            conds = []
+            for f in fields:
+                quoted = '"' + f.replace('"', '""') + '"'
+                if f.startswith("related."):
+                    conds.append(f"list_contains({quoted}, $v)")
+                else:
+                    conds.append(f"CAST({quoted} AS VARCHAR) = $v")
+            sql = f"SELECT * FROM events WHERE ({' OR '.join(conds)})"
+            params: dict[str, Any] = {"v": value, "n": PIVOT_LIMIT}
+            if around is not None:
+                sql += ' AND "@timestamp" BETWEEN $lo AND $hi'
+                base = around.astimezone(UTC).replace(tzinfo=None) if around.tzinfo else around
+                params |= {"lo": base - timedelta(minutes=minutes), "hi": base + timedelta(minutes=minutes)}
+            cur = con.execute(sql + ' ORDER BY "@timestamp" LIMIT $n', params)
+            return _events(cur)
+        finally:
+            con.close()
+
+    def alerts_sharing(self, column: str, value: str, exclude: str | None = None) -> list[dict[str, Any]]:
+        if column not in PIVOT_FIELDS:
+            raise ValueError(f"cannot pivot on {column!r}")
+        with self._lock:
+            self.index.load(self.db)
+            rows = [r for r in self.index.ordered() if r.get(column) == value and r["id"] != exclude]
+        return rows[:PIVOT_LIMIT]
+
+
+def _events(cur: Any) -> list[MatchedEvent]:
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        rec = {n: v for n, v in zip(names, row, strict=True) if v is not None and v != []}
+        out.append(MatchedEvent(rec.get("@timestamp"), rec.get("event.dataset"), rec.get("event.original"), rec))
+    return out
 
 
 def local(value: datetime | str | None, zone: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
@@ -131,3 +238,7 @@ def local(value: datetime | str | None, zone: str, fmt: str = "%Y-%m-%d %H:%M:%S
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def alert_time(alert: dict[str, Any]) -> datetime | None:
+    return parse_utc(alert.get("last_time") or alert.get("first_time") or alert.get("created"))

@@ -20,7 +20,15 @@ class AlertHighlighted(Message):
 
 @dataclass
 class FiltersChanged(Message):
-    """The analyst changed the level or status filter of the queue."""
+    """The analyst changed a filter of the queue."""
 
     level: str
     status: str
+
+
+@dataclass
+class SortChanged(Message):
+    """The analyst changed the sort column or direction."""
+
+    column: str
+    descending: bool

@@ -20,14 +20,15 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help"),
     ]
 
-    def __init__(self, keys: list[tuple[str, str]], **kwargs):
+    def __init__(self, keys: list[tuple[str, str]], title: str = "Keys", **kwargs):
         super().__init__(**kwargs)
         self.keys = keys
+        self.heading = title
 
     def compose(self) -> ComposeResult:
-        text = Text("Keys\n\n", style="bold")
+        text = Text(f"{self.heading}\n\n", style="bold")
         for key, description in self.keys:
-            text.append(f"{key:>10}  ", style="bold cyan")
+            text.append(f"{key:>14}  ", style="bold cyan")
             text.append(f"{description}\n")
         text.append("\nEscape closes this help.", style="dim")
         with VerticalScroll(id="help-body"):

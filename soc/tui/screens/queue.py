@@ -1,4 +1,4 @@
-"""The alert queue screen: filter bar, alert table, detail pane, and the triage keys.
+"""The alert queue screen: filter bar, virtual alert table, detail pane, and the triage keys (single or bulk).
 
 Database reads and writes run in worker threads; an edit never overwrites a change made by someone else.
 """
@@ -6,21 +6,23 @@ Database reads and writes run in worker threads; an edit never overwrites a chan
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
-from soc.store.state import ConflictError
 from soc.tui.data import AlertSource, MatchedEvent, QueueFilter, QueueSnapshot
-from soc.tui.messages import AlertHighlighted, FiltersChanged
+from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
 from soc.tui.safe_text import clean
+from soc.tui.screens.forms import PromptModal
+from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import AlertDetail
-from soc.tui.widgets.alert_table import AlertTable
+from soc.tui.widgets.alert_grid import AlertGrid
 from soc.tui.widgets.filter_bar import FilterBar
 
 EVENTS_DEBOUNCE = 0.12  # seconds
@@ -30,21 +32,20 @@ STATUS_ORDER = ("new", "acknowledged", "in_progress", "escalated", "resolved", "
 def counts_line(counts: dict[str, int]) -> str:
     """``new 3 · acknowledged 1 · …`` for the header (statuses in workflow order, zeros left out)."""
     order = [s for s in STATUS_ORDER if counts.get(s)] + sorted(set(counts) - set(STATUS_ORDER))
-    return " · ".join(f"{clean(s)} {counts[s]}" for s in order) or "no alerts"
+    return " · ".join(f"{clean(s)} {counts[s]}" for s in order if counts[s]) or "no alerts"
 
 
-class QueueScreen(Screen):
+class QueueScreen(TriageActions, Screen):
     """Alerts newest first; the highlighted one is detailed below and changed with a single key."""
 
     BINDINGS = [
-        Binding("a", "set_status('acknowledged')", "Acknowledge"),
-        Binding("i", "set_status('in_progress')", "In progress", show=False),
-        Binding("e", "set_status('escalated')", "Escalate", show=False),
-        Binding("r", "set_status('resolved', 'true_positive')", "Resolve"),
-        Binding("f", "set_status('resolved', 'false_positive')", "False positive"),
-        Binding("n", "set_status('new')", "Reopen", show=False),
+        *TRIAGE_BINDINGS,
+        Binding("enter", "open", "Open alert"),
         Binding("l", "cycle_level", "Level filter"),
         Binding("s", "cycle_status", "Status filter"),
+        Binding("slash", "edit_filter", "Filter…", key_display="/"),
+        Binding("escape", "clear_marks", "Clear marks", show=False),
+        Binding("c", "new_case", "Case from marked"),
         Binding("R,ctrl+r", "reload", "Refresh", key_display="R"),
     ]
 
@@ -54,32 +55,51 @@ class QueueScreen(Screen):
         self.zone = zone
         self.refresh_seconds = refresh_seconds
         self._events_for: tuple[str, int] | None = None
-        self._saving: set[str] = (
-            set()
-        )  # alert ids with an edit in flight (a double press must not self-conflict)
+        self._saving: set[str] = set()  # alert ids with an edit in flight (a double press must not self-conflict)
+        self.loaded_at: float | None = None  # monotonic time the last snapshot reached the table
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield FilterBar(id="filters")
-        yield AlertTable(self.zone, id="alerts")
+        yield Input(placeholder="rule:… system:… assignee:me|none from:24h to:2026-11-24 words  (Enter apply, "
+                    "Escape close)", id="filter-input")
+        yield AlertGrid(self.zone, id="alerts")
         yield AlertDetail(self.zone, id="detail")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(AlertTable).focus()
+        self.query_one(AlertGrid).focus()
         self.reload()
         if self.refresh_seconds > 0:
-            self.set_interval(self.refresh_seconds, self.reload)
+            self.set_interval(self.refresh_seconds, self._on_timer)
+
+    @property
+    def grid(self) -> AlertGrid:
+        return self.query_one(AlertGrid)
 
     # -- loading -------------------------------------------------------------------------------------------
     def reload(self) -> None:
         """Re-read the queue in a worker (the newest load wins)."""
-        self._load(self.query_one(FilterBar).filter)
+        grid = self.grid
+        self._load(self.query_one(FilterBar).filter, grid.sort, grid.descending)
+
+    def _on_timer(self) -> None:
+        self._poll()
+
+    @work(thread=True, exclusive=True, group="poll")
+    def _poll(self) -> None:
+        try:
+            changed = self.source.refresh()
+        except Exception as exc:  # a locked database must not kill the UI
+            self._error_from_thread("Cannot read alerts", exc)
+            return
+        if changed:
+            self.app.call_from_thread(self.reload)
 
     @work(thread=True, exclusive=True, group="load")
-    def _load(self, flt: QueueFilter) -> None:
+    def _load(self, flt: QueueFilter, sort: str, descending: bool) -> None:
         try:
-            snapshot = self.source.snapshot(flt)
+            snapshot = self.source.snapshot(flt, sort, descending)
         except Exception as exc:  # a locked or damaged database must not kill the UI
             self._error_from_thread("Cannot read alerts", exc)
             return
@@ -89,43 +109,80 @@ class QueueScreen(Screen):
     def _show_snapshot(self, snapshot: QueueSnapshot) -> None:
         self.sub_title = counts_line(snapshot.counts)
         bar = self.query_one(FilterBar)
-        bar.shown, bar.limit = len(snapshot.alerts), snapshot.limit
-        self.query_one(AlertTable).show_alerts(snapshot.alerts)
+        bar.shown, bar.total = len(snapshot.alerts), snapshot.total
+        self.grid.show_alerts(snapshot.alerts)
+        self.loaded_at = time.monotonic()
 
     def on_filters_changed(self, _: FiltersChanged) -> None:
         self.reload()
 
+    def on_sort_changed(self, _: SortChanged) -> None:
+        self.reload()
+
     def on_alert_highlighted(self, message: AlertHighlighted) -> None:
         alert = message.alert
-        self.query_one(AlertDetail).show_alert(alert)
-        marker = (alert["id"], alert.get("event_count") or 0) if alert else None
-        if alert and alert.get("event_count") and marker != self._events_for:
+        detail = self.query_one(AlertDetail)
+        detail.show_alert(alert)
+        self.query_one(FilterBar).marked = len(self.grid.marked)
+        marker = (alert["id"], alert["version"]) if alert else None
+        if alert and marker != self._events_for:
             self._events_for = marker
             self._load_events(alert)
         elif not alert:
             self._events_for = None
 
     @work(thread=True, exclusive=True, group="events")
-    def _load_events(self, alert: dict[str, Any]) -> None:
+    def _load_events(self, row: dict[str, Any]) -> None:
         time.sleep(EVENTS_DEBOUNCE)  # holding an arrow key starts many loads; only the last one queries
         if get_current_worker().is_cancelled:
             return
+        events: list[MatchedEvent] = []
         try:
-            events: list[MatchedEvent] = self.source.matched_events(alert)
+            alert = self.source.alert(row["id"]) or row
+            if alert.get("event_count"):
+                events = self.source.matched_events(alert)
         except Exception as exc:  # a damaged Parquet file must not kill the UI
             self._error_from_thread("Cannot read events", exc)
-            events = []
+            alert = row
         if not get_current_worker().is_cancelled:
-            total = alert.get("event_count") or 0
-            self.app.call_from_thread(self.query_one(AlertDetail).show_events, alert["id"], events, total)
+            self.app.call_from_thread(self._show_events, alert, events)
+
+    def _show_events(self, alert: dict[str, Any], events: list[MatchedEvent]) -> None:
+        detail = self.query_one(AlertDetail)
+        if detail.alert is None or detail.alert["id"] != alert["id"]:
+            return
+        detail.show_alert(alert)
+        detail.show_events(alert["id"], events, alert.get("event_count") or 0)
 
     def _error_from_thread(self, what: str, exc: Exception) -> None:
         message = f"{what}: {clean(exc, limit=300)}"
         self.app.call_from_thread(self.notify, message, severity="error", markup=False)
 
+    # -- triage hooks --------------------------------------------------------------------------------------
+    def target_alerts(self) -> list[dict[str, Any]]:
+        grid = self.grid
+        if grid.marked:
+            return [r for r in grid.rows if r["id"] in grid.marked]
+        return [grid.current_alert] if grid.current_alert else []
+
+    def show_changed(self, alerts: list[dict[str, Any]]) -> None:
+        for alert in alerts:
+            self.grid.update_alert(alert)
+        if len(alerts) > 1:
+            self.grid.marked.clear()
+        self._events_for = None
+        self.reload()
+
     # -- actions -------------------------------------------------------------------------------------------
     def action_reload(self) -> None:
         self.reload()
+
+    def action_open(self) -> None:
+        from soc.tui.screens.alert import AlertScreen
+
+        alert = self.grid.current_alert
+        if alert is not None:
+            self.app.push_screen(AlertScreen(self.source, alert["id"], self.zone), lambda _: self.reload())
 
     def action_cycle_level(self) -> None:
         self.query_one(FilterBar).cycle_level()
@@ -133,63 +190,58 @@ class QueueScreen(Screen):
     def action_cycle_status(self) -> None:
         self.query_one(FilterBar).cycle_status()
 
-    def action_set_status(self, status: str, resolution: str | None = None) -> None:
-        alert = self.query_one(AlertTable).current_alert
-        if alert is None:
+    def action_clear_marks(self) -> None:
+        self.grid.marked.clear()
+        self.query_one(FilterBar).marked = 0
+        self.grid.refresh()
+
+    def action_edit_filter(self) -> None:
+        box = self.query_one("#filter-input", Input)
+        box.value = self.query_one(FilterBar).filter.query()
+        box.display = True
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "filter-input":
+            return
+        event.stop()
+        bar = self.query_one(FilterBar)
+        try:
+            flt = bar.filter.with_query(event.value)
+        except ValueError as exc:
+            self.notify(f"Filter not applied: {clean(exc)}", severity="error", markup=False)
+            return
+        if flt.assignee.casefold() == "me":
+            flt = replace(flt, assignee=self.source.actor)
+        event.input.display = False
+        bar.set_filter(flt)
+        self.grid.focus()
+
+    def on_key(self, event) -> None:
+        box = self.query_one("#filter-input", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.display = False
+            self.grid.focus()
+
+    def action_new_case(self) -> None:
+        ids = self.grid.marked_ids
+        if not ids:
             self.notify("No alert is highlighted.", severity="warning")
             return
-        if alert["id"] in self._saving:
-            self.notify("Still saving the previous change to this alert.", severity="warning")
-            return
-        self._saving.add(alert["id"])
-        self._change_status(alert, status, resolution)
+
+        def done(title: str | None) -> None:
+            if title and title.strip():
+                self._create_case(title, ids)
+
+        self.app.push_screen(PromptModal(f"Title of the new case ({len(ids)} alerts)"), done)
 
     @work(thread=True, group="edit")
-    def _change_status(self, alert: dict[str, Any], status: str, resolution: str | None) -> None:
+    def _create_case(self, title: str, ids: list[str]) -> None:
         try:
-            updated = self.source.set_status(alert, status, resolution)
-        except ConflictError as exc:
-            actor = self.source.last_actor(alert["id"]) if exc.current else None
-            self.app.call_from_thread(self._after_conflict, alert, exc.current, actor)
+            case = self.source.create_case(title, ids)
+        except (ValueError, KeyError) as exc:
+            self._say(f"Case not created: {clean(exc, limit=200)}", "error")
             return
-        except KeyError:
-            self.app.call_from_thread(self._after_conflict, alert, None, None)
-            return
-        except Exception as exc:  # busy database, disk full: tell the analyst, keep the UI
-            self.app.call_from_thread(self._saving.discard, alert["id"])
-            self._error_from_thread("Not saved", exc)
-            return
-        self.app.call_from_thread(self._after_change, updated)
-
-    def _after_change(self, alert: dict[str, Any]) -> None:
-        self._saving.discard(alert["id"])
-        label = alert["status"] + (f" ({alert['resolution']})" if alert.get("resolution") else "")
-        self.notify(f"{clean(alert['rule_title'], limit=60)} → {label}", markup=False)
-        self.query_one(AlertTable).update_alert(alert)
-        self.reload()
-
-    def _after_conflict(
-        self, seen: dict[str, Any], current: dict[str, Any] | None, actor: str | None
-    ) -> None:
-        self._saving.discard(seen["id"])
-        if current is None:
-            self.notify("This alert no longer exists; reloaded.", severity="warning")
-        else:
-            now = current["status"] + (f" ({current['resolution']})" if current.get("resolution") else "")
-            fields = ("status", "resolution", "assignee")
-            if all(seen.get(f) == current.get(f) for f in fields):
-                who = "A scan added events to this alert"
-            else:
-                who = (
-                    f"Changed by someone else ({clean(actor, limit=40)})"
-                    if actor
-                    else "Changed by someone else"
-                )
-            self.notify(
-                f"{who}; now {now}. Reloaded, nothing overwritten. Press the key again to apply.",
-                title="Alert changed",
-                severity="warning",
-                markup=False,
-            )
-            self.query_one(AlertTable).update_alert(current)
-        self.reload()
+        self._say(f"Case {case['id']} created with {len(case['alert_ids'])} alerts.")
+        self.app.call_from_thread(self.action_clear_marks)

@@ -17,8 +17,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from soc.tui.data import MatchedEvent, local
+from soc.tui.masking import mask
 from soc.tui.safe_text import safe_text
-from soc.tui.widgets.alert_table import LEVEL_STYLES, status_label
+from soc.tui.widgets.alert_grid import LEVEL_STYLES, status_label
 
 ORIGINAL_LIMIT = 4000  # characters of one raw line shown; the rest is summarised as "… (+N chars)"
 FIELD_LIMIT = 500
@@ -27,7 +28,7 @@ FIELD_LIMIT = 500
 def alert_summary(alert: dict[str, Any] | None, zone: str) -> RenderableType:
     """The alert's title, its fields as a two-column grid (values wrap under themselves) and its description."""
     if alert is None:
-        return Text("No alert selected. Change the filters (l / s) or refresh (R).", style="dim")
+        return Text("No alert selected. Change the filters (l / s / /) or refresh (R).", style="dim")
     level = str(alert.get("rule_level") or "")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold dim", no_wrap=True)
@@ -58,8 +59,8 @@ def alert_summary(alert: dict[str, Any] | None, zone: str) -> RenderableType:
     return Group(*parts)
 
 
-def events_text(events: Sequence[MatchedEvent] | None, total: int, zone: str) -> Text:
-    """Matched events, one raw line each, oldest first."""
+def events_text(events: Sequence[MatchedEvent] | None, total: int, zone: str, reveal: bool = False) -> Text:
+    """Matched events, one raw line each, oldest first; personal identifiers masked unless ``reveal``."""
     if events is None:
         return Text("Loading events…", style="dim")
     if not total:
@@ -74,7 +75,10 @@ def events_text(events: Sequence[MatchedEvent] | None, total: int, zone: str) ->
         out.append_text(safe_text(ev.dataset or "?", "dim", limit=40))
         out.append(" ")
         out.append_text(
-            safe_text(ev.original if ev.original is not None else "(no original line)", limit=ORIGINAL_LIMIT)
+            safe_text(
+                (ev.original if reveal else mask(ev.original)) if ev.original is not None else "(no original line)",
+                limit=ORIGINAL_LIMIT,
+            )
         )
         out.append("\n")
     return out

@@ -1,9 +1,12 @@
-"""The queue's filter bar: minimum level and status, cycled from the keyboard (``l`` / ``s``).
+"""The queue's filter bar: minimum level and status cycled from the keyboard (``l`` / ``s``), the rest of the
+filter typed after ``/`` (``rule:… system:… assignee:… from:24h to:… words``).
 
 Holds the filter state and posts ``FiltersChanged``; never queries the database itself.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -11,6 +14,7 @@ from textual.widget import Widget
 
 from soc.tui.data import LEVEL_FILTERS, OPEN_STATUSES, STATUS_FILTERS, QueueFilter
 from soc.tui.messages import FiltersChanged
+from soc.tui.safe_text import clean
 
 
 def _next(values: tuple[str, ...], current: str) -> str:
@@ -18,16 +22,30 @@ def _next(values: tuple[str, ...], current: str) -> str:
 
 
 class FilterBar(Widget):
-    """One line: ``Level ≥ high · Status open · 12 shown``."""
+    """One line: ``Level ≥ high · Status open · rule:web · 12 of 100000``."""
 
     level: reactive[str] = reactive("all", init=False)
     status: reactive[str] = reactive("open", init=False)
     shown: reactive[int | None] = reactive(None)
-    limit: reactive[int] = reactive(0)
+    total: reactive[int] = reactive(0)
+    marked: reactive[int] = reactive(0)
+    query: reactive[str] = reactive("", init=False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._filter = QueueFilter()
 
     @property
     def filter(self) -> QueueFilter:
-        return QueueFilter(self.level, self.status)
+        return replace(self._filter, level=self.level, status=self.status)
+
+    def set_filter(self, flt: QueueFilter) -> None:
+        self._filter = flt
+        changed = (flt.level, flt.status) != (self.level, self.status)
+        self.level, self.status = flt.level, flt.status
+        self.query = flt.query()
+        if not changed:
+            self.post_message(FiltersChanged(self.level, self.status))
 
     def cycle_level(self) -> None:
         self.level = _next(LEVEL_FILTERS, self.level)
@@ -46,14 +64,13 @@ class FilterBar(Widget):
             "all" if self.level == "all" else (self.level if self.level == "critical" else f"≥ {self.level}")
         )
         status = f"open ({', '.join(OPEN_STATUSES)})" if self.status == "open" else self.status
-        out = Text.assemble(
-            ("Level ", "dim"),
-            (level, "bold"),
-            ("  ·  Status ", "dim"),
-            (status, "bold"),
-        )
+        out = Text.assemble(("Level ", "dim"), (level, "bold"), ("  ·  Status ", "dim"), (status, "bold"))
+        if self.query:
+            out.append("  ·  ", style="dim")
+            out.append(clean(self.query, limit=60), style="bold")
         if self.shown is not None:
-            more = f" (first {self.limit})" if self.limit and self.shown >= self.limit else ""
-            out.append(f"  ·  {self.shown} shown{more}", style="dim")
-        out.append("   [l] level  [s] status", style="dim italic")
+            out.append(f"  ·  {self.shown} shown of {self.total}", style="dim")
+        if self.marked:
+            out.append(f"  ·  {self.marked} marked", style="bold yellow")
+        out.append("   [l] level  [s] status  [/] filter", style="dim italic")
         return out

@@ -1,0 +1,22 @@
+"""Vietnamese labels for the TUI's actions (English is the source text). Display only."""
+
+from __future__ import annotations
+
+VI = {
+    "Quit": "Thoát", "Help": "Trợ giúp", "Acknowledge": "Tiếp nhận", "In progress": "Đang xử lý",
+    "Escalate": "Chuyển cấp trên", "Resolve": "Đã xử lý (đúng)", "False positive": "Cảnh báo nhầm",
+    "Benign": "Vô hại", "Reopen": "Mở lại", "Assign to me / unassign": "Nhận về tôi / bỏ giao",
+    "Assign to…": "Giao cho…", "Note": "Ghi chú", "Suppress…": "Loại trừ…", "Pivot": "Truy vết",
+    "Open alert": "Mở cảnh báo", "Level filter": "Lọc mức độ", "Status filter": "Lọc trạng thái",
+    "Filter…": "Bộ lọc…", "Clear marks": "Bỏ chọn", "Case from marked": "Tạo vụ việc", "Refresh": "Làm mới",
+    "Mark for bulk action": "Chọn nhiều", "Sort column": "Sắp xếp", "Reverse sort": "Đảo thứ tự",
+    "Cases": "Vụ việc", "Suppressions": "Loại trừ", "Language": "Ngôn ngữ", "Back": "Quay lại",
+    "Reveal personal data (audited)": "Hiện dữ liệu cá nhân (ghi nhật ký)", "Open case": "Mở vụ việc",
+    "Next status": "Trạng thái tiếp", "Remove alert from case": "Bỏ cảnh báo khỏi vụ việc",
+    "Remove suppression": "Xoá loại trừ", "Next field": "Trường tiếp", "Wider window": "Mở rộng khoảng",
+    "Narrower window": "Thu hẹp khoảng", "Close help": "Đóng trợ giúp", "Keys": "Phím",
+}
+
+
+def tr(text: str, lang: str) -> str:
+    return VI.get(text, text) if lang == "vi" else text

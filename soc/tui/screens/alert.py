@@ -1,0 +1,155 @@
+"""Alert detail: fields, matched events as a tree of ECS fields with the raw line shown inert, notes (Markdown)
+and the audit trail. Personal data is masked until the reveal key, which is audited.
+
+Reads in worker threads; every log-derived value goes through ``safe_text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.markdown import Markdown
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static, Tree
+
+from soc.tui.data import AlertSource, MatchedEvent, local
+from soc.tui.masking import mask
+from soc.tui.safe_text import clean, safe_text
+from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
+from soc.tui.widgets.alert_detail import ORIGINAL_LIMIT, alert_summary
+
+VALUE_LIMIT = 300
+
+
+def safe_markdown(body: str) -> Markdown:
+    """A note as Markdown with control characters made visible (line breaks kept)."""
+    return Markdown("\n".join(clean(line) for line in body.splitlines()))
+
+
+def audit_text(trail: list[dict[str, Any]], zone: str) -> Text:
+    out = Text()
+    if not trail:
+        return Text("No change recorded yet.", style="dim")
+    for t in trail:
+        out.append(local(t["at"], zone), style="cyan")
+        out.append("  ")
+        out.append_text(safe_text(t["actor"], "bold", limit=40))
+        out.append(f"  {clean(t['action'])}  ")
+        out.append_text(safe_text(f"{t['before']} → {t['after']}", limit=VALUE_LIMIT))
+        out.append("\n")
+    return out
+
+
+class AlertScreen(TriageActions, Screen):
+    """One alert in full; Escape goes back to the queue."""
+
+    BINDINGS = [
+        *TRIAGE_BINDINGS,
+        Binding("v", "reveal", "Reveal personal data (audited)"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, source: AlertSource, alert_id: str, zone: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.source, self.alert_id, self.zone = source, alert_id, zone
+        self.alert: dict[str, Any] | None = None
+        self.events: list[MatchedEvent] = []
+        self.revealed = False
+        self._saving: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="alert-page"):
+            yield Static("Loading…", id="page-summary", markup=False)
+            yield Static(Text("Matched events", style="bold"), markup=False)
+            yield Tree("events", id="page-events")
+            yield Static(Text("Notes", style="bold"), markup=False)
+            yield Static("", id="page-notes", markup=False)
+            yield Static(Text("Audit trail", style="bold"), markup=False)
+            yield Static("", id="page-audit", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="alert")
+    def load(self) -> None:
+        try:
+            alert = self.source.alert(self.alert_id)
+            events = self.source.matched_events(alert) if alert else []
+            notes = self.source.notes("alert", self.alert_id)
+            trail = self.source.audit(self.alert_id)
+        except Exception as exc:  # a damaged store must not kill the UI
+            self._say(f"Cannot read the alert: {clean(exc, limit=300)}", "error")
+            return
+        self.app.call_from_thread(self._show, alert, events, notes, trail)
+
+    def _show(self, alert, events, notes, trail) -> None:
+        self.alert, self.events = alert, events
+        self.sub_title = clean(alert.get("rule_title"), limit=80) if alert else "alert not found"
+        self.query_one("#page-summary", Static).update(alert_summary(alert, self.zone))
+        self._fill_tree()
+        if notes:
+            parts = []
+            for n in notes:
+                head = Text.assemble((local(n["at"], self.zone), "cyan"), "  ", safe_text(n["author"], "bold"))
+                parts += [head, safe_markdown(n["body"])]
+            self.query_one("#page-notes", Static).update(Group(*parts))
+        else:
+            self.query_one("#page-notes", Static).update(Text("No notes. Press m to write one.", style="dim"))
+        self.query_one("#page-audit", Static).update(audit_text(trail, self.zone))
+
+    def _fill_tree(self) -> None:
+        tree = self.query_one("#page-events", Tree)
+        tree.clear()
+        tree.root.expand()
+        for ev in self.events:
+            original = ev.original if self.revealed else mask(ev.original)
+            label = Text(local(ev.timestamp, self.zone) + " ", style="cyan")
+            label.append_text(safe_text(original or "(no original line)", limit=ORIGINAL_LIMIT))
+            node = tree.root.add(label, expand=False)
+            for name, value in sorted(ev.fields.items()):
+                shown = str(value) if self.revealed else mask(str(value))
+                leaf = Text.assemble((clean(name), "bold"), " = ")
+                leaf.append_text(safe_text(shown, limit=VALUE_LIMIT))
+                node.add_leaf(leaf)
+        if not self.events:
+            tree.root.add_leaf(Text("No matched event is in the event store.", style="dim"))
+
+    # -- triage hooks --------------------------------------------------------------------------------------
+    def target_alerts(self) -> list[dict[str, Any]]:
+        return [self.alert] if self.alert else []
+
+    def show_changed(self, alerts: list[dict[str, Any]]) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_reveal(self) -> None:
+        if self.revealed:
+            self.revealed = False
+            self._fill_tree()
+            return
+        self._reveal()
+
+    @work(thread=True, group="edit")
+    def _reveal(self) -> None:
+        try:
+            self.source.record("alert", self.alert_id, "reveal_pii", {"events": len(self.events)})
+        except Exception as exc:
+            self._say(f"Not revealed (the audit trail could not be written): {clean(exc, limit=200)}", "error")
+            return
+
+        def show() -> None:
+            self.revealed = True
+            self._fill_tree()
+            self.load()
+
+        self.app.call_from_thread(show)

@@ -1,0 +1,163 @@
+"""Cases: the list of incidents and one case's detail (alerts, timeline of alerts, notes and changes, status).
+
+Reads and writes in worker threads; every shown value goes through ``safe_text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from soc.store.state import ConflictError
+from soc.triage.cases import CASE_STATUSES
+from soc.tui.data import AlertSource, local
+from soc.tui.safe_text import clean, safe_text
+from soc.tui.screens.forms import NoteModal
+
+
+class CasesScreen(Screen):
+    """All cases, newest first; Enter opens one."""
+
+    BINDINGS = [Binding("enter", "open", "Open case"), Binding("escape", "back", "Back"),
+                Binding("R", "reload", "Refresh")]
+
+    def __init__(self, source: AlertSource, zone: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.source, self.zone = source, zone
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Cases"
+        self.query_one(DataTable).add_columns("#", "Title", "Severity", "Status", "Alerts", "Systems", "Updated")
+        self.action_reload()
+
+    @work(thread=True, exclusive=True, group="cases")
+    def action_reload(self) -> None:
+        rows = self.source.cases()
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        for c in rows:
+            table.add_row(str(c["id"]), safe_text(c["title"], limit=60), safe_text(c["severity"]),
+                          safe_text(c["status"]), str(c["alert_count"]),
+                          safe_text(", ".join(c["systems"]), limit=40), Text(local(c["updated"], self.zone)),
+                          key=str(c["id"]))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            self.app.push_screen(CaseScreen(self.source, int(key), self.zone), lambda _: self.action_reload())
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class CaseScreen(Screen):
+    """One case: header, timeline; ``s`` next status, ``m`` note, ``d`` remove the highlighted alert."""
+
+    BINDINGS = [
+        Binding("s", "next_status", "Next status"),
+        Binding("m", "note", "Note"),
+        Binding("d", "remove_alert", "Remove alert from case"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, source: AlertSource, case_id: int, zone: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.source, self.case_id, self.zone = source, case_id, zone
+        self.case: dict[str, Any] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="case-head", markup=False)
+        yield DataTable(id="case-timeline", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns("Time", "What", "Who", "Detail")
+        self.load()
+
+    @work(thread=True, exclusive=True, group="case")
+    def load(self) -> None:
+        case = self.source.case(self.case_id)
+        timeline = self.source.case_timeline(self.case_id)
+        self.app.call_from_thread(self._show, case, timeline)
+
+    def _show(self, case: dict[str, Any] | None, timeline: list[dict[str, Any]]) -> None:
+        self.case = case
+        if case is None:
+            self.query_one("#case-head", Static).update("This case no longer exists.")
+            return
+        self.sub_title = f"Case {case['id']}"
+        head = safe_text(case["title"], "bold", limit=200)
+        head.append(f"\nSeverity {case['severity']} · Status {case['status']} · {len(case['alert_ids'])} alerts · "
+                    f"by {clean(case['author'], limit=40)}\nSystems: ")
+        head.append_text(safe_text(", ".join(case["systems"]) or "—", limit=200))
+        self.query_one("#case-head", Static).update(head)
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, item in enumerate(timeline):
+            key = f"alert:{item['ref']}" if item["kind"] == "alert" else f"{item['kind']}:{i}"
+            table.add_row(Text(local(item["at"], self.zone)), safe_text(item["kind"]), safe_text(item["who"]),
+                          safe_text(item["text"], limit=200), key=key)
+
+    def action_next_status(self) -> None:
+        if self.case:
+            status = CASE_STATUSES[(CASE_STATUSES.index(self.case["status"]) + 1) % len(CASE_STATUSES)]
+            self._update(self.case, status)
+
+    @work(thread=True, group="edit")
+    def _update(self, case: dict[str, Any], status: str) -> None:
+        try:
+            self.source.update_case(case, status=status)
+        except ConflictError as exc:
+            self.app.call_from_thread(self.notify, f"Changed by someone else; now {exc.current['status']}. "
+                                      "Reloaded, nothing overwritten.", severity="warning", markup=False)
+        self.app.call_from_thread(self.load)
+
+    def action_note(self) -> None:
+        def done(body: str | None) -> None:
+            if body and body.strip():
+                self._note(body)
+
+        self.app.push_screen(NoteModal(f"Note on case {self.case_id}"), done)
+
+    @work(thread=True, group="edit")
+    def _note(self, body: str) -> None:
+        self.source.add_note("case", str(self.case_id), body)
+        self.app.call_from_thread(self.load)
+
+    def action_remove_alert(self) -> None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        if not key.startswith("alert:"):
+            self.notify("Highlight an alert row to remove it.", severity="warning")
+            return
+        self._remove(key.split(":", 1)[1])
+
+    @work(thread=True, group="edit")
+    def _remove(self, alert_id: str) -> None:
+        self.source.remove_from_case(self.case_id, [alert_id])
+        self.app.call_from_thread(self.load)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

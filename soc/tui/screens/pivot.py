@@ -1,0 +1,101 @@
+"""Pivot: from a value of an alert (source IP, user, host, system) to the events holding it ±N minutes and to
+other alerts sharing it.
+
+Queries bind the value as a parameter; rows are ``safe_text``; personal data in raw lines stays masked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from soc.tui.data import PIVOT_FIELDS, AlertSource, alert_time, local
+from soc.tui.masking import mask
+from soc.tui.safe_text import clean, safe_text
+
+WINDOWS = (5, 15, 60, 360, 1440)  # minutes either side
+
+
+class PivotScreen(Screen):
+    """Events and alerts sharing one value of the alert; ``tab`` next field, ``+`` / ``-`` window."""
+
+    BINDINGS = [
+        Binding("tab", "next_field", "Next field"),
+        Binding("plus,equals_sign", "window(1)", "Wider window", key_display="+"),
+        Binding("minus", "window(-1)", "Narrower window", key_display="-"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, source: AlertSource, alert: dict[str, Any], zone: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.source, self.alert, self.zone = source, alert, zone
+        self.fields = [c for c in PIVOT_FIELDS if alert.get(c)]
+        self.field = self.fields[0] if self.fields else None
+        self.window = 1  # index into WINDOWS
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="pivot-head", markup=False)
+        yield DataTable(id="pivot-events", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="pivot-alerts", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ev = self.query_one("#pivot-events", DataTable)
+        ev.add_columns("Time", "Dataset", "Event")
+        al = self.query_one("#pivot-alerts", DataTable)
+        al.add_columns("Last seen", "Level", "Rule", "Status")
+        self.run_pivot()
+
+    def run_pivot(self) -> None:
+        if self.field is None:
+            self.query_one("#pivot-head", Static).update("This alert has no value to pivot on.")
+            return
+        value = str(self.alert[self.field])
+        head = Text.assemble(("Pivot on ", "dim"), (clean(self.field), "bold"), " = ")
+        head.append_text(safe_text(value, "bold yellow", limit=200))
+        head.append(f"  ±{WINDOWS[self.window]} min   [tab] field  [+/-] window", style="dim")
+        self.query_one("#pivot-head", Static).update(head)
+        self._query(self.field, value, WINDOWS[self.window])
+
+    @work(thread=True, exclusive=True, group="pivot")
+    def _query(self, column: str, value: str, minutes: int) -> None:
+        try:
+            events = self.source.pivot_events(column, value, alert_time(self.alert), minutes)
+            alerts = self.source.alerts_sharing(column, value, exclude=self.alert["id"])
+        except Exception as exc:  # a damaged store must not kill the UI
+            self.app.call_from_thread(self.notify, f"Pivot failed: {clean(exc, limit=300)}", severity="error",
+                                      markup=False)
+            return
+        self.app.call_from_thread(self._show, events, alerts)
+
+    def _show(self, events, alerts) -> None:
+        ev = self.query_one("#pivot-events", DataTable)
+        ev.clear()
+        for e in events:
+            ev.add_row(Text(local(e.timestamp, self.zone)), safe_text(e.dataset or "", limit=30),
+                       safe_text(mask(e.original) or "", limit=300))
+        al = self.query_one("#pivot-alerts", DataTable)
+        al.clear()
+        for a in alerts:
+            al.add_row(Text(local(a.get("last_time") or a.get("created"), self.zone)),
+                       safe_text(a["rule_level"]), safe_text(a["rule_title"], limit=80), safe_text(a["status"]))
+        self.sub_title = f"{len(events)} events · {len(alerts)} other alerts"
+
+    def action_next_field(self) -> None:
+        if self.fields:
+            self.field = self.fields[(self.fields.index(self.field) + 1) % len(self.fields)]
+            self.run_pivot()
+
+    def action_window(self, step: int) -> None:
+        self.window = min(max(self.window + step, 0), len(WINDOWS) - 1)
+        self.run_pivot()
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,241 @@
+"""The alert queue as a virtual table: only the rows on screen are rendered (line API), so 100 k alerts scroll
+and refresh instantly. Space marks rows for bulk actions; ``o`` / ``O`` change the sort.
+
+Cells are Rich ``Text`` from ``safe_text`` (titles and IPs come from logs and rules), never markup strings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from soc.tui.data import local
+from soc.tui.messages import AlertHighlighted, SortChanged
+from soc.tui.queue_model import SORT_KEYS
+from soc.tui.safe_text import safe_text
+
+LEVEL_STYLES = {
+    "critical": "bold white on red",
+    "high": "bold red",
+    "medium": "yellow",
+    "low": "cyan",
+    "informational": "dim",
+}
+STATUS_STYLES = {
+    "new": "bold",
+    "acknowledged": "cyan",
+    "in_progress": "yellow",
+    "escalated": "bold magenta",
+    "resolved": "green",
+    "suppressed": "dim",
+}
+# (sort key, header, width; 0 = takes the rest)
+COLUMNS = (
+    ("time", "Last seen", 19),
+    ("level", "Level", 13),
+    ("rule", "Rule", 0),
+    ("source", "Source", 16),
+    ("system", "System", 20),
+    ("status", "Status", 26),
+    ("assignee", "Assignee", 12),
+)
+CURSOR = Style(reverse=True)
+MARKED = Style(bold=True, bgcolor="grey23")
+HEADER = Style(bold=True, underline=True)
+
+
+def status_label(alert: dict[str, Any]) -> Text:
+    status = str(alert.get("status") or "")
+    label = safe_text(status, STATUS_STYLES.get(status, ""))
+    if alert.get("resolution"):
+        label.append(f" ({alert['resolution']})", style="dim")
+    return label
+
+
+class AlertGrid(ScrollView, can_focus=True):
+    """Rows of alerts; keeps the cursor on the same alert across reloads."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("space", "mark", "Mark for bulk action"),
+        Binding("o", "sort", "Sort column"),
+        Binding("O", "reverse", "Reverse sort", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=True)
+
+    def __init__(self, zone: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.zone = zone
+        self.rows: list[dict[str, Any]] = []
+        self.marked: set[str] = set()
+        self.sort = "time"
+        self.descending = True
+        self.labels = {key: header for key, header, _ in COLUMNS}
+        self._last_posted: tuple[str, int] | None = None
+        offset = datetime.now(ZoneInfo(zone)).strftime("%z")
+        self.labels["time"] = f"Last seen (UTC{offset[:3]}:{offset[3:]})"
+
+    # -- data ----------------------------------------------------------------------------------------------
+    @property
+    def current_alert(self) -> dict[str, Any] | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    @property
+    def marked_ids(self) -> list[str]:
+        """Marked alerts (in row order), or the highlighted one when none is marked."""
+        if self.marked:
+            return [r["id"] for r in self.rows if r["id"] in self.marked] or sorted(self.marked)
+        return [self.current_alert["id"]] if self.current_alert else []
+
+    def show_alerts(self, rows: list[dict[str, Any]]) -> None:
+        """Replace the rows, keeping the cursor on the same alert while it is shown."""
+        current = self.current_alert
+        old = self.cursor
+        self.rows = rows
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        row = None
+        if current is not None:
+            row = next((i for i, r in enumerate(rows) if r["id"] == current["id"]), None)
+        self.cursor = row if row is not None else min(max(old, 0), max(len(rows) - 1, 0))
+        self._post_current(force=True)
+        self.refresh()
+
+    def index_of(self, alert_id: str) -> int | None:
+        return next((i for i, r in enumerate(self.rows) if r["id"] == alert_id), None)
+
+    def update_alert(self, alert: dict[str, Any]) -> None:
+        """Show the stored state of one alert in its row (after an edit or a conflict)."""
+        i = self.index_of(alert["id"])
+        if i is None:
+            return
+        self.rows[i] = {**self.rows[i], **{k: v for k, v in alert.items() if k in self.rows[i]}}
+        self._post_current()
+        self.refresh()
+
+    # -- cursor --------------------------------------------------------------------------------------------
+    def watch_cursor(self, _old: int, new: int) -> None:
+        height = max(self.size.height - 1, 1)
+        top = int(self.scroll_offset.y)
+        if new < top:
+            self.scroll_to(y=new, animate=False, immediate=True)
+        elif new >= top + height:
+            self.scroll_to(y=new - height + 1, animate=False, immediate=True)
+        self._post_current()
+
+    def move_to(self, row: int) -> None:
+        if self.rows:
+            self.cursor = min(max(row, 0), len(self.rows) - 1)
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_to(self.cursor + direction * max(self.size.height - 2, 1))
+
+    def action_jump(self, row: int) -> None:
+        self.move_to(row if row >= 0 else len(self.rows) - 1)
+
+    def action_mark(self) -> None:
+        alert = self.current_alert
+        if alert is None:
+            return
+        self.marked.symmetric_difference_update({alert["id"]})
+        self.move_to(self.cursor + 1)
+        self.refresh()
+
+    def action_sort(self) -> None:
+        self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
+        self.descending = self.sort in ("time", "level")
+        self.post_message(SortChanged(self.sort, self.descending))
+
+    def action_reverse(self) -> None:
+        self.descending = not self.descending
+        self.post_message(SortChanged(self.sort, self.descending))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            col = self._column_at(event.x)
+            if col is not None:
+                self.descending = not self.descending if col == self.sort else col in ("time", "level")
+                self.sort = col
+                self.post_message(SortChanged(self.sort, self.descending))
+            return
+        self.move_to(int(self.scroll_offset.y) + event.y - 1)
+
+    def _post_current(self, force: bool = False) -> None:
+        alert = self.current_alert
+        marker = (alert["id"], alert["version"]) if alert else None
+        if force or marker != self._last_posted:
+            self._last_posted = marker
+            self.post_message(AlertHighlighted(alert))
+
+    # -- rendering -----------------------------------------------------------------------------------------
+    def _widths(self) -> list[int]:
+        fixed = sum(w for _, _, w in COLUMNS) + len(COLUMNS) + 2
+        return [w or max(self.size.width - fixed, 10) for _, _, w in COLUMNS]
+
+    def _column_at(self, x: int) -> str | None:
+        pos = 2
+        for (key, _, _), width in zip(COLUMNS, self._widths(), strict=True):
+            if pos <= x < pos + width + 1:
+                return key
+            pos += width + 1
+        return None
+
+    def cells(self, alert: dict[str, Any]) -> list[Text]:
+        level = str(alert.get("rule_level") or "")
+        return [
+            Text(local(alert.get("last_time") or alert.get("created"), self.zone)),
+            safe_text(level, LEVEL_STYLES.get(level, ""), limit=20),
+            safe_text(alert.get("rule_title"), limit=200),
+            safe_text(alert.get("source_ip") or "", limit=45),
+            safe_text(alert.get("system") or "", limit=40),
+            status_label(alert),
+            safe_text(alert.get("assignee") or "", limit=30),
+        ]
+
+    def _line(self, marker: str, cells: list[Text], style: Style | None) -> Strip:
+        line = Text(marker + " ", no_wrap=True)
+        for cell, width in zip(cells, self._widths(), strict=True):
+            cell = cell.copy()
+            cell.truncate(width, overflow="ellipsis", pad=True)
+            line.append_text(cell)
+            line.append(" ")
+        segments = list(line.render(self.app.console))
+        strip = Strip(segments).crop_extend(0, self.size.width, None)
+        return strip.apply_style(style) if style else strip
+
+    def render_line(self, y: int) -> Strip:
+        if y == 0:
+            heads = []
+            for key, _, _ in COLUMNS:
+                arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
+                heads.append(Text(self.labels[key] + arrow))
+            return self._line(" ", heads, HEADER)
+        index = int(self.scroll_offset.y) + y - 1
+        if index >= len(self.rows):
+            return Strip([Segment(" " * self.size.width)])
+        alert = self.rows[index]
+        marked = alert["id"] in self.marked
+        style = CURSOR if index == self.cursor else (MARKED if marked else None)
+        return self._line("●" if marked else " ", self.cells(alert), style)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows) + 1)
