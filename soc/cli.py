@@ -72,7 +72,7 @@ def ingest(
     cfg = _cfg()
     try:
         summary = ingest_paths(cfg, paths, parser=parser, progress=sys.stderr.isatty())
-    except (SourceError, ParserError, DecoderUnavailable) as exc:
+    except (SourceError, ParserError, DecoderUnavailable, config_mod.ConfigError) as exc:
         _fail(str(exc))
     for f in summary.files:
         if f.deadlettered and not f.stored and f.read:

@@ -199,6 +199,8 @@ def test_same_matches_as_pysigma_sqlite_backend(tmp_path: Path):
     compared = 0
     # Detection rules only: the SQLite backend's correlations have no sliding windows to compare with.
     for path in [*sorted(paths.rules_dir().glob("web/*.yml")), paths.rules_dir() / "auth/sudo_root_shell.yml"]:
+        if "correlation:" in path.read_text():
+            continue
         coll = SigmaCollection.from_yaml(path.read_text())
         ours = DuckDBBackend(ecs_pipeline()).convert(coll)
         theirs = sqliteBackend(ecs_pipeline(), collate_nocase=True).convert(coll)

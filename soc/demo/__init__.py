@@ -42,6 +42,8 @@ INCIDENTS = (
     "scanner-ua",
     "seo-gambling",
     "webshell",
+    "pii-enumeration",
+    "bulk-export",
 )
 
 __all__ = ["DemoResult", "build_lines", "demo_config", "generate", "run"]

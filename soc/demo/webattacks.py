@@ -6,6 +6,7 @@ import random
 from datetime import date, datetime, timedelta
 
 from soc.demo.common import BROWSERS, GOOGLEBOT, GOOGLEBOT_IPS, MOBILE, PORTAL_VHOST, Line, at
+from soc.demo.pii import bulk_export, record_scraping
 from soc.demo.web import Formatter, combined, dvc_json, record_code
 
 SQLMAP = "sqlmap/1.7.2#stable (https://sqlmap.org)"
@@ -244,4 +245,5 @@ def web_incidents(rng: random.Random, days: list[date]) -> tuple[list[Line], lis
         portal += seo_gambling(rng, when(i, (6, 20)))
     portal += webshell(rng, when(0, (0, 3)), ATTACKERS[4])
     portal += webshell(rng, when(2, (22, 23)), ATTACKERS[4])
+    dvc += record_scraping(rng, when(1, (1, 3)), ATTACKERS[0]) + bulk_export(rng, when(2, (1, 4)), ATTACKERS[0])
     return portal, dvc

@@ -6,9 +6,11 @@ The mapping is data: ``ecs_pipeline.yml`` plus one file per further log-source f
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from pathlib import Path
 
+import yaml
 from sigma.processing.pipeline import ProcessingPipeline
 
 PIPELINE_FILE = Path(__file__).with_name("ecs_pipeline.yml")
@@ -16,14 +18,14 @@ PIPELINES_DIR = Path(__file__).with_name("pipelines")
 
 
 @cache
-def _yamls() -> tuple[str, ...]:
+def _yamls() -> tuple[dict, ...]:
     files = [PIPELINE_FILE, *sorted(PIPELINES_DIR.glob("*.yml"))]
-    return tuple(f.read_text(encoding="utf-8") for f in files)
+    return tuple(yaml.safe_load(f.read_text(encoding="utf-8")) for f in files)  # parsed once per process
 
 
 def ecs_pipeline() -> ProcessingPipeline:
     """A fresh copy of the ECS pipeline (pipelines keep per-conversion state, so never share one)."""
     pipeline = ProcessingPipeline()
-    for text in _yamls():
-        pipeline = pipeline + ProcessingPipeline.from_yaml(text)
+    for data in _yamls():
+        pipeline = pipeline + ProcessingPipeline.from_dict(copy.deepcopy(data))
     return pipeline

@@ -21,3 +21,12 @@ def enrich_batch(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> Non
     """Run every registered enricher over ``table``."""
     for enricher in ENRICHERS:
         enricher(con, table, cfg)
+
+
+def _register() -> None:
+    from soc.enrich import pii_enrich, timeparts
+
+    ENRICHERS.extend([timeparts.enrich, pii_enrich.enrich])
+
+
+_register()
