@@ -9,7 +9,7 @@ setup(
     package_data={
         "soc": ["**/*.tcss", "**/*.yml", "**/*.yaml"],
         "soc._parsers": ["*.yml", "samples/**/*"],
-        "soc._rules": ["**/*.yml", "**/*.yaml", "**/*.log", "**/*.json", "**/*.jsonl", "**/parser"],
+        "soc._rules": ["**/*"],
     },
     include_package_data=False,
 )
