@@ -143,7 +143,8 @@ def alerts(
 
     table = Table("time", "level", "rule", "source", "system", "status", "events")
     for r in rows:
-        table.add_row(local_time(r["last_time"], cfg.timezone), r["rule_level"], escape(r["rule_title"]),
+        table.add_row(local_time(r["last_time"], cfg.timezone), r["rule_level"],
+                      escape(r.get("rule_title_vi") or r["rule_title"]),
                       escape(r["source_ip"] or ""), escape(r["system"] or ""), r["status"], str(r["event_count"]))
     out.print(table)
     out.print(f"{len(rows)} alert(s)")

@@ -124,6 +124,8 @@ def _base_alert(rule: CompiledRule) -> dict[str, Any]:
         "rule_level": rule.level,
         "rule_tags": rule.tags,
         "rule_description": rule.rule.description or "",
+        "rule_title_vi": str(rule.rule.custom_attributes.get("title_vi") or ""),
+        "rule_description_vi": str(rule.rule.custom_attributes.get("description_vi") or ""),
         "status": "new",
     }
 

@@ -52,6 +52,8 @@ def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
             known = ", ".join(str(c["id"]) for c in cases_mod.list_cases(db)[:20]) or "none"
             raise CaseNotFound(f"no case {case_id} (cases: {known})")
         alerts = pd.DataFrame([db.alert(a) for a in case["alert_ids"] if db.alert(a)])
+        if "rule_title_vi" in alerts:  # reports are Vietnamese: the rule's title_vi when it has one
+            alerts["rule_title"] = alerts["rule_title_vi"].where(alerts["rule_title_vi"] != "", alerts["rule_title"])
         case_notes = notes(db, "case", str(case_id))
     finally:
         db.close()

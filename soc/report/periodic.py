@@ -163,6 +163,8 @@ def _load_alerts(cfg: Config, lo: datetime, hi: datetime) -> pd.DataFrame:
         finally:
             db.close()
     df = pd.DataFrame([{c: r.get(c) for c in ALERT_COLUMNS} for r in rows], columns=list(ALERT_COLUMNS))
+    vi = pd.Series([r.get("rule_title_vi") or None for r in rows], index=df.index, dtype="object")
+    df["rule_title"] = vi.fillna(df["rule_title"])  # reports are Vietnamese: the rule's title_vi when it has one
     created = pd.to_datetime(df["created"], utc=True, format="ISO8601")
     df["first_time"] = pd.to_datetime(df["first_time"], utc=True, format="ISO8601").fillna(created)
     df["last_time"] = pd.to_datetime(df["last_time"], utc=True, format="ISO8601").fillna(df["first_time"])

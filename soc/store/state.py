@@ -147,6 +147,14 @@ class StateDB:
         self.con.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         self.con.execute("PRAGMA synchronous=NORMAL")
         self.con.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added after a state.db was created (additive only, so older databases keep working)."""
+        have = {r[1] for r in self.con.execute("PRAGMA table_info(alerts)").fetchall()}
+        for column in ("rule_title_vi", "rule_description_vi"):
+            if column not in have:
+                self.con.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
 
     def close(self) -> None:
         self.con.close()
@@ -206,7 +214,8 @@ class StateDB:
                 con.execute(
                     "INSERT INTO alerts(id, rule_id, rule_title, rule_level, rule_tags, rule_description, first_time,"
                     " last_time, event_ids, event_count, group_key, host, system, source_ip, user_name, status,"
-                    " created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " created, updated, rule_title_vi, rule_description_vi)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
                         alert["id"], alert["rule_id"], alert["rule_title"], alert["rule_level"],
                         json.dumps(alert.get("rule_tags", []), ensure_ascii=False),
@@ -214,6 +223,7 @@ class StateDB:
                         json.dumps(sorted(alert.get("event_ids", []))), len(alert.get("event_ids", [])),
                         alert.get("group_key", ""), alert.get("host"), alert.get("system"),
                         alert.get("source_ip"), alert.get("user_name"), alert.get("status", "new"), now, now,
+                        alert.get("rule_title_vi", ""), alert.get("rule_description_vi", ""),
                     ),
                 )
                 if alert.get("status", "new") != "new":
