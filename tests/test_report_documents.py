@@ -187,3 +187,33 @@ def test_masking_of_identifiers():
     assert mask_text("cccd=001099012345&sdt=0912345678 mail an.nguyen@gov.vn") == \
         "cccd=0010******45&sdt=0912****78 mail a***@gov.vn"
     assert mask_text("id=12345") == "id=12345"
+
+
+def test_country_from_offline_geoip_csv(tmp_path):
+    from soc.report.monitoring import _origin
+
+    csv_file = tmp_path / "geo.csv"
+    csv_file.write_text("start,end,country\n14.160.0.0,14.191.255.255,VN\n45.0.0.0,45.0.0.255,US\n")
+    assert _origin("14.161.3.9", str(csv_file)) == "VN"
+    assert _origin("45.0.0.7", str(csv_file)) == "US"
+    assert _origin("8.8.8.8", str(csv_file)) == "Internet (chưa xác định quốc gia)"
+    assert _origin("10.1.2.3", str(csv_file)) == "Mạng nội bộ"
+
+
+def test_province_docx_template_is_used(demo_cfg, tmp_path, written):
+    from docx import Document as new_docx
+
+    m, _, _ = written
+    template = tmp_path / "mau.docx"
+    base = new_docx()
+    base.styles["Normal"].font.name = "Times New Roman"
+    base.core_properties.author = "Văn phòng UBND tỉnh"
+    base.add_paragraph("nội dung mẫu sẽ bị thay")
+    base.save(template)
+    doc = monitoring_document(demo_cfg, m)
+    doc.profile["docx_template"] = str(template)
+    path = write_report(doc, annex_frames(m), tmp_path, "tpl", ("docx",))["docx"]
+    reopened = open_docx(path)
+    assert reopened.core_properties.author == "Văn phòng UBND tỉnh"
+    assert all("nội dung mẫu" not in p.text for p in reopened.paragraphs)
+    assert any("Sự cố (hồ sơ sự cố) mở trong kỳ" in p.text for p in reopened.paragraphs)

@@ -201,7 +201,13 @@ def _closing(docx, doc: Document) -> None:
 
 def render_docx(doc: Document, out: Path) -> Path:
     """Write ``doc`` to ``out`` (.docx) atomically and return the path."""
-    docx = new_docx()
+    template = doc.profile.get("docx_template")  # a province's own .docx: its styles, page setup, logo header
+    docx = new_docx(template) if template else new_docx()
+    if template:
+        body = docx.element.body
+        for child in list(body):
+            if not child.tag.endswith("}sectPr"):
+                body.remove(child)
     section = docx.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)

@@ -34,6 +34,7 @@ class Monitoring:
     by_type: pd.DataFrame  # type, name, alerts, previous, change
     response: dict[str, float | None]  # mtta_minutes, mttr_minutes, acknowledged, resolved
     open_risks: pd.DataFrame
+    cases: dict[str, int]  # opened, closed (in the period), open (now)
 
 
 def resolve_period(kind: str, start: date | None, end: date | None, today: date) -> tuple[date, date]:
@@ -117,7 +118,30 @@ def build_monitoring(cfg: Config, start: date, end: date) -> Monitoring:
     by_type["change"] = by_type["alerts"] - by_type["previous"]
     risks = current.alerts[current.alerts["status"].isin(OPEN) & current.alerts["rule_level"].isin(
         ["critical", "high"])]
-    return Monitoring(current, previous, by_type, _response_times(cfg, current.alerts), risks.head(15))
+    return Monitoring(current, previous, by_type, _response_times(cfg, current.alerts), risks.head(15),
+                      _cases(cfg, iso_utc(current.start_utc), iso_utc(current.end_utc)))
+
+
+def _cases(cfg: Config, lo: str, hi: str) -> dict[str, int]:
+    """Cases (incidents) opened and closed in ``[lo, hi)`` and still open now, from the cases table and audit."""
+    out = {"opened": 0, "closed": 0, "open": 0}
+    path = cfg.data_dir / "state.db"
+    if not path.is_file():
+        return out
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'cases'").fetchone():
+            return out
+        out["opened"] = con.execute("SELECT count(*) FROM cases WHERE created >= ? AND created < ?",
+                                    (lo, hi)).fetchone()[0]
+        out["closed"] = con.execute(
+            "SELECT count(DISTINCT object_id) FROM audit WHERE object_type = 'case' AND at >= ? AND at < ? "
+            "AND json_extract(after, '$.status') IN ('resolved', 'closed')", (lo, hi)).fetchone()[0]
+        out["open"] = con.execute("SELECT count(*) FROM cases WHERE status NOT IN ('resolved', 'closed')"
+                                  ).fetchone()[0]
+    finally:
+        con.close()
+    return out
 
 
 def _change(now: int, before: int) -> str:
@@ -128,7 +152,8 @@ def _change(now: int, before: int) -> str:
     return f"{word} {vn_number(abs(pct), 1)}% so với kỳ trước ({vn_number(before)})"
 
 
-def _origin(ip: str) -> str:
+def _origin(ip: str, geoip_csv: str | None = None) -> str:
+    """Where an address comes from: internal, reserved, or its country from the configured offline GeoIP CSV."""
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
@@ -137,7 +162,13 @@ def _origin(ip: str) -> str:
         return "Mạng nội bộ"
     if addr.is_reserved or addr.is_global is False:
         return "Dải dành riêng/tài liệu"
-    return "Internet (chưa tra cứu quốc gia)"
+    if geoip_csv:
+        from soc.enrich.geoip import load
+
+        country = load(geoip_csv).country(ip)
+        if country:
+            return country
+    return "Internet (chưa xác định quốc gia)"
 
 
 def _fmt_time(ts) -> str:
@@ -184,7 +215,8 @@ def monitoring_document(cfg: Config, m: Monitoring) -> Document:
                             "Số cảnh báo": cur.alerts_by_rule["alerts"].head(10).map(vn_number)})),
         Heading("6. Nguồn tấn công nhiều cảnh báo nhất"),
         Table(pd.DataFrame({"Địa chỉ IP": cur.top_source_ips["source_ip"],
-                            "Nguồn gốc": cur.top_source_ips["source_ip"].map(_origin),
+                            "Quốc gia / nguồn gốc": cur.top_source_ips["source_ip"].map(
+                                lambda ip: _origin(ip, prof.get("geoip_csv"))),
                             "Số cảnh báo": cur.top_source_ips["alerts"].map(vn_number),
                             "Mức cao nhất": cur.top_source_ips["max_level"].map(lambda v: LEVEL_VI.get(v, v))})),
         Heading("7. Xử lý cảnh báo"),
@@ -197,6 +229,8 @@ def monitoring_document(cfg: Config, m: Monitoring) -> Document:
             + (f"{vn_number(m.response['mttr_minutes'], 1)} phút." if m.response["mttr_minutes"] is not None
                else "chưa có số liệu."),
         ]),
+        Bullets([f"Sự cố (hồ sơ sự cố) mở trong kỳ: {m.cases['opened']}; đóng trong kỳ: {m.cases['closed']}; "
+                 f"đang xử lý: {m.cases['open']}."]),
         Heading("8. Rủi ro còn tồn tại"),
     ]
     if m.open_risks.empty:
