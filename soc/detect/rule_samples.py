@@ -50,9 +50,24 @@ def sample_parser(folder: Path) -> str | None:
     return AREA_PARSERS.get(folder.parents[1].name)
 
 
+def sample_config(folder: Path) -> dict:
+    """Config of a sample folder: ``samples/<rule>/soc.toml`` when present (e.g. an offline GeoIP CSV for
+    country rules; relative file paths are taken from the folder), else the defaults."""
+    import tomllib
+
+    path = folder / "soc.toml"
+    if not path.is_file():
+        return {}
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    enrich = raw.get("enrich", {})
+    if enrich.get("geoip_csv"):
+        enrich["geoip_csv"] = str(folder / enrich["geoip_csv"])
+    return raw
+
+
 def _alerts(rule: CompiledRule, log: Path, work: Path) -> int:
     data = work / log.stem
-    cfg = from_dict({}, data_dir=data)
+    cfg = from_dict(sample_config(log.parent), data_dir=data)
     summary = ingest_paths(cfg, [log], parser=sample_parser(log.parent))
     if not summary.stored:
         raise ValueError(f"{log}: no event stored ({summary})")

@@ -49,3 +49,29 @@ class GeoIP:
 @cache
 def load(path: str) -> GeoIP:
     return GeoIP(Path(path))
+
+
+def enrich(con, table: str, cfg) -> None:
+    """Set ``source.geo.country_iso_code`` from ``[enrich] geoip_csv`` (nothing without it): distinct source
+    addresses of the batch are looked up once each in Python and joined back in DuckDB."""
+    import pyarrow as pa
+
+    from soc.store.duck import ident
+
+    path = cfg.raw.get("enrich", {}).get("geoip_csv")
+    if not path:
+        return
+    cols = {r[0] for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()}
+    if "source.ip" not in cols:
+        return
+    geo = load(str(path))
+    ips = [r[0] for r in con.execute(f'SELECT DISTINCT "source.ip" FROM {ident(table)} '
+                                     'WHERE "source.ip" IS NOT NULL').fetchall()]
+    found = [(ip, cc) for ip in ips if (cc := geo.country(ip))]
+    con.execute(f'ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS "source.geo.country_iso_code" VARCHAR')
+    if not found:
+        return
+    con.register("soc_geo", pa.table({"ip": [f[0] for f in found], "cc": [f[1] for f in found]}))
+    con.execute(f'UPDATE {ident(table)} t SET "source.geo.country_iso_code" = g.cc FROM soc_geo g '
+                'WHERE t."source.ip" = g.ip').fetchall()
+    con.unregister("soc_geo")
