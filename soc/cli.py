@@ -151,6 +151,17 @@ def alerts(
 
 
 @app.command()
+def compact(
+    min_files: Annotated[int, typer.Option("--min-files", help="Merge partitions holding at least this many files")] = 8,
+) -> None:
+    """Merge the small event files of each partition (run daily from cron; safe while others read)."""
+    from soc.store import EventStore
+    from soc.store.compact import compact as run_compact
+
+    out.print(escape(str(run_compact(EventStore(_cfg().data_dir), min_files=min_files))))
+
+
+@app.command()
 def tui() -> None:
     """Open the analyst's alert queue."""
     from soc.tui.app import SocApp

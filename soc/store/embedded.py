@@ -45,6 +45,17 @@ class EventStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def _partition(self, dataset: str, day: str) -> Path:
+        """The partition folder, created as a link to a generation folder (so compaction can swap it atomically)."""
+        dataset_dir = self.root / f"dataset={_part_name(dataset)}"
+        folder = dataset_dir / f"day={day}"
+        if not folder.exists():
+            dataset_dir.mkdir(parents=True, exist_ok=True)
+            gen = dataset_dir / f".gen-{uuid.uuid4().hex}"
+            gen.mkdir()
+            folder.symlink_to(gen.name)
+        return folder
+
     def partition_files(self, dataset: str, day: str) -> list[Path]:
         folder = self.root / f"dataset={_part_name(dataset)}" / f"day={day}"
         return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
@@ -71,8 +82,7 @@ class EventStore:
             if existing:
                 files = ", ".join(literal(str(p)) for p in existing)
                 anti = f' AND "event.id" NOT IN (SELECT "event.id" FROM read_parquet([{files}]))'
-            folder = self.root / f"dataset={_part_name(dataset)}" / f"day={day}"
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = self._partition(dataset, day)
             final = folder / f"part-{uuid.uuid4().hex}.parquet"
             tmp = folder / f".{final.name}.tmp"
             count = con.execute(
@@ -88,13 +98,15 @@ class EventStore:
 
     # -- reading -------------------------------------------------------------------------------------------
     def files(self, datasets: Iterable[str] | None = None) -> list[Path]:
+        """Every event file, as real paths (a compacted partition is a link to its current generation; a reader
+        keeps reading the generation it listed even if compaction swaps the link meanwhile)."""
         if not self.root.is_dir():
             return []
         if datasets is None:
-            return sorted(self.root.glob("dataset=*/day=*/*.parquet"))
+            return sorted(p.resolve() for p in self.root.glob("dataset=*/day=*/*.parquet"))
         out: list[Path] = []
         for d in datasets:
-            out.extend(sorted(self.root.glob(f"dataset={_part_name(d)}/day=*/*.parquet")))
+            out.extend(sorted(p.resolve() for p in self.root.glob(f"dataset={_part_name(d)}/day=*/*.parquet")))
         return out
 
     def open_events(
