@@ -93,3 +93,67 @@ def test_syslog_header_variants_on_kv_parser():
     assert d.columns["syslog_pri"][:2] == ["189", None]
     assert d.columns["syslog_host"][2] == "relay01" and d.columns["syslog_host5424"][3] == "fgt"
     assert set(d.columns["srcip"]) == {"10.0.0.1"}
+
+
+# Second batch: Zimbra (audit/mailbox, MTA), ModSecurity JSON, PostgreSQL + pgaudit, MariaDB/MySQL server_audit.
+SOURCES_2 = {"zimbra_audit": "zimbra.audit", "zimbra_postfix": "zimbra.mta", "modsecurity": "modsecurity.auditlog",
+             "postgresql": "postgresql.log", "mariadb_audit": "mysql.audit"}
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES_2))
+def test_detect_picks_the_second_batch_parsers(name):
+    for log in sorted(all_parsers()[name].samples_dir.glob("*.log")):
+        found = detect(log.read_text(encoding="utf-8").splitlines())
+        assert found is not None and found.parser == name, log.name
+
+
+def test_second_batch_mixed_directory_with_security_facts(cfg, tmp_path: Path):
+    mixed = tmp_path / "logs"
+    mixed.mkdir()
+    for name in SOURCES_2:
+        for log in all_parsers()[name].samples_dir.glob("*.log"):
+            shutil.copy(log, mixed / f"{name}-{log.name}")
+    summary = ingest_paths(cfg, [mixed])
+    assert summary.deadlettered == 0
+    rows = dict(_events(cfg, 'SELECT "event.dataset", count(*) FROM events GROUP BY 1'))
+    assert set(rows) == set(SOURCES_2.values())
+    # Zimbra: failed logins (audit WARN + mailbox.log "authentication failed for [x]") and the delegated access
+    failed = _events(cfg, "SELECT \"user.name\", CAST(\"source.ip\" AS VARCHAR) FROM events WHERE \"event.dataset\" = "
+                          "'zimbra.audit' AND \"event.outcome\" = 'failure' ORDER BY \"@timestamp\"")
+    assert failed[0] == ("admin@sotttt.gov.vn", "185.220.101.4") and len(failed) == 4
+    assert ("lethic@sotttt.gov.vn", "27.72.100.9") in failed  # first address of the proxy's oip list
+    (actor, target), = _events(cfg, "SELECT \"user.name\", \"user.target.name\" FROM events "
+                                    "WHERE \"zimbra.command\" = 'DelegateAuth'")
+    assert (actor, target) == ("admin@sotttt.gov.vn", "giamdoc@sotttt.gov.vn")
+    # mailbox.log stack trace joined to its event
+    (stack,), = _events(cfg, "SELECT \"error.stack_trace\" FROM events WHERE \"error.stack_trace\" LIKE 'com.zimbra%'")
+    assert stack.count("\n\tat ") == 2
+    # ModSecurity v2 and v3: every rule id kept, blocked vs detected
+    modsec = dict(_events(cfg, "SELECT \"modsec.audit.transaction_id\", \"modsec.audit.rule_ids\" FROM events "
+                               "WHERE \"modsec.audit.action\" = 'blocked'"))
+    assert modsec == {"ZAElN3Bgqvr9Dam47TgqxgAAAIE": ["930120", "949110"], "170080123456.789012": ["942100", "949110"]}
+    # pgaudit CSV with quoted statement; MariaDB audit \' unescaped
+    pg = _events(cfg, "SELECT \"db.statement\" FROM events WHERE \"pgaudit.class\" = 'READ' ORDER BY \"@timestamp\"")
+    assert pg[0][0] == "select hoten, cccd from congdan where cccd = '001203004567'"
+    my = _events(cfg, "SELECT \"db.statement\", \"event.outcome\" FROM events WHERE \"mysql.audit.operation\" = 'QUERY' "
+                      "ORDER BY \"@timestamp\"")
+    assert my[0][0].endswith("cccd = '001203004567'") and my[-1] == ("DROP TABLE qlcd.tam", "failure")
+
+
+def test_pgaudit_statement_with_commas_and_doubled_quotes():
+    parser = all_parsers()["postgresql"]
+    line = ('2026-11-24 10:00:01.123 +07 [1] u@d LOG:  AUDIT: SESSION,7,2,WRITE,INSERT,TABLE,public.t,'
+            '"insert into t values (1, \'a,b\', \'say \"\"hi\"\"\')",<not logged>')
+    d = decoder_for(parser).decode([line])
+    assert d.failures == [] and d.rows == [0]
+    col = {k: v[0] for k, v in d.columns.items()}
+    assert col["class"] == "WRITE" and col["object_name"] == "public.t" and col["parameter"] == "<not logged>"
+    assert col["statement"] == '"insert into t values (1, \'a,b\', \'say ""hi""\')"'
+
+
+def test_mariadb_audit_malformed_line_dead_lettered(cfg, tmp_path: Path):
+    log = tmp_path / "server_audit.log"
+    log.write_text("20261124 10:00:00,db,app,10.0.0.1,12,0,CONNECT,qlcd,,0\nthis is not an audit record\n",
+                   encoding="utf-8")
+    summary = ingest_paths(cfg, [log], parser="mariadb_audit")
+    assert (summary.stored, summary.deadlettered) == (1, 1)
