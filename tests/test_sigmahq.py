@@ -28,6 +28,19 @@ from soc.store.embedded import EventStore
 from soc.store.state import StateDB
 
 SIGMAHQ = Path(__file__).with_name("sigmahq")
+WINDOWS = Path(__file__).resolve().parent.parent / "parsers" / "samples" / "windows_json"  # Winlogbeat + NXLog
+MACOS_RULE = """title: Unsupported log source for the import test
+id: 6b1f4c2e-1d2a-4e3b-9c4d-5e6f7a8b9c0d
+status: test
+logsource:
+    product: macos
+    category: process_creation
+detection:
+    selection:
+        Image|endswith: '/osascript'
+    condition: selection
+level: low
+"""
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
 
@@ -78,6 +91,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory):
     cfg = from_dict({}, data_dir=tmp / "data")
     assert ingest_paths(cfg, [tmp / "access.log"], parser="nginx_combined").stored == len(WEB)
     assert ingest_paths(cfg, [tmp / "auth.log"], parser="linux_auth").stored == len(AUTH)
+    assert ingest_paths(cfg, sorted(WINDOWS.glob("*.log")), parser="windows_json").stored == 13
     con = EventStore(cfg.data_dir).open_events(need=["user.effective.name"])
     rows = con.execute("SELECT * FROM events").fetchall()
     cols = [d[0] for d in con.description]
@@ -108,25 +122,30 @@ def test_same_events_as_pysigma_sqlite_backend(stores):
                 sqliteBackend(ecs_pipeline(), collate_nocase=True, fulltext_field="event.original").convert(coll)
             continue
         theirs = sqliteBackend(ecs_pipeline(), collate_nocase=True, fulltext_field="event.original").convert(coll)
-        if '"event.dataset"' not in ours[0]:
-            continue  # log source without a parser here (Windows): reported by `soc rules import`
+        assert '"event.dataset"' in ours[0], path.name  # every log source here has a parser and pipeline
         for mine, other in zip(ours, theirs, strict=True):
             got = {r[0] for r in con.execute(f'SELECT "event.id" FROM ({mine})').fetchall()}
             want = {r[0] for r in db.execute(other.replace("SELECT *", 'SELECT "event.id"', 1)).fetchall()}
             assert got == want, path.name
             compared += 1
             matched += bool(got)
-    assert compared == 10 and matched == 10  # every comparable rule matched something: no vacuous equality
+    assert compared == 11 and matched == 11  # every comparable rule matched something: no vacuous equality
 
 
 def test_import_reports_unsupported_and_scans_load_imported_rules(tmp_path: Path):
+    import shutil
+
     data = tmp_path / "data"
-    result = CliRunner().invoke(app, ["--data-dir", str(data), "rules", "import", str(SIGMAHQ)])
+    src = tmp_path / "sigmahq"
+    shutil.copytree(SIGMAHQ, src)
+    (src / "macos_osascript.yml").write_text(MACOS_RULE, encoding="utf-8")
+    result = CliRunner().invoke(app, ["--data-dir", str(data), "rules", "import", str(src)])
     assert result.exit_code == 0, result.output
     assert "webserver" in result.output and "7 rule(s) convert" in result.output
-    assert "windows/security" in result.output and "unsupported" in result.output
+    assert "macos/process_creation" in result.output and "unsupported" in result.output
     copied = sorted(p.name for p in (data / "rules" / "sigmahq").glob("*.yml"))
-    assert len(copied) == 10 and "win_security_user_added_to_local_administrators.yml" not in copied
+    assert len(copied) == 11 and "win_security_user_added_to_local_administrators.yml" in copied
+    assert "macos_osascript.yml" not in copied
     for name in copied:  # byte for byte: rules are never edited on import
         assert (data / "rules" / "sigmahq" / name).read_bytes() == (SIGMAHQ / name).read_bytes()
     log = tmp_path / "access.log"
@@ -145,10 +164,11 @@ def test_import_reports_unsupported_and_scans_load_imported_rules(tmp_path: Path
 
 def test_import_summary_counts(tmp_path: Path):
     summary = import_rules(SIGMAHQ, tmp_path)
-    assert dict(summary.converted) == {"webserver": 7, "linux/auth": 1, "linux/sshd": 1, "linux/sudo": 1}
-    assert len(summary.unsupported) == 2 and not summary.invalid
+    assert dict(summary.converted) == {"webserver": 7, "linux/auth": 1, "linux/sshd": 1, "linux/sudo": 1,
+                                       "windows/security": 1}
+    assert len(summary.unsupported) == 1 and not summary.invalid
     assert any("pipe syntax" in u for u in summary.unsupported)
-    assert str(summary).startswith("10 file(s) imported, 10 rule(s) convert, 2 unsupported")
+    assert str(summary).startswith("11 file(s) imported, 11 rule(s) convert, 1 unsupported")
 
 
 def test_import_of_a_missing_directory_fails_cleanly(tmp_path: Path):

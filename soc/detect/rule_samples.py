@@ -20,7 +20,7 @@ from soc.ingest.engine import ingest_paths
 from soc.store.state import StateDB
 
 AREA_PARSERS = {"web": "nginx_combined", "egov": "nginx_combined", "data_exposure": "nginx_combined",
-                "auth": "linux_auth", "network": "pcap"}
+                "auth": "linux_auth", "network": "pcap", "windows": "windows_json"}
 
 
 @dataclass

@@ -25,7 +25,36 @@ def rank(lines: list[str], parsers: dict[str, Parser] | None = None) -> list[Det
     parsers = parsers or all_parsers()
     scored = [(Detection(name, decoder_for(p).score(sample)), _specific(p, sample)) for name, p in parsers.items()
               if not is_record_decoder(p.decoder)]
-    return [d for d, _ in sorted(scored, key=lambda s: (-s[0].confidence, -s[1], s[0].parser))]
+    scored.sort(key=lambda s: (-s[0].confidence, -s[1], s[0].parser))
+    tied = [d for d, spec in scored if d.confidence > 0 and (d.confidence, spec) == (scored[0][0].confidence,
+                                                                                     scored[0][1])]
+    if len(tied) > 1:  # same share decoded: the parser that maps more of the lines to ECS wins
+        depth = {d.parser: _mapped(parsers[d.parser], sample) for d in tied}
+        best = sorted(tied, key=lambda d: (-depth[d.parser][0], -depth[d.parser][1], d.parser))
+        scored = [(d, 0.0) for d in best] + [s for s in scored if s[0] not in tied]
+    return [d for d, _ in scored]
+
+
+def _mapped(parser: Parser, lines: list[str]) -> tuple[float, float]:
+    """(share of lines mapped with a timestamp, mean number of ECS fields filled) — run through the real
+    transform in a throw-away data directory."""
+    import tempfile
+    from pathlib import Path
+
+    from soc.config import from_dict
+    from soc.ingest.engine import parse_lines
+
+    if not lines:
+        return 0.0, 0.0
+    with tempfile.TemporaryDirectory(prefix="soc-detect-") as tmp:
+        con, table, _ = parse_lines(from_dict({}, data_dir=Path(tmp)), lines[:50], parser.name)
+        cur = con.execute(f"SELECT * FROM {table}")
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        con.close()
+    ts = names.index("@timestamp")
+    filled = [sum(v is not None for v in row) for row in rows if row[ts] is not None]
+    return len(filled) / min(len(lines), 50), (sum(filled) / len(filled) if filled else 0.0)
 
 
 def _specific(parser: Parser, lines: list[str]) -> float:
