@@ -44,7 +44,7 @@ class Config:
     analyst: str = ""
     store: str = "embedded"
     max_line_bytes: int = 256 * 1024
-    chunk_lines: int = 100_000
+    chunk_lines: int = 50_000
     scan_overlap_minutes: int = 10
     systems: list[System] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)

@@ -194,3 +194,15 @@ def test_identical_lines_are_distinct_events(cfg, tmp_path):
     assert ingest_paths(cfg, [log]).stored == 3
     (tmp_path / "copy.log").write_text(lines(0, 1) * 3)
     assert ingest_paths(cfg, [tmp_path / "copy.log"]).stored == 0
+
+
+def test_identical_lines_across_chunks_are_all_kept(cfg, tmp_path):
+    """A health check logging the same line many times in one second: every line is an event, whatever the
+    chunking, and a re-read of the file (checkpoint lost) stores none of them again."""
+    cfg.chunk_lines = 4
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 1) * 10)
+    assert ingest_paths(cfg, [log]).stored == 10
+    (cfg.data_dir / "state.db").unlink()
+    again = ingest_paths(cfg, [log])
+    assert (again.read, again.stored, again.skipped) == (10, 0, 10)

@@ -94,6 +94,8 @@ class LineDecoder:
         out = Decoded()
         rows: list[list[str | None]] = []
         names = self.names
+        template = dict.fromkeys(names)  # a row is this template updated with the event's known keys
+        known = template.keys()
         joined = self.multiline.group(lines) if self.multiline else None
         events = joined if joined is not None else ((i, line, 1) for i, line in enumerate(lines))
         originals: list[str] = []
@@ -104,7 +106,14 @@ class LineDecoder:
             if isinstance(doc, str):
                 out.failures.append((i, f"{doc} (parser '{self.parser.name}')"))
                 continue
-            rows.append([doc.get(n) for n in names])
+            row = template.copy()
+            if len(doc) > len(names):
+                row.update((k, v) for k, v in doc.items() if k in known)
+            else:
+                row.update(doc)
+                if len(row) != len(names):  # the event had keys we do not keep
+                    row = {n: row[n] for n in names}
+            rows.append(list(row.values()))
             out.rows.append(i)
             originals.append(text)
         out.pattern = [0] * len(rows)
@@ -142,6 +151,7 @@ class KvDecoder(LineDecoder):
             self.names += [n for n in self.head.groupindex if n not in self.names]
         joined = [c for parts in self.join.values() for c in parts]
         self.wanted = tuple(dict.fromkeys([*self.names, *self.require, *joined]))
+        self._wanted_set = frozenset(self.wanted)
 
     def fields(self, text: str):
         doc: dict[str, str | None] = {}
@@ -162,10 +172,9 @@ class KvDecoder(LineDecoder):
                 return "line does not start as expected"
             doc = {k: v for k, v in m.groupdict().items() if v is not None}
             text = text[m.end():]
-        pairs = dict(self.pairs.findall(text))  # built in C; only the columns we keep are unquoted below
-        for k in self.wanted:
-            v = pairs.get(k)
-            if v is not None:
+        wanted = self._wanted_set
+        for k, v in self.pairs.findall(text):  # only the columns we keep are unquoted below
+            if k in wanted:
                 if v.startswith('"') and len(v) >= 2:
                     v = v[1:-1]
                     if "\\" in v:

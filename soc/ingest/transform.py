@@ -159,10 +159,9 @@ def build_query(parser: Parser, cfg: Config, relation: str, reference: datetime,
     final["event.ingested"] = f"TIMESTAMP {literal(ingested_iso)}"
     final["log.file.path"] = "_path"
     final["log.offset"] = "_offset"
-    final["event.id"] = (
-        f"md5({literal(parser.dataset)} || chr(31) || _original || chr(31) || "
-        "CAST(row_number() OVER (PARTITION BY _original ORDER BY _line) AS VARCHAR))"
-    )
+    # Deterministic id: the same line at the same place of a file (re-read, renamed by rotation, copied, gzipped)
+    # is the same event; identical lines elsewhere in the file stay distinct events.
+    final["event.id"] = f"md5({literal(parser.dataset)} || chr(31) || _original || chr(31) || CAST(_offset AS VARCHAR))"
     columns = {t: ident(t) for t in targets}  # fields that exist as columns of the inner query
     for target, expr in _system_columns(cfg, columns).items():
         final[target] = f"coalesce({final[target]}, {expr})" if target in final else expr

@@ -1,5 +1,5 @@
-"""The Textual application behind ``soc tui``: the alert queue, alert/case/suppression screens, help, command
-palette entries for every key, Vietnamese/English labels.
+"""The Textual application behind ``soc tui``: the alert queue, alert/case/suppression/search/dashboard screens,
+help, command palette entries for every key, Vietnamese/English labels.
 
 Owns the state-database connection for the session; never touches the database on the UI thread.
 """
@@ -20,8 +20,10 @@ from soc.tui.data import AlertSource
 from soc.tui.i18n import tr
 from soc.tui.safe_text import clean
 from soc.tui.screens.cases import CasesScreen
+from soc.tui.screens.dashboard import DashboardScreen
 from soc.tui.screens.help import HelpScreen
 from soc.tui.screens.queue import QueueScreen
+from soc.tui.screens.search import SearchScreen
 from soc.tui.screens.suppressions import SuppressionsScreen
 
 DEFAULT_REFRESH_SECONDS = 5.0
@@ -37,6 +39,8 @@ class SocApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("C", "cases", "Cases"),
         Binding("X", "suppressions", "Suppressions", show=False),
+        Binding("S", "search", "Search events"),
+        Binding("D", "dashboard", "Dashboard"),
         Binding("ctrl+t", "language", "Language", show=False),
     ]
 
@@ -104,6 +108,14 @@ class SocApp(App[None]):
     def action_suppressions(self) -> None:
         if not isinstance(self.screen, SuppressionsScreen):
             self.push_screen(SuppressionsScreen(self.source, self.zone))
+
+    def action_search(self) -> None:
+        if not isinstance(self.screen, SearchScreen):
+            self.push_screen(SearchScreen(self.source, self.zone))
+
+    def action_dashboard(self) -> None:
+        if not isinstance(self.screen, DashboardScreen):
+            self.push_screen(DashboardScreen(self.source, self.zone, self.refresh_seconds))
 
     def action_language(self) -> None:
         self.lang = "vi" if self.lang == "en" else "en"

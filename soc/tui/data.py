@@ -173,6 +173,13 @@ class AlertSource:
         with self._lock:
             suppressions.remove(self.db, sid, self.actor)
 
+    def dashboard(self, now: datetime | None = None) -> Any:
+        """The dashboard figures (``soc.tui.dashboard_data.Dashboard``)."""
+        from soc.tui.dashboard_data import load
+
+        with self._lock:
+            return load(self.db, now)
+
     # -- events --------------------------------------------------------------------------------------------
     def matched_events(self, alert: dict[str, Any], limit: int = EVENT_LIMIT) -> list[MatchedEvent]:
         """The alert's events (oldest first, at most ``limit``) from the event store, with their fields."""
@@ -242,3 +249,37 @@ def local(value: datetime | str | None, zone: str, fmt: str = "%Y-%m-%d %H:%M:%S
 
 def alert_time(alert: dict[str, Any]) -> datetime | None:
     return parse_utc(alert.get("last_time") or alert.get("first_time") or alert.get("created"))
+
+
+SEARCH_LIMIT = 1000
+SEARCH_COLUMNS = ("@timestamp", "event.dataset", "source.ip", "user.name", "url.original", "message",
+                  "event.original")
+
+
+@dataclass
+class SearchResult:
+    rows: list[dict[str, Any]]
+    limited: bool  # more rows matched than ``SEARCH_LIMIT``
+
+
+def search_events(store: EventStore, text: str, zone: str, limit: int = SEARCH_LIMIT) -> SearchResult:
+    """Events matching the search box ``text`` (see ``soc.tui.query``), newest first, at most ``limit``.
+
+    Raises ``QueryError`` for a query it cannot run (unknown field, bad time, unclosed quote).
+    """
+    from soc.tui.query import parse, where
+
+    query = parse(text, zone)
+    con = store.open_events()
+    try:
+        columns = {r[0]: str(r[1]) for r in con.execute("DESCRIBE events").fetchall()}
+        sql, params = where(query, columns)
+        shown = ", ".join(f'"{c}"' for c in SEARCH_COLUMNS)  # fixed names, all present in the view
+        params["n"] = int(limit) + 1
+        cur = con.execute(f'SELECT "event.id", {shown} FROM events WHERE {sql} ORDER BY "@timestamp" DESC '
+                          "LIMIT $n", params)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    finally:
+        con.close()
+    return SearchResult(rows[:limit], len(rows) > limit)

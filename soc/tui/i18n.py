@@ -15,6 +15,18 @@ VI = {
     "Next status": "Trạng thái tiếp", "Remove alert from case": "Bỏ cảnh báo khỏi vụ việc",
     "Remove suppression": "Xoá loại trừ", "Next field": "Trường tiếp", "Wider window": "Mở rộng khoảng",
     "Narrower window": "Thu hẹp khoảng", "Close help": "Đóng trợ giúp", "Keys": "Phím",
+    # search and dashboard
+    "Search events": "Tìm sự kiện", "Search…": "Tìm…", "Dashboard": "Tổng quan", "Time": "Thời gian",
+    "Dataset": "Nguồn dữ liệu", "Source IP": "IP nguồn", "User": "Người dùng", "URL / message": "URL / thông điệp",
+    "Event": "Sự kiện", "Searching…": "Đang tìm…", "Query not run": "Không chạy được truy vấn",
+    "Search failed": "Tìm kiếm lỗi", "{n} events": "{n} sự kiện",
+    "first {n} events (more match; narrow the query)": "{n} sự kiện đầu tiên (còn nữa; hãy thu hẹp truy vấn)",
+    "No event is highlighted.": "Chưa chọn sự kiện nào.",
+    "This event has no source IP or user to pivot on.": "Sự kiện này không có IP nguồn hay người dùng để truy vết.",
+    "Level": "Mức độ", "All": "Tất cả", "Open": "Đang mở", "System": "Hệ thống",
+    "Alerts per hour, last 24 h": "Cảnh báo theo giờ, 24 giờ qua", "Open cases": "Vụ việc đang mở",
+    "Alerts": "Cảnh báo", "Oldest unacknowledged alert": "Cảnh báo chưa tiếp nhận lâu nhất", "none": "không có",
+    "Cannot read alerts": "Không đọc được cảnh báo",
 }
 
 

@@ -1,0 +1,167 @@
+"""The event search language of the TUI: ``field:value AND NOT field:"quoted value" field:pre* words from:24h``,
+parsed into a DuckDB WHERE clause over the ``events`` view.
+
+Field names are checked against the view's columns and quoted with ``ident``; every value is a bound parameter.
+Never builds SQL text from a value, and never runs a query itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from soc.store.duck import ident
+
+TIME_COLUMN = "@timestamp"
+TEXT_COLUMN = "event.original"
+ALIASES = {  # short names analysts type → ECS fields
+    "ip": "source.ip", "src": "source.ip", "dst": "destination.ip", "user": "user.name",
+    "dataset": "event.dataset", "url": "url.original", "host": "host.hostname", "system": "soc.system",
+    "status": "http.response.status_code", "method": "http.request.method",
+}
+_TOKEN = re.compile(r'\s*(?:(?P<field>[^\s:"()]+):)?(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>[^\s"]+))')
+_RELATIVE = re.compile(r"^(\d+)([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_TERMS = 32
+
+
+class QueryError(ValueError):
+    """The query cannot be run; the message says why in words an analyst can act on."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One condition: ``field`` (None = free text in event.original) matches ``value``."""
+
+    field: str | None
+    value: str
+    negate: bool = False
+    mode: str = "eq"  # eq | prefix | contains
+
+
+@dataclass
+class Query:
+    terms: list[Term] = field(default_factory=list)
+    since: datetime | None = None  # UTC, naive (as stored)
+    until: datetime | None = None
+
+
+def parse_time(value: str, zone: str, now: datetime | None = None) -> datetime:
+    """``24h`` / ``30m`` / ``7d`` ago, or ISO ``2026-11-24`` / ``2026-11-24T10:00`` (in ``zone`` unless it has an
+    offset) → naive UTC datetime."""
+    now = now or datetime.now(UTC)
+    m = _RELATIVE.match(value.strip().lower())
+    if m:
+        dt = now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    else:
+        try:
+            dt = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise QueryError(f"cannot read time {value!r}; use 24h, 7d, 2026-11-24 or 2026-11-24T10:00") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=ZoneInfo(zone))
+    return dt.astimezone(UTC).replace(tzinfo=None)
+
+
+def parse(text: str, zone: str = "UTC", now: datetime | None = None) -> Query:
+    """Parse the search box; raises ``QueryError`` for anything it cannot read (never guesses)."""
+    query = Query()
+    pos, negate = 0, False
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            rest = text[pos:].strip()
+            if rest.startswith('"'):
+                raise QueryError(f"unclosed quote in {rest[:40]!r}")
+            raise QueryError(f"cannot read {rest[:40]!r}")
+        pos = m.end()
+        name, quoted, bare = m.group("field"), m.group("quoted"), m.group("bare")
+        if name is None and quoted is None and bare in ("AND", "&&"):
+            continue
+        if name is None and quoted is None and bare in ("NOT", "-"):
+            negate = not negate
+            continue
+        if name is None and quoted is None and bare in ("OR", "||"):
+            raise QueryError("OR is not supported; run one search per alternative")
+        value = _unescape(quoted) if quoted is not None else bare
+        if name is None and quoted is None and bare.endswith(":"):
+            raise QueryError(f"{bare} needs a value (quote it: {bare}\"…\")")
+        if name is not None and name.lower() in ("from", "to"):
+            if negate:
+                raise QueryError(f"NOT cannot apply to {name}:")
+            at = parse_time(value, zone, now)
+            if name.lower() == "from":
+                query.since = at
+            else:
+                query.until = at
+            continue
+        if value == "":
+            raise QueryError(f"{name or 'text'}: needs a value")
+        mode = "eq" if name is not None else "contains"
+        if quoted is None and name is not None and value != "*":
+            if value.startswith("*") and value.endswith("*") and len(value) > 2:
+                mode, value = "contains", value[1:-1]
+            elif value.endswith("*"):
+                mode, value = "prefix", value[:-1]
+            if "*" in value:
+                raise QueryError(f"{name}:{bare}: only a trailing * (prefix) or *both ends* (contains) is supported")
+        if name is not None and value == "*":
+            mode, value = "exists", ""
+        field_name = ALIASES.get(name.lower(), name) if name is not None else None
+        query.terms.append(Term(field_name, value, negate, mode))
+        negate = False
+        if len(query.terms) > MAX_TERMS:
+            raise QueryError(f"too many conditions (at most {MAX_TERMS})")
+    if negate:
+        raise QueryError("NOT at the end of the query has nothing to negate")
+    if query.since and query.until and query.since > query.until:
+        raise QueryError("from: is after to:")
+    return query
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\(.)", r"\1", value)
+
+
+def where(query: Query, columns: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """``(sql, params)`` for ``WHERE`` over a view with ``columns`` (name → DuckDB type); ``TRUE`` when empty."""
+    conds: list[str] = []
+    params: dict[str, Any] = {}
+    for n, term in enumerate(query.terms):
+        name = term.field or TEXT_COLUMN
+        if name not in columns:
+            raise QueryError(_unknown(name, columns))
+        col, p = ident(name), f"p{n}"
+        is_list = columns[name].endswith("[]")
+        if term.mode == "exists":
+            cond = f"{col} IS NOT NULL" + (f" AND len({col}) > 0" if is_list else "")
+        else:
+            params[p] = term.value if term.field else term.value.lower()
+            cond = _match(col, p, term.mode, is_list, fold=term.field is None)
+        conds.append(f"coalesce(NOT ({cond}), TRUE)" if term.negate else f"coalesce({cond}, FALSE)")
+    if query.since is not None:
+        conds.append(f"{ident(TIME_COLUMN)} >= $since")
+        params["since"] = query.since
+    if query.until is not None:
+        conds.append(f"{ident(TIME_COLUMN)} <= $until")
+        params["until"] = query.until
+    return (" AND ".join(conds) or "TRUE"), params
+
+
+def _match(col: str, p: str, mode: str, is_list: bool, fold: bool) -> str:
+    if is_list:
+        inner = {"eq": f"x = ${p}", "prefix": f"starts_with(x, ${p})", "contains": f"contains(x, ${p})"}[mode]
+        return f"len(list_filter(CAST({col} AS VARCHAR[]), lambda x: {inner})) > 0"
+    text = f"lower(CAST({col} AS VARCHAR))" if fold else f"CAST({col} AS VARCHAR)"
+    return {"eq": f"{text} = ${p}", "prefix": f"starts_with({text}, ${p})", "contains": f"contains({text}, ${p})"}[mode]
+
+
+def _unknown(name: str, columns: dict[str, str]) -> str:
+    close = difflib.get_close_matches(name, list(columns), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(close)}?" if close else "; e.g. source.ip, user.name, url.original"
+    return f"unknown field {name!r}{hint}"
