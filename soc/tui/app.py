@@ -39,8 +39,8 @@ class SocApp(App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("C", "cases", "Cases"),
         Binding("X", "suppressions", "Suppressions", show=False),
-        Binding("S", "search", "Search events"),
-        Binding("D", "dashboard", "Dashboard"),
+        Binding("S", "search", "Search events", show=False),
+        Binding("D", "dashboard", "Dashboard", show=False),
         Binding("ctrl+t", "language", "Language", show=False),
     ]
 

@@ -27,6 +27,10 @@ VI = {
     "Alerts per hour, last 24 h": "Cảnh báo theo giờ, 24 giờ qua", "Open cases": "Vụ việc đang mở",
     "Alerts": "Cảnh báo", "Oldest unacknowledged alert": "Cảnh báo chưa tiếp nhận lâu nhất", "none": "không có",
     "Cannot read alerts": "Không đọc được cảnh báo",
+    # queue columns and notifications
+    "Last seen": "Thấy lần cuối", "Rule": "Luật", "Source": "Nguồn", "Status": "Trạng thái",
+    "Assignee": "Người xử lý", "No alert is highlighted.": "Chưa chọn cảnh báo nào.", "Note saved.": "Đã lưu ghi chú.",
+    "This alert no longer exists; reloaded.": "Cảnh báo này không còn nữa; đã tải lại.",
 }
 
 

@@ -72,6 +72,8 @@ def parse(text: str, zone: str = "UTC", now: datetime | None = None) -> Query:
     query = Query()
     pos, negate = 0, False
     text = text.strip()
+    if re.sub(r"\\.", "", text).count('"') % 2:
+        raise QueryError(f"unclosed quote in {text[text.rfind(chr(34)):][:40]!r}")
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
 from soc.tui.data import AlertSource, MatchedEvent, QueueFilter, QueueSnapshot
+from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
 from soc.tui.safe_text import clean
 from soc.tui.screens.forms import PromptModal
@@ -227,7 +228,7 @@ class QueueScreen(TriageActions, Screen):
     def action_new_case(self) -> None:
         ids = self.grid.marked_ids
         if not ids:
-            self.notify("No alert is highlighted.", severity="warning")
+            self.notify(tr("No alert is highlighted.", self.app.lang), severity="warning")
             return
 
         def done(title: str | None) -> None:

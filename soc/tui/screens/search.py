@@ -96,7 +96,7 @@ class SearchScreen(Screen):
                 safe_text(row["event.dataset"] or "", limit=30),
                 safe_text(row["source.ip"] or "", limit=45),
                 safe_text(mask(row["user.name"]) or "", limit=40),
-                safe_text(mask(row["url.original"] or row["message"]) or "", limit=120),
+                safe_text(mask(row["url.original"] or row["message"]) or "", limit=60),
                 safe_text(mask(row["event.original"]) or "", limit=300),
             )
         n = len(result.rows)

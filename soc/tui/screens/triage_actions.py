@@ -11,6 +11,7 @@ from textual.binding import Binding
 
 from soc.store.state import ConflictError
 from soc.tui.data import AlertSource
+from soc.tui.i18n import tr
 from soc.tui.safe_text import clean
 from soc.tui.screens.forms import NoteModal, PromptModal, SuppressModal
 
@@ -49,7 +50,7 @@ class TriageActions:
     def _targets(self) -> list[dict[str, Any]]:
         alerts = [a for a in self.target_alerts() if a["id"] not in self._saving]
         if not alerts:
-            self.notify("No alert is highlighted.", severity="warning")  # type: ignore[attr-defined]
+            self.notify(tr("No alert is highlighted.", self.app.lang), severity="warning")  # type: ignore[attr-defined]
         return alerts
 
     def action_set_status(self, status: str, resolution: str | None = None) -> None:
@@ -81,7 +82,7 @@ class TriageActions:
     def action_note(self) -> None:
         alerts = self.target_alerts()[:1]
         if not alerts:
-            self.notify("No alert is highlighted.", severity="warning")  # type: ignore[attr-defined]
+            self.notify(tr("No alert is highlighted.", self.app.lang), severity="warning")  # type: ignore[attr-defined]
             return
         alert = alerts[0]
 
@@ -95,7 +96,7 @@ class TriageActions:
     def action_suppress(self) -> None:
         alerts = self.target_alerts()[:1]
         if not alerts:
-            self.notify("No alert is highlighted.", severity="warning")  # type: ignore[attr-defined]
+            self.notify(tr("No alert is highlighted.", self.app.lang), severity="warning")  # type: ignore[attr-defined]
             return
         self.app.push_screen(SuppressModal(alerts[0]), self._save_suppression)  # type: ignore[attr-defined]
 
@@ -104,7 +105,7 @@ class TriageActions:
 
         alerts = self.target_alerts()[:1]
         if not alerts:
-            self.notify("No alert is highlighted.", severity="warning")  # type: ignore[attr-defined]
+            self.notify(tr("No alert is highlighted.", self.app.lang), severity="warning")  # type: ignore[attr-defined]
             return
         self.app.push_screen(PivotScreen(self.source, alerts[0], self.app.zone))  # type: ignore[attr-defined]
 
@@ -131,7 +132,7 @@ class TriageActions:
 
     def _say(self, message: str, severity: str = "information", title: str = "") -> None:
         self.app.call_from_thread(  # type: ignore[attr-defined]
-            self.notify, message, severity=severity, title=title, markup=False  # type: ignore[attr-defined]
+            self.notify, tr(message, self.app.lang), severity=severity, title=title, markup=False  # type: ignore[attr-defined]
         )
 
     @work(thread=True, group="edit")

@@ -21,6 +21,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from soc.tui.data import local
+from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, SortChanged
 from soc.tui.queue_model import SORT_KEYS
 from soc.tui.safe_text import safe_text
@@ -90,7 +91,7 @@ class AlertGrid(ScrollView, can_focus=True):
         self.labels = {key: header for key, header, _ in COLUMNS}
         self._last_posted: tuple[str, int] | None = None
         offset = datetime.now(ZoneInfo(zone)).strftime("%z")
-        self.labels["time"] = f"Last seen (UTC{offset[:3]}:{offset[3:]})"
+        self.time_suffix = f" (UTC{offset[:3]}:{offset[3:]})"
 
     # -- data ----------------------------------------------------------------------------------------------
     @property
@@ -227,7 +228,8 @@ class AlertGrid(ScrollView, can_focus=True):
             heads = []
             for key, _, _ in COLUMNS:
                 arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
-                heads.append(Text(self.labels[key] + arrow))
+                label = tr(self.labels[key], getattr(self.app, "lang", "en"))
+                heads.append(Text(label + (self.time_suffix if key == "time" else "") + arrow))
             return self._line(" ", heads, HEADER)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
