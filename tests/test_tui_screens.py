@@ -93,7 +93,8 @@ async def test_typed_filters_sort_and_assign(tmp_path: Path) -> None:
         await pilot.press("A")  # assign alert-07 to me
         await settle(pilot)
         await pilot.press("slash")
-        app.screen.query_one("#filter-input").value = "assignee:me from:2026-11-24T06:00 to:2026-11-24T08:00"
+        # typed times are local (Asia/Ho_Chi_Minh): 13:00–15:00 +07 covers alert-07 at 07:00 UTC only
+        app.screen.query_one("#filter-input").value = "assignee:me from:2026-11-24T13:00 to:2026-11-24T15:00"
         await pilot.press("enter")
         await settle(pilot)
         assert table_ids(app) == ["alert-07"]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from soc.store.duck import ident
+from soc.timefmt import parse_when
 
 TIME_COLUMN = "@timestamp"
 TEXT_COLUMN = "event.original"
@@ -24,8 +24,6 @@ ALIASES = {  # short names analysts type → ECS fields
     "status": "http.response.status_code", "method": "http.request.method",
 }
 _TOKEN = re.compile(r'\s*(?:(?P<field>[^\s:"()]+):)?(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>[^\s"]+))')
-_RELATIVE = re.compile(r"^(\d+)([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 MAX_TERMS = 32
 
 
@@ -51,20 +49,11 @@ class Query:
 
 
 def parse_time(value: str, zone: str, now: datetime | None = None) -> datetime:
-    """``24h`` / ``30m`` / ``7d`` ago, or ISO ``2026-11-24`` / ``2026-11-24T10:00`` (in ``zone`` unless it has an
-    offset) → naive UTC datetime."""
-    now = now or datetime.now(UTC)
-    m = _RELATIVE.match(value.strip().lower())
-    if m:
-        dt = now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-    else:
-        try:
-            dt = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise QueryError(f"cannot read time {value!r}; use 24h, 7d, 2026-11-24 or 2026-11-24T10:00") from None
-        if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=ZoneInfo(zone))
-    return dt.astimezone(UTC).replace(tzinfo=None)
+    """``24h`` / ``30m`` / ``7d`` ago, or ISO (in ``zone`` unless it has an offset) → naive UTC datetime."""
+    try:
+        return parse_when(value, zone, now).replace(tzinfo=None)
+    except ValueError as exc:
+        raise QueryError(str(exc)) from None
 
 
 def parse(text: str, zone: str = "UTC", now: datetime | None = None) -> Query:

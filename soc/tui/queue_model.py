@@ -6,13 +6,13 @@ Reads only the columns the list shows (full alerts are read on demand); never wr
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from soc.store.state import LEVELS, STATUSES, StateDB
+from soc.timefmt import parse_when
 
 OPEN_STATUSES = ("new", "acknowledged", "in_progress", "escalated")
 LEVEL_FILTERS = ("all", "low", "medium", "high", "critical")  # minimum level shown
@@ -26,24 +26,12 @@ SORT_KEYS = ("time", "level", "rule", "source", "system", "status", "assignee")
 LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}
 STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 REFRESH_OVERLAP = timedelta(seconds=5)  # writers commit out of order; re-read a little before the last seen
-_RELATIVE = re.compile(r"^(\d+)([mhdw])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 TOKENS = ("level", "status", "rule", "system", "assignee", "from", "to")
 
 
-def parse_time(value: str, now: datetime | None = None) -> str:
-    """``24h`` / ``7d`` (ago), ``2026-11-24`` or ``2026-11-24T10:00`` (UTC) → ISO UTC string for comparisons."""
-    now = now or datetime.now(UTC)
-    m = _RELATIVE.match(value.strip().lower())
-    if m:
-        dt = now - timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
-    else:
-        try:
-            dt = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValueError(f"cannot read time {value!r}; use 24h, 7d, 2026-11-24 or 2026-11-24T10:00") from None
-        dt = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def parse_time(value: str, zone: str = "UTC", now: datetime | None = None) -> str:
+    """``24h`` / ``7d`` (ago), ``2026-11-24`` or ``2026-11-24T10:00`` (in ``zone``) → ISO UTC string for comparisons."""
+    return parse_when(value, zone, now).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)
@@ -67,7 +55,7 @@ class QueueFilter:
             return None
         return list(OPEN_STATUSES) if self.status == "open" else [self.status]
 
-    def with_query(self, query: str) -> QueueFilter:
+    def with_query(self, query: str, zone: str = "UTC") -> QueueFilter:
         """Apply ``level:high status:new rule:web system:portal assignee:me from:24h to:… free words``."""
         changes: dict[str, str] = {"rule": "", "system": "", "assignee": "", "since": "", "until": "", "text": ""}
         words = []
@@ -85,7 +73,7 @@ class QueueFilter:
                     raise ValueError(f"status must be one of {', '.join(STATUS_FILTERS)}")
                 changes["status"] = value
             elif key in ("from", "to"):
-                changes["since" if key == "from" else "until"] = parse_time(value)
+                changes["since" if key == "from" else "until"] = parse_time(value, zone)
             else:
                 changes[key] = value
         changes["text"] = " ".join(words)

@@ -208,7 +208,7 @@ class QueueScreen(TriageActions, Screen):
         event.stop()
         bar = self.query_one(FilterBar)
         try:
-            flt = bar.filter.with_query(event.value)
+            flt = bar.filter.with_query(event.value, self.zone)
         except ValueError as exc:
             self.notify(f"Filter not applied: {clean(exc)}", severity="error", markup=False)
             return
