@@ -68,56 +68,52 @@ class LineDecoder:
         raise NotImplementedError
 
     def _event(self, text: str) -> dict | str | None:
-        m = None
-        if self.header is not None:
-            m = self.header.match(text)
-            if m is None:
-                return "no syslog header"
-            text = text[m.end():]
-        doc = self.fields(text)
+        if self.header is None:
+            return self.fields(text)
+        m = self.header.match(text)
+        if m is None:
+            return "no syslog header"
+        doc = self.fields(text[m.end():])
         if isinstance(doc, dict):
-            if m is not None:
-                doc.update({k: v for k, v in m.groupdict().items() if v is not None})
-            for name in self.epoch_ms:
-                v = doc.get(name)
-                if v and len(v) == 13 and v.isdigit():
-                    doc[name] = f"{v[:10]}.{v[10:]}"
-            for name, parts in self.join.items():
-                values = [doc.get(p) for p in parts]
-                if all(values):
-                    doc[name] = " ".join(values)
+            doc.update({k: v for k, v in m.groupdict().items() if v is not None})
         return doc
 
     def decode(self, lines: list[str]):
-        from soc.ingest.decoders import Decoded, _columns
+        from soc.ingest.decoders import Decoded
 
         out = Decoded()
-        rows: list[list[str | None]] = []
-        names = self.names
-        template = dict.fromkeys(names)  # a row is this template updated with the event's known keys
-        known = template.keys()
+        docs: list[dict] = []
         joined = self.multiline.group(lines) if self.multiline else None
         events = joined if joined is not None else ((i, line, 1) for i, line in enumerate(lines))
         originals: list[str] = []
+        event, failures, rows = self._event, out.failures, out.rows
         for i, text, _ in events:
-            doc = self._event(text)
+            doc = event(text)
             if doc is None:
                 continue
             if isinstance(doc, str):
-                out.failures.append((i, f"{doc} (parser '{self.parser.name}')"))
+                failures.append((i, f"{doc} (parser '{self.parser.name}')"))
                 continue
-            row = template.copy()
-            if len(doc) > len(names):
-                row.update((k, v) for k, v in doc.items() if k in known)
-            else:
-                row.update(doc)
-                if len(row) != len(names):  # the event had keys we do not keep
-                    row = {n: row[n] for n in names}
-            rows.append(list(row.values()))
-            out.rows.append(i)
+            docs.append(doc)
+            rows.append(i)
             originals.append(text)
-        out.pattern = [0] * len(rows)
-        out.columns = _columns(names, rows)
+        # Rows are read out of each event's dict with C-level loops (cache-friendly), then transposed to columns.
+        names = list(dict.fromkeys([*self.names, *(p for parts in self.join.values() for p in parts)]))
+        count = len(docs)
+        rows = [tuple(map(doc.get, names)) for doc in docs]
+        columns = dict(zip(names, map(list, zip(*rows, strict=True)), strict=True)) if rows else {n: [] for n in names}
+        for name in self.epoch_ms:  # epoch milliseconds → seconds text
+            if name in columns:
+                columns[name] = [f"{v[:10]}.{v[10:]}" if v and len(v) == 13 and v.isdigit() else v
+                                 for v in columns[name]]
+        for name, parts in self.join.items():  # a column made of others joined by a space, when all are present
+            if name in columns:
+                values = zip(*(columns[p] for p in parts), strict=True)
+                columns[name] = [" ".join(vs) if all(vs) else was for vs, was in zip(values, columns[name], strict=True)]
+        for extra in names[len(self.names):]:
+            del columns[extra]
+        out.pattern = [0] * count
+        out.columns = columns
         if joined is not None:
             out.originals = originals
         return out
@@ -129,10 +125,15 @@ class LineDecoder:
         return 1.0 - len(d.failures) / len(lines) if d.rows else 0.0
 
 
-_KV = {
-    " ": re.compile(r'([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|\S*)'),
-    ",": re.compile(r'([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|[^\s,]*)'),
+_QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'  # "…" with \-escapes, unrolled: far fewer regex steps than (?:[^"\\]|\\.)*
+_KV = {  # key, quoted value (without its quotes), bare value
+    " ": re.compile(r'([A-Za-z_][\w.\-]*)=(?:' + _QUOTED + r'|(\S*))'),
+    ",": re.compile(r'([A-Za-z_][\w.\-]*)=(?:' + _QUOTED + r'|([^\s,]*))'),
 }
+
+
+def _unescape(value: str) -> str:
+    return value.replace('\\"', '"').replace("\\\\", "\\") if "\\" in value else value
 
 
 class KvDecoder(LineDecoder):
@@ -149,9 +150,6 @@ class KvDecoder(LineDecoder):
         self.require = tuple(opts.get("require", ()))
         if self.head is not None:
             self.names += [n for n in self.head.groupindex if n not in self.names]
-        joined = [c for parts in self.join.values() for c in parts]
-        self.wanted = tuple(dict.fromkeys([*self.names, *self.require, *joined]))
-        self._wanted_set = frozenset(self.wanted)
 
     def fields(self, text: str):
         doc: dict[str, str | None] = {}
@@ -172,14 +170,15 @@ class KvDecoder(LineDecoder):
                 return "line does not start as expected"
             doc = {k: v for k, v in m.groupdict().items() if v is not None}
             text = text[m.end():]
-        wanted = self._wanted_set
-        for k, v in self.pairs.findall(text):  # only the columns we keep are unquoted below
-            if k in wanted:
-                if v.startswith('"') and len(v) >= 2:
-                    v = v[1:-1]
-                    if "\\" in v:
-                        v = v.replace('\\"', '"').replace("\\\\", "\\")
-                doc[k] = v
+        found = self.pairs.findall(text)  # one C-level pass; a later duplicate key wins
+        if "\\" in text:
+            pairs = {k: _unescape(q) if q else u for k, q, u in found}
+        else:
+            pairs = {k: q or u for k, q, u in found}
+        if doc:
+            doc.update(pairs)
+        else:
+            doc = pairs
         missing = [k for k in self.require if k not in doc]
         if missing:
             return f"no {', '.join(missing)} key"
@@ -206,18 +205,19 @@ class CefDecoder(LineDecoder):
         m = _CEF_HEADER.match(text, start)
         if m is None:
             return "CEF header has fewer than 8 '|'-separated fields"
-        doc: dict[str, str | None] = {}
-        for name, value in zip(_CEF_HDR_NAMES, m.groups(), strict=True):
-            doc[name] = _CEF_ESC.sub(r"\1", value) if "\\" in value else value
-        parts = _CEF_KEY.split(text[m.end():])  # ['', key1, value1, key2, value2, …]
+        doc: dict[str, str | None] = dict(zip(_CEF_HDR_NAMES, m.groups(), strict=True))
+        if "\\" in m.group(0):
+            doc = {k: _CEF_ESC.sub(r"\1", v) if "\\" in v else v for k, v in doc.items()}
+        ext_text = text[m.end():]
+        parts = _CEF_KEY.split(ext_text)  # ['', key1, value1, key2, value2, …]
         ext = dict(zip(parts[1::2], parts[2::2], strict=True))
-        for k in self.names:
-            value = ext.get(k)
-            if value is not None:
+        if "\\" in ext_text or "  " in ext_text or ext_text.endswith(" "):  # the rare slow path
+            for k, value in ext.items():
                 value = value.rstrip(" ")
                 if "\\" in value:
                     value = _CEF_ESC.sub(lambda e: _CEF_EXT_ESC.get(e.group(1), "\\" + e.group(1)), value)
-                doc[k] = value
+                ext[k] = value
+        doc.update(ext)
         return doc
 
 
@@ -272,4 +272,10 @@ def _text(value) -> str | None:
     return str(value)
 
 
-LINE_DECODERS = {"kv": KvDecoder, "cef": CefDecoder, "w3c": W3cDecoder}
+def _modsec(parser: Parser):
+    from soc.ingest.modsec_native import ModsecDecoder  # imported late: it uses decoders.py, which imports us
+
+    return ModsecDecoder(parser)
+
+
+LINE_DECODERS = {"kv": KvDecoder, "cef": CefDecoder, "w3c": W3cDecoder, "modsec": _modsec}

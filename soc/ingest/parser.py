@@ -19,7 +19,7 @@ from soc.ingest import syslog
 from soc.ingest.records import RECORD_DECODERS, is_record_decoder
 from soc.paths import parsers_dir
 
-TEXT_DECODERS = ("regex", "json", "kv", "cef", "w3c")
+TEXT_DECODERS = ("regex", "json", "kv", "cef", "w3c", "modsec")
 TYPES = {"string", "ip", "int", "long", "double", "timestamp", "list"}
 
 
