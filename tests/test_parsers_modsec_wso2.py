@@ -140,3 +140,24 @@ def test_webserver_sigma_rule_fires_on_modsecurity_and_wso2_gateway_records(cfg,
     in_list = ", ".join(f"'{i}'" for i in ids)
     hit = {ds for (ds,) in _events(cfg, f'SELECT DISTINCT "event.dataset" FROM events WHERE "event.id" IN ({in_list})')}
     assert hit == {"modsecurity.auditlog", "wso2.access"}
+
+
+@pytest.mark.parametrize("sample", ["modsecurity/native_v2_sqli_blocked.log", "modsecurity/native_v3.log",
+                                    "modsecurity/native_v2_post_body.log", "wso2_carbon/wso2carbon.log"])
+def test_multiline_events_cut_by_chunk_boundaries_are_joined(cfg, tmp_path: Path, sample: str):
+    """A record or stack trace split across read chunks is carried into the next chunk, never dead-lettered as two
+    truncated halves: chunk sizes from 2 lines to the whole file store the same events."""
+    import dataclasses
+
+    seen = None
+    for size in (2, 3, 5, 8, 50_000):
+        small = dataclasses.replace(cfg, data_dir=tmp_path / f"data-{size}", chunk_lines=size)
+        summary = ingest_paths(small, [_path(sample)])
+        assert summary.deadlettered == 0, size
+        con = EventStore(small.data_dir).open_events()
+        try:
+            events = con.execute('SELECT "event.original" FROM events ORDER BY "log.offset"').fetchall()
+        finally:
+            con.close()
+        assert events and (seen is None or events == seen), size
+        seen = events

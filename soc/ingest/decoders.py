@@ -42,6 +42,10 @@ class RegexDecoder:
         # For each pattern, the position of each of its groups in the union of names.
         self.slots = [[names.index(n) for n in _group_order(rx)] for rx in self.compiled]
 
+    def tail_start(self, lines: list[bytes]) -> int | None:
+        """Where the chunk's last, maybe unfinished, event starts (multi-line parsers only)."""
+        return self.multiline.tail_start(lines) if self.multiline else None
+
     def decode(self, lines: list[str]) -> Decoded:
         if self.multiline is not None:  # match each joined event (``.`` spans its lines), report its first line
             groups = self.multiline.group(lines)

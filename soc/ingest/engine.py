@@ -6,6 +6,7 @@ the deterministic ``event.id`` makes the store skip what it already holds — no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -134,6 +135,26 @@ class Ingestor:
             self._re2[parser.name] = RegexSQL(parser) if RegexSQL.supported(parser, self.con) else None
         return self._re2[parser.name]
 
+    def _decoder(self, parser: Parser):
+        if parser.name not in self._decoders:  # one decoder per file: stateful ones (w3c #Fields) keep state
+            self._decoders[parser.name] = decoder_for(parser)
+        return self._decoders[parser.name]
+
+    def _hold_tail(self, parser: Parser, chunk: Chunk, prep: Prepared) -> tuple[Chunk, Prepared, Chunk | None]:
+        """Split off the chunk's last event when the parser joins lines: its continuation may open the next chunk.
+        The checkpoint stops before the held lines until they are stored with the next chunk."""
+        if self._sql_regex(parser) is not None:
+            return chunk, prep, None
+        tail = getattr(self._decoder(parser), "tail_start", None)
+        k = tail(chunk.lines) if tail else None
+        if k is None:
+            return chunk, prep, None
+        head = Chunk(chunk.first_line, chunk.offsets[:k], chunk.lines[:k], chunk.offsets[k])
+        held = Chunk(chunk.first_line + k, chunk.offsets[k:], chunk.lines[k:], chunk.end)
+        kept = Prepared(prep.texts[:k], prep.line_numbers[:k], prep.offsets[:k], prep.raw[:k],
+                        [(i, r) for i, r in prep.failures if i < k])
+        return head, kept, held
+
     def decode(self, parser: Parser, prep: Prepared) -> tuple[pa.Table, list[tuple[int, str]]]:
         """Python half of a chunk: run the decoder, return raw columns as an Arrow table and the failures.
 
@@ -150,9 +171,7 @@ class Ingestor:
             }), list(prep.failures)
         good_idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
         good = [prep.texts[i] for i in good_idx] if bad else prep.texts
-        if parser.name not in self._decoders:  # one decoder per file: stateful ones (w3c #Fields) keep state
-            self._decoders[parser.name] = decoder_for(parser)
-        decoded: Decoded = self._decoders[parser.name].decode(good)
+        decoded: Decoded = self._decoder(parser).decode(good)
         failures = list(prep.failures) + [(good_idx[j], reason) for j, reason in decoded.failures]
         idx = [good_idx[j] for j in decoded.rows] if (bad or decoded.failures) else decoded.rows
         if len(idx) == len(prep.texts):
@@ -225,20 +244,28 @@ class Ingestor:
         pending: Future | None = None
         with open_stream(inp) as stream, ThreadPoolExecutor(max_workers=1) as worker:
             try:
-                for chunk in read_chunks(stream, offset, line_no, self.cfg.chunk_lines):
+                carry: Chunk | None = None  # the last event of the previous chunk, maybe continued in this one
+                for chunk, last in _with_last(read_chunks(stream, offset, line_no, self.cfg.chunk_lines)):
+                    if carry is not None:
+                        chunk, carry = _joined(carry, chunk), None
                     prep = self._texts(chunk)
-                    result.read += len(prep.texts)
                     if parser is None:
                         found = detect([t for t in prep.texts if t])
                         if found is None:
                             if pending:
                                 pending.result()
                             self._dead_all(inp, prep, "no parser recognises this file (use --parser NAME)")
+                            result.read += len(prep.texts)
                             result.deadlettered += len(prep.texts)
                             self._advance(inp, checkpoint, chunk, None)
                             continue
                         parser = get_parser(found.parser)
                         result.parser = parser.name
+                    if not last:
+                        chunk, prep, carry = self._hold_tail(parser, chunk, prep)
+                        if not prep.texts:  # the whole chunk is one unfinished event: read on
+                            continue
+                    result.read += len(prep.texts)
                     table, failures = self.decode(parser, prep)
                     if pending:
                         pending.result()  # at most one chunk in flight: memory stays bounded
@@ -312,6 +339,20 @@ class Ingestor:
         checkpoint.offset = chunk.end
         checkpoint.line_no = chunk.first_line + len(chunk.lines) - 1
         self.state.save_checkpoint(checkpoint, parser)
+
+
+def _with_last(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:
+    """Each chunk with whether it is the input's last."""
+    prev = next(chunks, None)
+    for chunk in chunks:
+        yield prev, False
+        prev = chunk
+    if prev is not None:
+        yield prev, True
+
+
+def _joined(first: Chunk, second: Chunk) -> Chunk:
+    return Chunk(first.first_line, first.offsets + second.offsets, first.lines + second.lines, second.end)
 
 
 def ingest_paths(

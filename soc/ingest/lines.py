@@ -31,6 +31,16 @@ class Multiline:
             return None
         return cls(re.compile(opt["pattern"]), bool(opt.get("negate", False)), int(opt.get("max_lines", 500)))
 
+    def tail_start(self, lines: list[bytes]) -> int | None:
+        """Index of the line that starts the chunk's last event (its continuation lines may be in the next chunk);
+        None when no event starts within the last ``max_lines`` lines (the event is cut there anyway)."""
+        search, negate = self.pattern.search, self.negate
+        for i in range(len(lines) - 1, max(-1, len(lines) - 1 - self.max_lines), -1):
+            line = lines[i].decode("utf-8", "replace")
+            if (search(line) is None) != negate:  # not a continuation: the last event starts here
+                return i
+        return None
+
     def group(self, lines: list[str]) -> list[tuple[int, str, int]]:
         """(first line index, joined text, lines joined) per event."""
         out: list[tuple[int, str, int]] = []
@@ -66,6 +76,10 @@ class LineDecoder:
     def fields(self, text: str) -> dict[str, str | None] | str | None:
         """Raw columns of one event, a failure reason (str), or None for a line that is not an event (a header)."""
         raise NotImplementedError
+
+    def tail_start(self, lines: list[bytes]) -> int | None:
+        """Where the chunk's last, maybe unfinished, event starts (multi-line parsers only)."""
+        return self.multiline.tail_start(lines) if self.multiline else None
 
     def _event(self, text: str) -> dict | str | None:
         if self.header is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from soc.ingest.parser import Parser
 
+TAIL_SCAN = 20_000  # lines looked back for the last record's start when a chunk ends
 # v2: --<8 hex>-<letter>--   v3: ---<8 alphanumerics>---<letter>--
 BOUNDARY = re.compile(r"^-{2,3}([0-9A-Za-z]{8,})-{1,3}([A-Z])--\s*$")
 # Section A: [timestamp] unique_id client_ip client_port server_ip server_port
@@ -119,6 +120,16 @@ class ModsecDecoder:
         self.parser = parser
         self.json = JsonDecoder(parser)
         self.names = parser.raw_columns()
+
+    def tail_start(self, lines: list[bytes]) -> int | None:
+        """Index of the line opening the chunk's last native record (section A): the rest of the record may be in
+        the next chunk. None for JSON records, or when no record opens within the last ``TAIL_SCAN`` lines."""
+        for i in range(len(lines) - 1, max(-1, len(lines) - 1 - TAIL_SCAN), -1):
+            if lines[i][:2] == b"--":
+                m = BOUNDARY.match(lines[i].decode("utf-8", "replace"))
+                if m and m.group(2) == "A":
+                    return i
+        return None
 
     def decode(self, lines: list[str]):
         from soc.ingest.decoders import Decoded, _columns, _text
