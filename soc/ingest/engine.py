@@ -292,8 +292,14 @@ class Ingestor:
                 "_offset": pa.array(rc.positions, pa.int64()),
                 "_original": pa.array(rc.originals, pa.string()),
             }
-            for name in names:
-                cols[f"raw.{name}"] = pa.array([_text(r.get(name)) for r in rc.records], pa.string())
+            wanted: dict[str, list] = {name: [None] * n for name in names}  # one pass over each record's keys
+            for i, rec in enumerate(rc.records):
+                for key, value in rec.items():
+                    column = wanted.get(key)
+                    if column is not None:
+                        column[i] = value if value is None or type(value) is str else _text(value)
+            for name, values in wanted.items():
+                cols[f"raw.{name}"] = pa.array(values, pa.string())
             rows, undated = self.to_ecs(parser, pa.table(cols), inp.label) if n else (0, [])
             failures = [(rc.positions[i], reason, rc.originals[i]) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):

@@ -1,19 +1,23 @@
 """Parser samples, Elastic-integration style: ``parsers/samples/<parser>/<case>.log`` next to
-``<case>.expected.json`` (one expected ECS document per line, flat dotted names). Used by ``soc parsers test`` and
-the test suite. Volatile fields (ingest time, file path) are not compared.
+``<case>.expected.json`` (one expected ECS document per line, flat dotted names). Parsers that read binary records
+(EVTX, pcap) have ``<case>.evtx`` / ``<case>.pcap`` instead, with one expected document per record. Used by
+``soc parsers test`` and the test suite. Volatile fields (ingest time, file path) are not compared.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from soc.config import Config
-from soc.ingest.engine import parse_lines
+from soc.ingest.engine import ingest_paths, parse_lines
 from soc.ingest.parser import Parser
+from soc.ingest.records import is_record_decoder
 
 VOLATILE = {"event.ingested", "log.file.path"}
 ENRICHED = ("soc.pii.", "soc.time.")  # added by soc/enrich/ (tested in tests/test_pii.py), not by the parser
@@ -53,6 +57,44 @@ def parse_sample(cfg: Config, parser: Parser, log: Path) -> list[dict[str, Any] 
     return out
 
 
+def parse_record_sample(cfg: Config, parser: Parser, sample: Path) -> list[dict[str, Any] | str]:
+    """Each record of a binary sample as a flat ECS document, through the real engine into a scratch store."""
+    from soc.store import EventStore
+
+    with tempfile.TemporaryDirectory(prefix="soc-sample-") as scratch:
+        tmp_cfg = dataclasses.replace(cfg, data_dir=Path(scratch))
+        summary = ingest_paths(tmp_cfg, [sample], parser=parser.name)
+        con = EventStore(tmp_cfg.data_dir).open_events()
+        try:
+            cur = con.execute('SELECT * FROM events ORDER BY "log.offset"')
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        finally:
+            con.close()
+        dead = [json.loads(x) for f in (tmp_cfg.data_dir / "deadletter").glob("*.jsonl")
+                for x in f.read_text(encoding="utf-8").splitlines()] if summary.deadlettered else []
+    docs: list[dict[str, Any] | str] = [
+        {k: _clean(v) for k, v in sorted(r.items()) if _clean(v) is not None and k not in VOLATILE
+         and not k.startswith(ENRICHED)} for r in rows]
+    return docs + [f"dead-letter: {d.get('reason')}" for d in dead]
+
+
+def sample_files(parser: Parser) -> list[Path]:
+    """The parser's sample inputs: ``*.log``, or for binary record parsers every file but the expected JSON."""
+    folder = parser.samples_dir
+    if not folder.is_dir():
+        return []
+    if is_record_decoder(parser.decoder):
+        return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".json"))
+    return sorted(folder.glob("*.log"))
+
+
+def _parse(cfg: Config, parser: Parser, sample: Path) -> list[dict[str, Any] | str]:
+    if is_record_decoder(parser.decoder):
+        return parse_record_sample(cfg, parser, sample)
+    return parse_sample(cfg, parser, sample)
+
+
 def _diff(expected: dict[str, Any], actual: dict[str, Any] | str) -> list[str]:
     if isinstance(actual, str):  # dead-lettered, or "" for a line consumed by the event before it (multi-line)
         return [] if actual == expected else [actual or "line consumed by the event before it (multi-line)"]
@@ -66,7 +108,7 @@ def _diff(expected: dict[str, Any], actual: dict[str, Any] | str) -> list[str]:
 def check_parser(cfg: Config, parser: Parser) -> list[str]:
     """Every difference between a parser's output on its samples and the expected documents."""
     folder = parser.samples_dir
-    logs = sorted(folder.glob("*.log")) if folder.is_dir() else []
+    logs = sample_files(parser)
     if not logs:
         return [f"{folder}: no samples"]
     problems = []
@@ -76,7 +118,7 @@ def check_parser(cfg: Config, parser: Parser) -> list[str]:
             problems.append(f"{exp_path}: missing (write it with `soc parsers test --generate` and review it)")
             continue
         expected = json.loads(exp_path.read_text(encoding="utf-8"))
-        actual = parse_sample(cfg, parser, log)
+        actual = _parse(cfg, parser, log)
         if len(expected) != len(actual):
             problems.append(f"{log.name}: {len(actual)} lines but {len(expected)} expected documents")
             continue
@@ -88,8 +130,8 @@ def check_parser(cfg: Config, parser: Parser) -> list[str]:
 def generate_expected(cfg: Config, parser: Parser) -> list[Path]:
     """Write ``<case>.expected.json`` from the current output (review the diff before committing it)."""
     written = []
-    for log in sorted(parser.samples_dir.glob("*.log")):
-        docs = parse_sample(cfg, parser, log)
+    for log in sample_files(parser):
+        docs = _parse(cfg, parser, log)
         path = log.with_suffix(".expected.json")
         path.write_text(json.dumps(docs, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         written.append(path)

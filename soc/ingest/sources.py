@@ -72,18 +72,40 @@ def expand(paths: list[str | Path]) -> list[Input]:
     return out
 
 
+EVTX_MAGIC = b"ElfFile\x00"
+EVTX_FIRST_RECORD = 4096 + 512  # file header, then the first chunk's header: both rewritten as Windows appends
+
+
+def _fingerprint_span(fh: BinaryIO) -> tuple[int, int]:
+    """(offset, length) of the bytes that identify a file: its first bytes, or for an EVTX log its first record
+    (the headers before it change on every write, the record never does)."""
+    head = fh.read(len(EVTX_MAGIC))
+    if head == EVTX_MAGIC:
+        fh.seek(EVTX_FIRST_RECORD)
+        rec = fh.read(8)
+        if rec[:4] == b"**\x00\x00":
+            return EVTX_FIRST_RECORD, min(int.from_bytes(rec[4:8], "little"), 65536 - 512)
+    return 0, FINGERPRINT_BYTES
+
+
 def fingerprint(path: str) -> str:
-    """Hash of the first bytes of a file: tells a rotated/truncated file from the one we checkpointed."""
+    """Hash of the identifying bytes of a file: tells a rotated/truncated file from the one we checkpointed.
+    ``<length>:<sha1>`` from the start, ``<length>@<offset>:<sha1>`` elsewhere."""
     with open(path, "rb") as fh:
-        head = fh.read(FINGERPRINT_BYTES)
-    return f"{len(head)}:{hashlib.sha1(head).hexdigest()}"
+        start, length = _fingerprint_span(fh)
+        fh.seek(start)
+        head = fh.read(length)
+    where = f"@{start}" if start else ""
+    return f"{len(head)}{where}:{hashlib.sha1(head).hexdigest()}"
 
 
 def _same_file(cp: Checkpoint, path: str, inode: int, size: int) -> bool:
     if cp.inode != inode or not cp.fingerprint:
         return False
-    n, _, digest = cp.fingerprint.partition(":")
+    span, _, digest = cp.fingerprint.partition(":")
+    n, _, start = span.partition("@")
     with open(path, "rb") as fh:
+        fh.seek(int(start or 0))
         head = fh.read(int(n))
     return hashlib.sha1(head).hexdigest() == digest and size >= cp.offset
 
