@@ -176,12 +176,16 @@ def is_array(name: str) -> bool:
     return field_type(name).endswith(ARRAY_SUFFIX)
 
 
+_PLAIN = frozenset({str, int, float, bool, list, type(None)})
+
+
 def flatten(doc: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"source": {"ip": "1.2.3.4"}}`` → ``{"source.ip": "1.2.3.4"}`` (lists are kept as values)."""
     out: dict[str, Any] = {}
     for key, value in doc.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is dict or (kind not in _PLAIN and isinstance(value, Mapping)):  # the ABC check is slow: JSON skips it
             out.update(flatten(value, f"{name}."))
         else:
             out[name] = value

@@ -41,6 +41,9 @@ _EMAIL = re.compile(
     r"(?<![\w.+\-])([A-Za-z0-9](?:[A-Za-z0-9._%+\-]{0,62}[A-Za-z0-9_])?@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24})(?![\w\-])"
 )
+# Every number shape above holds a run of 9+ digits or a 2–4-digit group, a separator and a 3-digit group: a text
+# without either has no number identifier, and the number detectors are skipped (most log lines).
+_MAYBE_NUMBER = re.compile(r"\d(?:\d{8}|\d{1,3}[ .\-]\d{3})")  # = \d{9}|\d{2,4}[ .\-]\d{3}, 2x faster in re
 _FILE_TLDS = frozenset("png jpg jpeg gif svg webp ico css js map woff woff2 ttf pdf".split())
 _NOT_MAIL_DOMAINS = frozenset({"carbon.super"})  # WSO2's super-tenant suffix (admin@carbon.super), not a mailbox
 
@@ -212,7 +215,8 @@ def find(text: str | None, types: Iterable[str] | None = None, today: date | Non
     found: list[Match] = []
     if "@" in text and "email" in wanted:
         found.extend(_emails(text))
-    found.extend(m for m in _numbers(text, today) if m.type in wanted)
+    if _MAYBE_NUMBER.search(text):
+        found.extend(m for m in _numbers(text, today) if m.type in wanted)
     return sorted(found, key=lambda m: m.start)
 
 

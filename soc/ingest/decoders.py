@@ -118,7 +118,7 @@ class JsonDecoder:
     def __init__(self, parser: Parser):
         self.parser = parser
         self.names = parser.raw_columns()
-        self.required = parser.detect_keys
+        self.required = [(k, tuple(k.split("|"))) for k in parser.detect_keys]  # "a|b": either key will do
 
     def _object(self, line: str) -> dict | str:
         try:
@@ -128,23 +128,27 @@ class JsonDecoder:
         if not isinstance(doc, dict):
             return "JSON value is not an object"
         flat = flatten(doc) if any(isinstance(v, dict) for v in doc.values()) else doc
-        missing = [k for k in self.required if not any(alt in flat for alt in k.split("|"))]
+        missing = [k for k, alts in self.required if not any(alt in flat for alt in alts)]
         if missing:
             return f"JSON object lacks {', '.join(missing)} (parser '{self.parser.name}')"
+        for k, v in flat.items():  # values as text (the document's own keys: fewer than the parser's columns)
+            if v is not None and type(v) is not str:
+                flat[k] = _text(v)
         return flat
 
     def decode(self, lines: list[str]) -> Decoded:
         out = Decoded()
-        rows: list[list[str | None]] = []
+        rows: list[tuple[str | None, ...]] = []
+        names, obj, failures = self.names, self._object, out.failures
         for i, line in enumerate(lines):
-            doc = self._object(line)
+            doc = obj(line)
             if isinstance(doc, str):
-                out.failures.append((i, doc))
+                failures.append((i, doc))
                 continue
-            rows.append([_text(doc.get(n)) for n in self.names])
+            rows.append(tuple(map(doc.get, names)))  # C-level loop over the parser's columns
             out.rows.append(i)
         out.pattern = [0] * len(rows)
-        out.columns = _columns(self.names, rows)
+        out.columns = _columns(names, rows)
         return out
 
     def score(self, lines: list[str]) -> float:

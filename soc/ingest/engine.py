@@ -190,7 +190,7 @@ class Ingestor:
             "_original": pa.array(originals, pa.string()),
         }
         for name, values in decoded.columns.items():
-            cols[f"raw.{name}"] = pa.array(values, pa.string())
+            cols[f"raw.{name}"] = _text_array(values)
         return pa.table(cols), failures
 
     def to_ecs(self, parser: Parser, table: pa.Table, path: str) -> tuple[int, list[tuple[int, str]]]:
@@ -299,7 +299,7 @@ class Ingestor:
                     if column is not None:
                         column[i] = value if value is None or type(value) is str else _text(value)
             for name, values in wanted.items():
-                cols[f"raw.{name}"] = pa.array(values, pa.string())
+                cols[f"raw.{name}"] = _text_array(values)
             rows, undated = self.to_ecs(parser, pa.table(cols), inp.label) if n else (0, [])
             failures = [(rc.positions[i], reason, rc.originals[i]) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):
@@ -345,6 +345,13 @@ class Ingestor:
         checkpoint.offset = chunk.end
         checkpoint.line_no = chunk.first_line + len(chunk.lines) - 1
         self.state.save_checkpoint(checkpoint, parser)
+
+
+def _text_array(values: list) -> pa.Array:
+    """A raw text column; a column no event of the chunk has (common: parsers map many optional keys) costs nothing."""
+    if values.count(None) == len(values):
+        return pa.nulls(len(values), pa.string())
+    return pa.array(values, pa.string())
 
 
 def _with_last(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:
