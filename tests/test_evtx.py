@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import evtxgen  # noqa: E402
+from storekit import stored, stored_dicts  # noqa: E402
 
 from soc.config import from_dict  # noqa: E402
 from soc.detect.scan import run_scan  # noqa: E402
@@ -25,7 +26,7 @@ from soc.ingest.engine import ingest_paths  # noqa: E402
 from soc.ingest.evtx import DECODER, flatten  # noqa: E402
 from soc.ingest.parser import all_parsers  # noqa: E402
 from soc.ingest.samples import ENRICHED, VOLATILE, _clean  # noqa: E402
-from soc.store import EventStore, StateDB  # noqa: E402
+from soc.store import StateDB  # noqa: E402
 
 SAMPLES = all_parsers()["windows_evtx"].samples_dir
 SAMPLE = SAMPLES / "security_system_sysmon.evtx"
@@ -34,21 +35,10 @@ T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 def _events(cfg, where: str = "true") -> list[dict]:
-    con = EventStore(cfg.data_dir).open_events()
-    try:
-        cur = con.execute(f'SELECT * FROM events WHERE {where} ORDER BY "log.file.path", "log.offset"')
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        con.close()
+    return stored_dicts(cfg, f'SELECT * FROM events WHERE {where} ORDER BY "log.file.path", "log.offset"')
 
 
-def _sql(cfg, sql: str) -> list[tuple]:
-    con = EventStore(cfg.data_dir).open_events()
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+_sql = stored
 
 
 def _docs(rows: list[dict]) -> list[dict]:

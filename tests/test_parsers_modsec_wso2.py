@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from storekit import stored as _events
 
 from soc.ingest.decoders import decoder_for
 from soc.ingest.detect import detect
@@ -30,14 +31,6 @@ SAMPLES = {  # sample file → the parser auto-detection must pick
 
 def _path(rel: str) -> Path:
     return all_parsers()["modsecurity"].path.parent / "samples" / rel
-
-
-def _events(cfg, sql: str) -> list[tuple]:
-    con = EventStore(cfg.data_dir).open_events()
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("rel", sorted(SAMPLES))

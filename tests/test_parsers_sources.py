@@ -8,12 +8,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from storekit import stored as _events
 
 from soc.ingest.decoders import decoder_for
 from soc.ingest.detect import detect
 from soc.ingest.engine import ingest_paths
 from soc.ingest.parser import all_parsers
-from soc.store import EventStore
 
 SOURCES = {"fortigate": "fortinet_fortigate.log", "cef": "cef.log", "iis": "iis.access", "keycloak": "keycloak.log",
            "wso2_carbon": "wso2.carbon", "syslog": "system.syslog"}
@@ -23,14 +23,6 @@ def _sample(name: str) -> Path:
     """The parser's main sample (wso2_carbon also has audit.log: tests/test_parsers_modsec_wso2.py)."""
     logs = sorted(all_parsers()[name].samples_dir.glob("*.log"))
     return next((p for p in logs if p.stem.replace("_", "") == name.replace("_", "")), logs[0])
-
-
-def _events(cfg, sql: str) -> list[tuple]:
-    con = EventStore(cfg.data_dir).open_events()
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize("name", sorted(SOURCES))
