@@ -64,6 +64,7 @@ class LineDecoder:
         self.parser = parser
         opts = parser.options
         self.header = syslog.compiled(opts.get("syslog"))
+        self.header_optional = opts.get("syslog") == "optional"
         self.multiline = Multiline.from_option(opts.get("multiline"))
         names = parser.raw_columns()
         if self.header is not None:
@@ -82,8 +83,8 @@ class LineDecoder:
         return self.multiline.tail_start(lines) if self.multiline else None
 
     def _event(self, text: str) -> dict | str | None:
-        if self.header is None:
-            return self.fields(text)
+        if self.header is None or (self.header_optional and text[:1] not in syslog.FIRST_CHARS):
+            return self.fields(text)  # (a bare FortiGate ``date=…`` line: no need to try the header regex)
         m = self.header.match(text)
         if m is None:
             return "no syslog header"

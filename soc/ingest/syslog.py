@@ -23,6 +23,8 @@ HEADER = (
     r" (?P<syslog_host>[^\s=]+) (?:(?P<syslog_app>[^\s\[:=|]+)(?:\[(?P<syslog_pid>\d+)\])?: )?"
     r")"
 )
+# A header starts with its <PRI>, "1 " (RFC 5424), a month name or an ISO date: a line starting otherwise has none.
+FIRST_CHARS = frozenset("<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 PREFIXES = {"syslog": "^" + PRI + HEADER, "syslog?": "^" + PRI + "(?:" + HEADER + ")?"}
 NAMES = ["syslog_pri", "syslog_ts5424", "syslog_host5424", "syslog_app5424", "syslog_pid5424", "syslog_msgid",
          "syslog_sd", "syslog_ts_bsd", "syslog_ts_iso", "syslog_host", "syslog_app", "syslog_pid"]
