@@ -155,6 +155,17 @@ class StateDB:
         for column in ("rule_title_vi", "rule_description_vi"):
             if column not in have:
                 self.con.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        # the TUI queue: newest first a page at a time (soc.tui.queue_sql.TIME_SQL), filters by rule/system/assignee
+        indexes = {
+            "alerts_time": ("last_time", "coalesce(last_time, created), id"),
+            "alerts_rule": ("rule_id", "rule_id"),
+            "alerts_title": ("rule_title", "rule_title"),
+            "alerts_system": ("system", "system"),
+            "alerts_assignee": ("assignee", "assignee"),
+        }
+        for name, (column, expression) in indexes.items():
+            if column in have:
+                self.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON alerts({expression})")
 
     def close(self) -> None:
         self.con.close()

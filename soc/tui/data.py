@@ -23,8 +23,20 @@ from soc.tui.queue_model import (  # noqa: F401  (re-exported for screens and te
     LEVEL_FILTERS,
     OPEN_STATUSES,
     STATUS_FILTERS,
-    AlertIndex,
+    ChangeWatch,
     QueueFilter,
+    QueueRows,
+)
+from soc.tui.queue_sql import (  # noqa: F401  (re-exported for screens and tests)
+    LIST_COLUMNS,
+    PAGE,
+    TIME_SQL,
+    QueuePlan,
+    Vocabulary,
+    fetch_rows,
+    plan,
+    row_key,
+    vocabulary_key,
 )
 
 EVENT_LIMIT = 50
@@ -48,11 +60,28 @@ class MatchedEvent:
 
 @dataclass
 class QueueSnapshot:
-    """Alerts matching a filter in order, and the count of all alerts by status."""
+    """Alerts matching a filter in order (read a page at a time), and the count of all alerts by status.
 
-    alerts: list[dict[str, Any]]
+    ``cursor`` is where the alert that had the cursor is now (None when the filter hides it); ``marked`` the marked
+    alerts the filter lets through, as stored now.
+    """
+
+    alerts: QueueRows
     counts: dict[str, int] = field(default_factory=dict)
     total: int = 0
+    cursor: int | None = None
+    marked: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Viewport:
+    """What the grid shows when a snapshot is asked for: the alert under the cursor, its row, the first row on
+    screen and how many rows fit; the snapshot reads the rows that will be on screen."""
+
+    anchor: str | None = None
+    cursor: int = 0
+    top: int = 0
+    height: int = PAGE
 
 
 class AlertSource:
@@ -61,7 +90,8 @@ class AlertSource:
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.events = EventStore(cfg.data_dir)
-        self.index = AlertIndex()
+        self.watch = ChangeWatch()
+        self._vocabulary: Vocabulary | None = None
         self._db: StateDB | None = None
         self._lock = threading.RLock()
 
@@ -73,6 +103,9 @@ class AlertSource:
     def db(self) -> StateDB:
         if self._db is None:
             self._db = StateDB(self.cfg.data_dir / "state.db")
+            # the queue scans the alerts table: keep it in this connection's cache (reads only, per connection)
+            self._db.con.execute("PRAGMA cache_size=-131072")
+            self._db.con.execute("PRAGMA mmap_size=536870912")
         return self._db
 
     def close(self) -> None:
@@ -83,15 +116,58 @@ class AlertSource:
 
     # -- queue ---------------------------------------------------------------------------------------------
     def refresh(self) -> int:
-        """Merge alerts changed since the last read into the in-memory index; returns how many changed."""
+        """How many alerts changed since the last look (0 when nothing did); cheap enough to poll."""
         with self._lock:
-            return self.index.load(self.db)
+            return self.watch.look(self.db.con)
 
-    def snapshot(self, flt: QueueFilter, sort: str = "time", descending: bool = True) -> QueueSnapshot:
+    def snapshot(self, flt: QueueFilter, sort: str = "time", descending: bool = True,
+                 view: Viewport | None = None, marked: Iterable[str] = ()) -> QueueSnapshot:
+        """The queue for a filter and sort: counts, and the rows that will be on screen read now (the rest is
+        read when scrolled to)."""
+        view = view or Viewport()
         with self._lock:
-            self.index.load(self.db)
-            rows = self.index.select(flt, sort, descending)
-            return QueueSnapshot(rows, self.index.counts(), len(self.index.rows))
+            con = self.db.con
+            self.watch.look(con)
+            key = vocabulary_key(con)
+            if self._vocabulary is None or self._vocabulary.key != key:
+                self._vocabulary = Vocabulary(con, key)
+            vocab = self._vocabulary
+            counts = dict(vocab.statuses)
+            queue, head = plan(con, flt, sort, descending, vocab)
+            rows = QueueRows(queue.count, self._reader(queue), dict(enumerate(head or [])))
+            cursor = rows.index_of(view.anchor) if view.anchor else None
+            if view.anchor and cursor is None and not (head is not None and len(head) == queue.count):
+                found = queue.position(con, view.anchor)
+                if found is not None:
+                    cursor = found[0]
+                    rows.put(*found)
+            row = cursor if cursor is not None else min(max(view.cursor, 0), max(queue.count - 1, 0))
+            top, height = view.top, max(view.height, 1)
+            if not top <= row < top + height:  # the grid scrolls to keep the cursor in sight
+                top = row if row < top else row - height + 1
+            top = min(max(top, 0), max(queue.count - height, 0))
+            rows.load(top, top + height)
+            rows.load(row, row + 1)
+            shown = self._marked(con, queue, list(marked))
+        return QueueSnapshot(rows, counts, sum(counts.values()), cursor, shown)
+
+    def _reader(self, queue: QueuePlan):
+        def read(offset: int, limit: int, next_to: dict[str, Any] | None, before: bool) -> list[dict[str, Any]]:
+            with self._lock:
+                if next_to is not None:
+                    return queue.read_next(self.db.con, next_to, limit, before)
+                return queue.read(self.db.con, offset, limit)
+
+        return read
+
+    @staticmethod
+    def _marked(con: Any, queue: QueuePlan, ids: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            out += fetch_rows(con, f"SELECT {LIST_COLUMNS} FROM alerts WHERE id IN ({','.join('?' * len(chunk))}) "
+                               f"AND {queue.where}", (*chunk, *queue.args))
+        return sorted(out, key=lambda r: row_key(r, queue.sort), reverse=queue.descending)
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -101,15 +177,11 @@ class AlertSource:
     def set_status(self, alert: dict[str, Any], status: str, resolution: str | None) -> dict[str, Any]:
         """Compare-and-set on the version the analyst saw; raises ``ConflictError`` when it is stale."""
         with self._lock:
-            updated = workflow.set_status(self.db, alert, self.actor, status, resolution)
-            self.index.put(updated)
-            return updated
+            return workflow.set_status(self.db, alert, self.actor, status, resolution)
 
     def assign(self, alert: dict[str, Any], assignee: str | None) -> dict[str, Any]:
         with self._lock:
-            updated = workflow.assign(self.db, alert, self.actor, assignee)
-            self.index.put(updated)
-            return updated
+            return workflow.assign(self.db, alert, self.actor, assignee)
 
     def add_note(self, object_type: str, object_id: str, body: str) -> dict[str, Any]:
         with self._lock:
@@ -223,9 +295,12 @@ class AlertSource:
         if column not in PIVOT_FIELDS:
             raise ValueError(f"cannot pivot on {column!r}")
         with self._lock:
-            self.index.load(self.db)
-            rows = [r for r in self.index.ordered() if r.get(column) == value and r["id"] != exclude]
-        return rows[:PIVOT_LIMIT]
+            cur = self.db.con.execute(
+                f"SELECT {LIST_COLUMNS} FROM alerts WHERE {column} = ? AND (? IS NULL OR id != ?) "
+                f"ORDER BY {TIME_SQL} DESC, id DESC LIMIT ?",
+                (value, exclude, exclude, PIVOT_LIMIT),
+            )
+            return [dict(r) for r in cur.fetchall()]
 
 
 def _events(cur: Any) -> list[MatchedEvent]:

@@ -1,32 +1,31 @@
-"""The queue in memory: every alert's list columns, filtered and sorted in Python so 100 k alerts filter in
-milliseconds; refreshed incrementally from the ``updated`` column.
+"""The queue read from SQLite a window at a time: a filter and a sort become one query; the grid reads only the
+rows it shows (a page around them), the counts come from COUNT / GROUP BY queries, nothing is sorted in Python.
 
 Reads only the columns the list shows (full alerts are read on demand); never writes.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
-from soc.store.state import LEVELS, STATUSES, StateDB
+from soc.store.state import LEVELS, STATUSES
 from soc.timefmt import parse_when
+from soc.tui.queue_sql import PAGE
 
 OPEN_STATUSES = ("new", "acknowledged", "in_progress", "escalated")
 LEVEL_FILTERS = ("all", "low", "medium", "high", "critical")  # minimum level shown
 STATUS_FILTERS = ("open", *STATUSES, "all")
-LIST_COLUMNS = (
-    "id, rule_id, rule_title, rule_level, first_time, last_time, created, updated, source_ip, user_name, host, "
-    "system, status, resolution, assignee, version, event_count, group_key"
-)
-_NAMES = tuple(LIST_COLUMNS.split(", "))
 SORT_KEYS = ("time", "level", "rule", "source", "system", "status", "assignee")
-LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}
-STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 REFRESH_OVERLAP = timedelta(seconds=5)  # writers commit out of order; re-read a little before the last seen
 TOKENS = ("level", "status", "rule", "system", "assignee", "from", "to")
+
+
+# Sort expressions; the time one matches the ``alerts_time`` index of the state database.
 
 
 def parse_time(value: str, zone: str = "UTC", now: datetime | None = None) -> str:
@@ -86,119 +85,125 @@ class QueueFilter:
         parts += [f"to:{self.until}"] if self.until else []
         return " ".join(parts + ([self.text] if self.text else []))
 
-
-def _search_text(row: dict[str, Any]) -> str:
-    return "\x1f".join(
-        str(row.get(k) or "")
-        for k in ("rule_title", "rule_id", "source_ip", "user_name", "host", "system", "assignee", "group_key", "id")
-    ).casefold()
+    @property
+    def only_status_and_level(self) -> bool:
+        return not (self.rule or self.system or self.assignee or self.since or self.until or self.text.split())
 
 
-def _sort_key(name: str):
-    if name == "time":
-        return lambda r: r["last_time"] or r["created"] or ""
-    if name == "level":
-        return lambda r: (LEVEL_RANK.get(r["rule_level"], -1), r["last_time"] or "")
-    if name == "status":
-        return lambda r: (STATUS_RANK.get(r["status"], 99), r["last_time"] or "")
-    column = {"rule": "rule_title", "source": "source_ip", "system": "system", "assignee": "assignee"}[name]
-    return lambda r: ((r[column] or "").casefold(), r["last_time"] or "")
+# -- the rows the grid shows -------------------------------------------------------------------------------
+# read(offset, limit, next_to, before): rows offset … offset + limit, read after (before) row ``next_to`` if given
+Reader = Callable[[int, int, "dict[str, Any] | None", bool], list[dict[str, Any]]]
 
+class QueueRows(Sequence[dict[str, Any]]):
+    """The queue as a sequence of ``count`` rows, read from the database a page at a time and kept.
 
-class AlertIndex:
-    """Every alert's list columns by id; ``select`` filters and sorts them, ``refresh`` merges changes."""
+    ``get`` never reads (None when the row is not read yet); indexing reads the page when needed.
+    """
 
-    def __init__(self) -> None:
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.last_updated = ""
-        self._cursor = ""  # alerts updated before this were read (the read time minus an overlap)
-        self._sorted: dict[tuple[str, bool], list[dict[str, Any]]] = {}
-        self._counts: Counter[str] | None = None
+    def __init__(self, count: int, read: Reader | None = None, rows: dict[int, dict[str, Any]] | None = None):
+        self.count = count
+        self._read = read
+        self._rows: dict[int, dict[str, Any]] = dict(rows or {})
+        self._lock = threading.Lock()
 
-    def _merge(self, rows: list[dict[str, Any]]) -> int:
-        changed = 0
-        for row in rows:
-            old = self.rows.get(row["id"])
-            if old is not None and old["version"] == row["version"] and old["updated"] == row["updated"]:
+    @classmethod
+    def of(cls, rows: Sequence[dict[str, Any]]) -> QueueRows:
+        return cls(len(rows), None, dict(enumerate(rows)))
+
+    def __len__(self) -> int:
+        return self.count
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self.count))]
+        if i < 0:
+            i += self.count
+        if not 0 <= i < self.count:
+            raise IndexError(i)
+        row = self._rows.get(i)
+        if row is None:
+            self.load(i, i + 1)
+            row = self._rows.get(i)
+            if row is None:  # the database has fewer rows than when counted; the next reload tells
+                raise IndexError(i)
+        return row
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for i in range(self.count):
+            try:
+                yield self[i]
+            except IndexError:
+                return
+
+    def get(self, i: int) -> dict[str, Any] | None:
+        return self._rows.get(i)
+
+    def put(self, i: int, row: dict[str, Any]) -> None:
+        with self._lock:
+            self._rows[i] = row
+
+    def load(self, lo: int, hi: int) -> None:
+        """Read the rows ``lo`` … ``hi`` not read yet, at least a page at a time; next to rows already read, from
+        their sort key (cheap anywhere in the queue), else by position."""
+        if self._read is None:
+            return
+        for m in range(max(lo, 0), min(hi, self.count)):
+            if m in self._rows:
                 continue
-            self.rows[row["id"]] = row
-            changed += 1
-            if row["updated"] > self.last_updated:
-                self.last_updated = row["updated"]
-        if changed:
-            self._sorted.clear()
-            self._counts = None
-        return changed
-
-    def load(self, db: StateDB) -> int:
-        """Read alerts changed since the last load (all of them the first time); returns how many changed."""
-        cursor = (datetime.now(UTC) - REFRESH_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        cur = db.con.cursor()
-        cur.row_factory = None  # plain tuples: much faster than sqlite3.Row for 100 k rows
-        if not self._cursor:
-            cur.execute(f"SELECT {LIST_COLUMNS} FROM alerts")
-        else:
-            cur.execute(f"SELECT {LIST_COLUMNS} FROM alerts WHERE updated >= ?", (self._cursor,))
-        names = _NAMES
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        self._cursor = cursor
-        return self._merge(rows)
-
-    def put(self, alert: dict[str, Any]) -> None:
-        """Show a stored state just read or written (after an edit or a conflict)."""
-        self._merge([{k: alert.get(k) for k in _NAMES}])
-
-    def counts(self) -> dict[str, int]:
-        if self._counts is None:
-            self._counts = Counter(r["status"] for r in self.rows.values())
-        return dict(self._counts)
-
-    def ordered(self, sort: str = "time", descending: bool = True) -> list[dict[str, Any]]:
-        key = (sort, descending)
-        if key not in self._sorted:
-            primary = _sort_key(sort)
-            rows = sorted(self.rows.values(), key=lambda r: (primary(r), r["id"]), reverse=descending)
-            self._sorted[key] = rows
-        return self._sorted[key]
-
-    def select(self, flt: QueueFilter, sort: str = "time", descending: bool = True) -> list[dict[str, Any]]:
-        """The alerts ``flt`` lets through, in the given order."""
-        checks = []
-        statuses = flt.statuses()
-        if statuses is not None:
-            wanted_s = frozenset(statuses)
-            checks.append(lambda r: r["status"] in wanted_s)
-        levels = flt.levels()
-        if levels is not None:
-            wanted_l = frozenset(levels)
-            checks.append(lambda r: r["rule_level"] in wanted_l)
-        if flt.rule:
-            needle_r = flt.rule.casefold()
-            checks.append(lambda r: needle_r in r["rule_id"].casefold() or needle_r in r["rule_title"].casefold())
-        if flt.system:
-            needle_y = flt.system.casefold()
-            checks.append(lambda r: needle_y in (r["system"] or "").casefold())
-        if flt.assignee:
-            who = flt.assignee.casefold()
-            if who == "none":
-                checks.append(lambda r: not r["assignee"])
+            with self._lock:
+                known = list(self._rows)
+            prev = max((k for k in known if k < m), default=-1)
+            nxt = min((k for k in known if k > m), default=self.count)
+            end = min(nxt, m + PAGE)
+            start = max(prev + 1, end - PAGE, 0)
+            if start > 0 and start == prev + 1:
+                rows = self._read(start, end - start, self._rows[prev], False)
+            elif end < self.count and end == nxt:
+                rows = self._read(start, end - start, self._rows[nxt], True)
+                start = end - len(rows)
             else:
-                checks.append(lambda r: who == (r["assignee"] or "").casefold())
-        if flt.since:
-            since = flt.since
-            checks.append(lambda r: (r["last_time"] or r["created"]) >= since)
-        if flt.until:
-            until = flt.until
-            checks.append(lambda r: (r["first_time"] or r["created"]) < until)
-        words = [w.casefold() for w in flt.text.split()]
-        if words:
-            for r in self.rows.values():
-                if "_t" not in r:
-                    r["_t"] = _search_text(r)
-            checks.append(lambda r: all(w in r["_t"] for w in words))
-        rows = self.ordered(sort, descending)
-        if not checks:
-            return list(rows)
-        for check in checks:  # one pass per check: each pass is a tight comprehension over fewer rows
-            rows = [r for r in rows if check(r)]
-        return rows
+                rows = self._read(start, end - start, None, False)
+            with self._lock:
+                for i, row in enumerate(rows, start):
+                    self._rows.setdefault(i, row)
+
+    def index_of(self, alert_id: str) -> int | None:
+        """Position of the alert among the rows read so far."""
+        return next((i for i, r in self._rows.items() if r["id"] == alert_id), None)
+
+    def update(self, alert: dict[str, Any]) -> None:
+        i = self.index_of(alert["id"])
+        if i is not None:
+            row = self._rows[i]
+            self._rows[i] = {**row, **{k: v for k, v in alert.items() if k in row}}
+
+
+@dataclass
+class ChangeWatch:
+    """Tells whether alerts changed since the last look: by PRAGMA data_version (another connection committed),
+    the number of alerts, and the alerts updated since a little before the last look."""
+
+    since: str = ""
+    total: int = -1
+    data_version: int = -1
+    seen: dict[str, tuple[int, str]] | None = None
+
+    def look(self, con: sqlite3.Connection) -> int:
+        version = con.execute("PRAGMA data_version").fetchone()[0]
+        if version == self.data_version and self.seen is not None:
+            return 0
+        cursor = (datetime.now(UTC) - REFRESH_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        total = con.execute("SELECT count(*) FROM alerts").fetchone()[0]
+        rows = con.execute(
+            "SELECT id, version, updated FROM alerts WHERE updated >= ?", (self.since or cursor,)
+        ).fetchall()
+        seen = {r[0]: (r[1], r[2]) for r in rows}
+        changed = 0
+        if self.seen is not None:
+            changed = sum(1 for k, v in seen.items() if self.seen.get(k) != v) + (total != self.total)
+        self.since, self.total, self.data_version, self.seen = cursor, total, version, seen
+        return changed

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
-from soc.tui.data import AlertSource, MatchedEvent, QueueFilter, QueueSnapshot
+from soc.tui.data import AlertSource, MatchedEvent, QueueFilter, QueueSnapshot, Viewport
 from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
 from soc.tui.safe_text import clean
@@ -82,7 +82,10 @@ class QueueScreen(TriageActions, Screen):
     def reload(self) -> None:
         """Re-read the queue in a worker (the newest load wins)."""
         grid = self.grid
-        self._load(self.query_one(FilterBar).filter, grid.sort, grid.descending)
+        current = grid.current_alert if grid.rows.get(grid.cursor) is not None else None
+        view = Viewport(current["id"] if current else None, grid.cursor, int(grid.scroll_offset.y),
+                        max(grid.size.height - 1, 1))
+        self._load(self.query_one(FilterBar).filter, grid.sort, grid.descending, view, frozenset(grid.marked))
 
     def _on_timer(self) -> None:
         self._poll()
@@ -98,9 +101,9 @@ class QueueScreen(TriageActions, Screen):
             self.app.call_from_thread(self.reload)
 
     @work(thread=True, exclusive=True, group="load")
-    def _load(self, flt: QueueFilter, sort: str, descending: bool) -> None:
+    def _load(self, flt: QueueFilter, sort: str, descending: bool, view: Viewport, marked: frozenset[str]) -> None:
         try:
-            snapshot = self.source.snapshot(flt, sort, descending)
+            snapshot = self.source.snapshot(flt, sort, descending, view, marked)
         except Exception as exc:  # a locked or damaged database must not kill the UI
             self._error_from_thread("Cannot read alerts", exc)
             return
@@ -111,7 +114,7 @@ class QueueScreen(TriageActions, Screen):
         self.sub_title = counts_line(snapshot.counts)
         bar = self.query_one(FilterBar)
         bar.shown, bar.total = len(snapshot.alerts), snapshot.total
-        self.grid.show_alerts(snapshot.alerts)
+        self.grid.show_alerts(snapshot.alerts, snapshot.cursor, snapshot.marked)
         self.loaded_at = time.monotonic()
 
     def on_filters_changed(self, _: FiltersChanged) -> None:
@@ -163,14 +166,14 @@ class QueueScreen(TriageActions, Screen):
     def target_alerts(self) -> list[dict[str, Any]]:
         grid = self.grid
         if grid.marked:
-            return [r for r in grid.rows if r["id"] in grid.marked]
+            return grid.marked_alerts()
         return [grid.current_alert] if grid.current_alert else []
 
     def show_changed(self, alerts: list[dict[str, Any]]) -> None:
         for alert in alerts:
             self.grid.update_alert(alert)
         if len(alerts) > 1:
-            self.grid.marked.clear()
+            self.grid.clear_marks()
         self._events_for = None
         self.reload()
 
@@ -192,9 +195,8 @@ class QueueScreen(TriageActions, Screen):
         self.query_one(FilterBar).cycle_status()
 
     def action_clear_marks(self) -> None:
-        self.grid.marked.clear()
+        self.grid.clear_marks()
         self.query_one(FilterBar).marked = 0
-        self.grid.refresh()
 
     def action_edit_filter(self) -> None:
         box = self.query_one("#filter-input", Input)

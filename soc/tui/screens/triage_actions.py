@@ -147,8 +147,6 @@ class TriageActions:
                     done.append(self.source.assign(alert, value))
             except ConflictError as exc:
                 conflicts.append((alert, exc.current))
-                if exc.current:
-                    self.source.index.put(exc.current)
             except KeyError:
                 conflicts.append((alert, None))
             except Exception as exc:  # busy database, disk full: tell the analyst, keep the UI

@@ -1,5 +1,6 @@
-"""The alert queue as a virtual table: only the rows on screen are rendered (line API), so 100 k alerts scroll
-and refresh instantly. Space marks rows for bulk actions; ``o`` / ``O`` change the sort.
+"""The alert queue as a virtual table: only the rows on screen are read (a page at a time, ``QueueRows``) and
+rendered (line API), so 100 k alerts open, scroll and refresh instantly. Space marks rows for bulk actions;
+``o`` / ``O`` change the sort.
 
 Cells are Rich ``Text`` from ``safe_text`` (titles and IPs come from logs and rules), never markup strings.
 """
@@ -23,7 +24,8 @@ from textual.strip import Strip
 from soc.tui.data import local
 from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, SortChanged
-from soc.tui.queue_model import SORT_KEYS
+from soc.tui.queue_model import SORT_KEYS, QueueRows
+from soc.tui.queue_sql import row_key
 from soc.tui.safe_text import safe_text
 
 LEVEL_STYLES = {
@@ -84,8 +86,10 @@ class AlertGrid(ScrollView, can_focus=True):
     def __init__(self, zone: str, **kwargs: Any):
         super().__init__(**kwargs)
         self.zone = zone
-        self.rows: list[dict[str, Any]] = []
+        self.rows: QueueRows = QueueRows.of([])
         self.marked: set[str] = set()
+        self._marked_rows: dict[str, dict[str, Any]] = {}  # marked alerts the filter lets through, by id
+        self._reading = False
         self.sort = "time"
         self.descending = True
         self.labels = {key: header for key, header, _ in COLUMNS}
@@ -96,37 +100,63 @@ class AlertGrid(ScrollView, can_focus=True):
     # -- data ----------------------------------------------------------------------------------------------
     @property
     def current_alert(self) -> dict[str, Any] | None:
-        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+        if not 0 <= self.cursor < len(self.rows):
+            return None
+        try:
+            return self.rows[self.cursor]
+        except IndexError:  # fewer alerts than counted: the next reload shows them
+            return None
+
+    def marked_alerts(self) -> list[dict[str, Any]]:
+        """Marked alerts the filter lets through, in row order, as last read."""
+        rows = []
+        for alert_id, row in self._marked_rows.items():
+            i = self.rows.index_of(alert_id)
+            rows.append(self.rows.get(i) if i is not None else row)
+        return sorted(rows, key=lambda r: row_key(r, self.sort), reverse=self.descending)
 
     @property
     def marked_ids(self) -> list[str]:
         """Marked alerts (in row order), or the highlighted one when none is marked."""
         if self.marked:
-            return [r["id"] for r in self.rows if r["id"] in self.marked] or sorted(self.marked)
+            return [r["id"] for r in self.marked_alerts()] or sorted(self.marked)
         return [self.current_alert["id"]] if self.current_alert else []
 
-    def show_alerts(self, rows: list[dict[str, Any]]) -> None:
-        """Replace the rows, keeping the cursor on the same alert while it is shown."""
-        current = self.current_alert
+    def show_alerts(self, rows: QueueRows | list[dict[str, Any]], cursor: int | None = None,
+                    marked: list[dict[str, Any]] | None = None) -> None:
+        """Replace the rows, keeping the cursor on the same alert while it is shown (``cursor``: where it is now,
+        when the caller knows; otherwise looked up among the rows read)."""
+        if not isinstance(rows, QueueRows):
+            rows = QueueRows.of(rows)
+        current = self.current_alert if cursor is None else None
         old = self.cursor
         self.rows = rows
+        if marked is not None:
+            self._marked_rows = {r["id"]: r for r in marked if r["id"] in self.marked}
         self.virtual_size = Size(self.size.width, len(rows) + 1)
-        row = None
-        if current is not None:
-            row = next((i for i, r in enumerate(rows) if r["id"] == current["id"]), None)
+        row = cursor
+        if row is None and current is not None:
+            row = rows.index_of(current["id"])
         self.cursor = row if row is not None else min(max(old, 0), max(len(rows) - 1, 0))
         self._post_current(force=True)
         self.refresh()
 
     def index_of(self, alert_id: str) -> int | None:
-        return next((i for i, r in enumerate(self.rows) if r["id"] == alert_id), None)
+        return self.rows.index_of(alert_id)
+
+    def clear_marks(self) -> None:
+        self.marked.clear()
+        self._marked_rows.clear()
+        self.refresh()
 
     def update_alert(self, alert: dict[str, Any]) -> None:
         """Show the stored state of one alert in its row (after an edit or a conflict)."""
-        i = self.index_of(alert["id"])
-        if i is None:
+        if alert["id"] in self._marked_rows:
+            row = self._marked_rows[alert["id"]]
+            self._marked_rows[alert["id"]] = {**row, **{k: v for k, v in alert.items() if k in row}}
+        if self.rows.index_of(alert["id"]) is None:
             return
-        self.rows[i] = {**self.rows[i], **{k: v for k, v in alert.items() if k in self.rows[i]}}
+        self.rows.update(alert)
         self._post_current()
         self.refresh()
 
@@ -157,7 +187,12 @@ class AlertGrid(ScrollView, can_focus=True):
         alert = self.current_alert
         if alert is None:
             return
-        self.marked.symmetric_difference_update({alert["id"]})
+        if alert["id"] in self.marked:
+            self.marked.discard(alert["id"])
+            self._marked_rows.pop(alert["id"], None)
+        else:
+            self.marked.add(alert["id"])
+            self._marked_rows[alert["id"]] = alert
         self.move_to(self.cursor + 1)
         self.refresh()
 
@@ -234,10 +269,28 @@ class AlertGrid(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
             return Strip([Segment(" " * self.size.width)])
-        alert = self.rows[index]
+        alert = self.rows.get(index)
+        if alert is None:  # not read yet: read its page in a worker, draw it when there
+            self._read_rows()
+            return self._line(" ", [Text("…", style="dim") for _ in COLUMNS], None)
         marked = alert["id"] in self.marked
         style = CURSOR if index == self.cursor else (MARKED if marked else None)
         return self._line("●" if marked else " ", self.cells(alert), style)
+
+    def _read_rows(self) -> None:
+        if not self._reading:
+            self._reading = True
+            self.run_worker(self._read_on_screen, thread=True, group="rows", exclusive=True)
+
+    def _read_on_screen(self) -> None:
+        rows, top = self.rows, int(self.scroll_offset.y)
+        try:
+            rows.load(top, top + self.size.height)
+        except Exception as exc:  # a locked database must not kill the UI
+            self.app.call_from_thread(self.notify, f"Cannot read alerts: {exc}", severity="error", markup=False)
+        finally:
+            self._reading = False
+        self.app.call_from_thread(self.refresh)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows) + 1)
