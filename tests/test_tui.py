@@ -406,3 +406,33 @@ def test_queue_screen_snapshot(tcfg: Config, snap_compare) -> None:
     db.update_alert("alert-02", actor="x", status="acknowledged")
     db.close()
     assert snap_compare(SocApp(tcfg, refresh_seconds=0), terminal_size=(130, 36), run_before=settle)
+
+
+async def test_footer_follows_focus_and_skips_rebuilds_that_change_nothing(tmp_path: Path) -> None:
+    """The footer shows the focused widget's keys (the grid's `space`/`o` vanish while the filter is edited) and
+    is not rebuilt when a bindings signal leaves the visible keys as they are."""
+    from textual.widgets._footer import FooterKey
+
+    from soc.tui.widgets.footer import QuietFooter
+
+    cfg = from_dict({"analyst": "an"}, data_dir=tmp_path / "data")
+    seed(cfg, count=3)
+    app = SocApp(cfg, refresh_seconds=0)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+
+        def keys() -> set[str]:
+            return {k.key for k in app.screen.query(FooterKey)}
+
+        assert {"space", "o"} <= keys()
+        await pilot.press("slash")
+        await settle(pilot)
+        assert not {"space", "o"} & keys()
+        await pilot.press("escape")
+        await settle(pilot)
+        assert {"space", "o"} <= keys()
+        footer = app.screen.query_one(QuietFooter)
+        before = list(app.screen.query(FooterKey))
+        footer.bindings_changed(app.screen)  # same keys: nothing rebuilt
+        await settle(pilot)
+        assert list(app.screen.query(FooterKey)) == before

@@ -16,13 +16,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Header, Static, Tree
 
 from soc.tui.data import AlertSource, MatchedEvent, local
 from soc.tui.masking import mask
 from soc.tui.safe_text import clean, safe_text
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import ORIGINAL_LIMIT, alert_summary
+from soc.tui.widgets.footer import QuietFooter
 
 VALUE_LIMIT = 300
 
@@ -73,7 +74,7 @@ class AlertScreen(TriageActions, Screen):
             yield Static("", id="page-notes", markup=False)
             yield Static(Text("Audit trail", style="bold"), markup=False)
             yield Static("", id="page-audit", markup=False)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.load()

@@ -12,13 +12,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from soc.store.state import ConflictError
 from soc.triage.cases import CASE_STATUSES
 from soc.tui.data import AlertSource, local
 from soc.tui.safe_text import clean, safe_text
 from soc.tui.screens.forms import NoteModal
+from soc.tui.widgets.footer import QuietFooter
 
 
 class CasesScreen(Screen):
@@ -34,7 +35,7 @@ class CasesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="cases", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Cases"
@@ -88,7 +89,7 @@ class CaseScreen(Screen):
         yield Header()
         yield Static("", id="case-head", markup=False)
         yield DataTable(id="case-timeline", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("Time", "What", "Who", "Detail")

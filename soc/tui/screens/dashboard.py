@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import DataTable, Header, Sparkline, Static
 
 from soc.tui.dashboard_data import HOURS, Dashboard, age_text
 from soc.tui.data import AlertSource, local
 from soc.tui.i18n import tr
 from soc.tui.safe_text import clean, safe_text
+from soc.tui.widgets.footer import QuietFooter
 
 
 class DashboardScreen(Screen):
@@ -51,7 +52,7 @@ class DashboardScreen(Screen):
             yield DataTable(id="dash-levels", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="dash-systems", cursor_type="row", zebra_stripes=True)
         yield Static("", id="dash-summary", markup=False)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one("#dash-levels", DataTable).add_columns(*(tr(c, self.lang) for c in ("Level", "All", "Open")))

@@ -13,11 +13,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from soc.tui.data import PIVOT_FIELDS, AlertSource, alert_time, local
 from soc.tui.masking import mask
 from soc.tui.safe_text import clean, safe_text
+from soc.tui.widgets.footer import QuietFooter
 
 WINDOWS = (5, 15, 60, 360, 1440)  # minutes either side
 
@@ -44,7 +45,7 @@ class PivotScreen(Screen):
         yield Static("", id="pivot-head", markup=False)
         yield DataTable(id="pivot-events", cursor_type="row", zebra_stripes=True)
         yield DataTable(id="pivot-alerts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         ev = self.query_one("#pivot-events", DataTable)

@@ -13,7 +13,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
 from soc.tui.data import AlertSource, MatchedEvent, QueueFilter, QueueSnapshot, Viewport
@@ -25,6 +25,7 @@ from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import AlertDetail
 from soc.tui.widgets.alert_grid import AlertGrid
 from soc.tui.widgets.filter_bar import FilterBar
+from soc.tui.widgets.footer import QuietFooter
 
 EVENTS_DEBOUNCE = 0.12  # seconds
 STATUS_ORDER = ("new", "acknowledged", "in_progress", "escalated", "resolved", "suppressed")
@@ -66,7 +67,7 @@ class QueueScreen(TriageActions, Screen):
                     "Escape close)", id="filter-input")
         yield AlertGrid(self.zone, id="alerts")
         yield AlertDetail(self.zone, id="detail")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(AlertGrid).focus()

@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from soc.tui.data import SEARCH_LIMIT, AlertSource, SearchResult, local, search_events
@@ -23,6 +23,7 @@ from soc.tui.i18n import tr
 from soc.tui.masking import mask
 from soc.tui.query import QueryError
 from soc.tui.safe_text import clean, safe_text
+from soc.tui.widgets.footer import QuietFooter
 
 COLUMNS = ("Time", "Dataset", "Source IP", "User", "URL / message", "Event")
 PLACEHOLDER = ('source.ip:10.0.0.1 AND NOT user.name:"a b" url:/admin* words from:24h to:2026-11-24T10:00 '
@@ -53,7 +54,7 @@ class SearchScreen(Screen):
         yield Input(value=self.initial, placeholder=PLACEHOLDER, id="search-input")
         yield Static("", id="search-status", markup=False)
         yield DataTable(id="search-results", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(*(tr(c, self.lang) for c in COLUMNS))

@@ -11,10 +11,11 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header
+from textual.widgets import DataTable, Header
 
 from soc.tui.data import AlertSource, local
 from soc.tui.safe_text import clean, safe_text
+from soc.tui.widgets.footer import QuietFooter
 
 
 class SuppressionsScreen(Screen):
@@ -27,7 +28,7 @@ class SuppressionsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="suppressions", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Suppressions"
