@@ -24,9 +24,9 @@ def enrich_batch(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> Non
 
 
 def _register() -> None:
-    from soc.enrich import geoip, pii_enrich, timeparts
+    from soc.enrich import first_country, geoip, pii_enrich, timeparts
 
-    ENRICHERS.extend([timeparts.enrich, geoip.enrich, pii_enrich.enrich])
+    ENRICHERS.extend([timeparts.enrich, geoip.enrich, first_country.enrich, pii_enrich.enrich])
 
 
 _register()
