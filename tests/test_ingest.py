@@ -8,8 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from soc.config import from_dict
 from soc.ingest.engine import ingest_paths
-from soc.store import EventStore
+from soc.store import EventStore, StateDB
 
 LINE = ('203.0.113.{n} - - [24/Nov/2026:10:{m:02d}:{s:02d} +0700] "GET /page/{n} HTTP/1.1" 200 {n} "-" '
         '"Mozilla/5.0"\n')
@@ -206,3 +209,35 @@ def test_identical_lines_across_chunks_are_all_kept(cfg, tmp_path):
     (cfg.data_dir / "state.db").unlink()
     again = ingest_paths(cfg, [log])
     assert (again.read, again.stored, again.skipped) == (10, 0, 10)
+
+
+@pytest.mark.parametrize("parser", ["fortigate", "wso2_carbon", "windows_json"])
+def test_decoding_in_worker_processes_stores_what_one_process_stores(tmp_path: Path, parser: str):
+    """Large files are decoded by worker processes; chunks come back in order, so the events, dead letters and the
+    checkpoint are the same as when one process decodes (multi-line events cut by chunks included)."""
+    from soc.ingest.parser import get_parser
+
+    sample = [line for log in sorted(get_parser(parser).samples_dir.glob("*.log"))
+              for line in log.read_text(encoding="utf-8").splitlines()]
+    log = tmp_path / f"{parser}.log"
+    log.write_text("\n".join(sample * 40) + "\nthis line is not an event of any kind\n", encoding="utf-8")
+    outcomes = []
+    for workers in (1, 2):
+        cfg = from_dict({"ingest": {"decode_workers": workers, "decode_min_bytes": 1, "chunk_lines": 37}},
+                        data_dir=tmp_path / f"data-{workers}")
+        summary = ingest_paths(cfg, [log], parser=parser)
+        con = EventStore(cfg.data_dir).open_events()
+        try:
+            events = con.execute('SELECT "event.id", "event.original", "log.offset" FROM events ORDER BY 3').fetchall()
+        finally:
+            con.close()
+        dead = sorted((d["line"], d["reason"]) for f in (cfg.data_dir / "deadletter").glob("*.jsonl")
+                      for d in map(json.loads, f.read_text(encoding="utf-8").splitlines()))
+        state = StateDB(cfg.data_dir / "state.db")
+        try:
+            offset = state.checkpoint(str(log)).offset
+        finally:
+            state.close()
+        outcomes.append((summary.read, summary.stored, summary.deadlettered, events, dead, offset))
+    assert outcomes[0][1] > 100 and outcomes[0][5] == log.stat().st_size
+    assert outcomes[1] == outcomes[0]

@@ -6,6 +6,8 @@ the deterministic ``event.id`` makes the store skip what it already holds — no
 
 from __future__ import annotations
 
+import os
+from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,8 +21,9 @@ import pyarrow as pa
 from soc.config import Config
 from soc.enrich import enrich_batch
 from soc.ingest import records
+from soc.ingest.chunk_decode import DecodePool, Lines, raw_table, text_array
 from soc.ingest.deadletter import DeadLetter
-from soc.ingest.decoders import Decoded, RegexSQL, _text, decoder_for
+from soc.ingest.decoders import RegexSQL, _text, decoder_for
 from soc.ingest.detect import detect, detect_binary
 from soc.ingest.parser import Parser, get_parser
 from soc.ingest.records import is_record_decoder
@@ -103,8 +106,10 @@ class Ingestor:
         self.reference: datetime | None = None  # "now" for year inference; None = the real time
         self._re2: dict[str, RegexSQL | None] = {}
         self._decoders: dict[str, object] = {}  # per file (reset in ingest)
+        self.pool = DecodePool(cfg.raw)  # worker processes for large files, started on first use
 
     def close(self) -> None:
+        self.pool.close()
         self.dead.close()
         self.con.close()
         self.state.close()
@@ -169,29 +174,7 @@ class Ingestor:
                 "_offset": pa.array([prep.offsets[i] for i in idx] if bad else prep.offsets, pa.int64()),
                 "_original": pa.array([prep.texts[i] for i in idx] if bad else prep.texts, pa.string()),
             }), list(prep.failures)
-        good_idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
-        good = [prep.texts[i] for i in good_idx] if bad else prep.texts
-        decoded: Decoded = self._decoder(parser).decode(good)
-        failures = list(prep.failures) + [(good_idx[j], reason) for j, reason in decoded.failures]
-        idx = [good_idx[j] for j in decoded.rows] if (bad or decoded.failures) else decoded.rows
-        if len(idx) == len(prep.texts):
-            lines, offsets, originals = prep.line_numbers, prep.offsets, prep.texts
-        else:
-            lines = [prep.line_numbers[i] for i in idx]
-            offsets = [prep.offsets[i] for i in idx]
-            originals = [prep.texts[i] for i in idx]
-        if decoded.originals is not None:
-            originals = decoded.originals
-        cols: dict[str, pa.Array] = {
-            "_i": pa.array(idx, pa.int64()),
-            "_pattern": pa.array(decoded.pattern, pa.int32()),
-            "_line": pa.array(lines, pa.int64()),
-            "_offset": pa.array(offsets, pa.int64()),
-            "_original": pa.array(originals, pa.string()),
-        }
-        for name, values in decoded.columns.items():
-            cols[f"raw.{name}"] = _text_array(values)
-        return pa.table(cols), failures
+        return raw_table(self._decoder(parser), Lines(prep.texts, prep.line_numbers, prep.offsets, prep.failures))
 
     def to_ecs(self, parser: Parser, table: pa.Table, path: str) -> tuple[int, list[tuple[int, str]]]:
         """DuckDB half of a chunk: map raw columns to ECS into table ``batch``; return (rows, undated lines)."""
@@ -242,6 +225,20 @@ class Ingestor:
             return self._ingest_records(inp, parser, offset, checkpoint, on_progress)
         result = FileResult(inp.label, parser.name if parser else None)
         pending: Future | None = None
+        # chunks decoded (a table) or being decoded by the pool (a future), stored in reading order
+        decoding: deque[tuple[Future | tuple, Prepared, Chunk, Parser]] = deque()
+        size = None if inp.is_stdin or inp.is_gzip else os.path.getsize(inp.path) - offset
+
+        def store_ready(keep: int) -> None:
+            nonlocal pending
+            while len(decoding) > keep:
+                job, prep_, chunk_, parser_ = decoding.popleft()
+                table, failures = job.result() if isinstance(job, Future) else job
+                if pending:
+                    pending.result()  # one chunk stored at a time, in order: memory stays bounded
+                pending = worker.submit(self._store, inp, parser_, prep_, chunk_, table, failures, checkpoint,
+                                        result, on_progress)
+
         with open_stream(inp) as stream, ThreadPoolExecutor(max_workers=1) as worker:
             try:
                 carry: Chunk | None = None  # the last event of the previous chunk, maybe continued in this one
@@ -252,6 +249,7 @@ class Ingestor:
                     if parser is None:
                         found = detect([t for t in prep.texts if t])
                         if found is None:
+                            store_ready(0)
                             if pending:
                                 pending.result()
                             self._dead_all(inp, prep, "no parser recognises this file (use --parser NAME)")
@@ -266,12 +264,19 @@ class Ingestor:
                         if not prep.texts:  # the whole chunk is one unfinished event: read on
                             continue
                     result.read += len(prep.texts)
-                    table, failures = self.decode(parser, prep)
-                    if pending:
-                        pending.result()  # at most one chunk in flight: memory stays bounded
-                    pending = worker.submit(self._store, inp, parser, prep, chunk, table, failures, checkpoint,
-                                            result, on_progress)
+                    if self._sql_regex(parser) is None and self.pool.wanted(parser, size):
+                        job: Future | tuple = self.pool.submit(
+                            parser, Lines(prep.texts, prep.line_numbers, prep.offsets, prep.failures))
+                        decoding.append((job, prep, chunk, parser))
+                        store_ready(self.pool.workers)
+                    else:
+                        decoding.append((self.decode(parser, prep), prep, chunk, parser))
+                        store_ready(0)
+                store_ready(0)
             finally:
+                for job, *_ in decoding:  # an error stopped the run: what was not stored is read again next time
+                    if isinstance(job, Future):
+                        job.cancel()
                 if pending:
                     pending.result()
         return result
@@ -299,7 +304,7 @@ class Ingestor:
                     if column is not None:
                         column[i] = value if value is None or type(value) is str else _text(value)
             for name, values in wanted.items():
-                cols[f"raw.{name}"] = _text_array(values)
+                cols[f"raw.{name}"] = text_array(values)
             rows, undated = self.to_ecs(parser, pa.table(cols), inp.label) if n else (0, [])
             failures = [(rc.positions[i], reason, rc.originals[i]) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):
@@ -345,13 +350,6 @@ class Ingestor:
         checkpoint.offset = chunk.end
         checkpoint.line_no = chunk.first_line + len(chunk.lines) - 1
         self.state.save_checkpoint(checkpoint, parser)
-
-
-def _text_array(values: list) -> pa.Array:
-    """A raw text column; a column no event of the chunk has (common: parsers map many optional keys) costs nothing."""
-    if values.count(None) == len(values):
-        return pa.nulls(len(values), pa.string())
-    return pa.array(values, pa.string())
 
 
 def _with_last(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:

@@ -1,0 +1,110 @@
+"""The Python half of a chunk — decoder → raw Arrow columns — run here or in worker processes.
+
+Decoders written in Python (kv, CEF, JSON, multi-line regex) hold the GIL, so one process decodes at most one chunk
+at a time while DuckDB maps and stores the previous one. On a large file ``DecodePool`` decodes the next chunks in
+``[ingest] decode_workers`` processes (default: one per CPU) and hands them back in order: checkpoints, dead letters
+and storage stay sequential, exactly as without the pool. Stateful decoders (W3C ``#Fields``) never use it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from soc.ingest.decoders import Decoded, decoder_for
+from soc.ingest.parser import Parser
+
+STATEFUL_DECODERS = frozenset({"w3c"})  # state carried from one chunk to the next: decoded in order, here
+MIN_BYTES = 16 << 20  # files smaller than this are decoded here: starting workers would cost more than it saves
+
+
+@dataclass
+class Lines:
+    """What a decoder needs of a chunk (no raw bytes: they stay with the caller for dead letters)."""
+
+    texts: list[str]
+    line_numbers: list[int]
+    offsets: list[int]
+    failures: list[tuple[int, str]]  # index into texts, reason (lines already refused: too long, not UTF-8)
+
+
+def text_array(values: list) -> pa.Array:
+    """A raw text column; a column no event of the chunk has (common: parsers map many optional keys) costs nothing."""
+    if values.count(None) == len(values):
+        return pa.nulls(len(values), pa.string())
+    return pa.array(values, pa.string())
+
+
+def raw_table(decoder: Any, lines: Lines) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Run ``decoder`` over the chunk's good lines: the raw columns as an Arrow table, and every failure."""
+    bad = {i for i, _ in lines.failures}
+    good_idx = [i for i in range(len(lines.texts)) if i not in bad] if bad else range(len(lines.texts))
+    good = [lines.texts[i] for i in good_idx] if bad else lines.texts
+    decoded: Decoded = decoder.decode(good)
+    failures = list(lines.failures) + [(good_idx[j], reason) for j, reason in decoded.failures]
+    idx = [good_idx[j] for j in decoded.rows] if (bad or decoded.failures) else decoded.rows
+    if len(idx) == len(lines.texts):
+        numbers, offsets, originals = lines.line_numbers, lines.offsets, lines.texts
+    else:
+        numbers = [lines.line_numbers[i] for i in idx]
+        offsets = [lines.offsets[i] for i in idx]
+        originals = [lines.texts[i] for i in idx]
+    if decoded.originals is not None:
+        originals = decoded.originals
+    cols: dict[str, pa.Array] = {
+        "_i": pa.array(idx, pa.int64()),
+        "_pattern": pa.array(decoded.pattern, pa.int32()),
+        "_line": pa.array(numbers, pa.int64()),
+        "_offset": pa.array(offsets, pa.int64()),
+        "_original": pa.array(originals, pa.string()),
+    }
+    for name, values in decoded.columns.items():
+        cols[f"raw.{name}"] = text_array(values)
+    return pa.table(cols), failures
+
+
+_WORKER_DECODERS: dict[tuple[str, str], Any] = {}
+
+
+def _decode_in_worker(parser: Parser, lines: Lines) -> tuple[pa.Table, list[tuple[int, str]]]:
+    key = (parser.name, str(parser.path))
+    if key not in _WORKER_DECODERS:
+        _WORKER_DECODERS[key] = decoder_for(parser)
+    return raw_table(_WORKER_DECODERS[key], lines)
+
+
+class DecodePool:
+    """Worker processes (spawned: the parent runs DuckDB threads, which must not be forked) started on first use.
+
+    ``[ingest] decode_workers`` (default: one per CPU; 0 or 1: decode in the ingesting process) and
+    ``decode_min_bytes`` (default 16 MiB: smaller files are decoded in the ingesting process). A program that
+    ingests through the library must guard its entry point with ``if __name__ == "__main__":`` (spawned workers
+    import it again), as every multiprocessing program does.
+    """
+
+    def __init__(self, raw: dict[str, Any]):
+        opts = raw.get("ingest", {}) or {}
+        workers = opts.get("decode_workers")
+        self.workers = int(workers) if workers is not None else (os.cpu_count() or 1)
+        self.min_bytes = int(opts.get("decode_min_bytes", MIN_BYTES))
+        self._executor: ProcessPoolExecutor | None = None
+
+    def wanted(self, parser: Parser, size: int | None) -> bool:
+        """Whether a file of ``size`` bytes read by ``parser`` is worth decoding in the workers."""
+        return (self.workers > 1 and size is not None and size >= self.min_bytes
+                and parser.decoder not in STATEFUL_DECODERS)
+
+    def submit(self, parser: Parser, lines: Lines) -> Future:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._executor.submit(_decode_in_worker, parser, lines)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
