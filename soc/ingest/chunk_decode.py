@@ -2,7 +2,7 @@
 
 Decoders written in Python (kv, CEF, JSON, multi-line regex) hold the GIL, so one process decodes at most one chunk
 at a time while DuckDB maps and stores the previous one. On a large file ``DecodePool`` decodes the next chunks in
-``[ingest] decode_workers`` processes (default: one per CPU) and hands them back in order: checkpoints, dead letters
+``[ingest] decode_workers`` processes and hands them back in order: checkpoints, dead letters
 and storage stay sequential, exactly as without the pool. Stateful decoders (W3C ``#Fields``) never use it.
 """
 
@@ -81,7 +81,7 @@ def _decode_in_worker(parser: Parser, lines: Lines) -> tuple[pa.Table, list[tupl
 class DecodePool:
     """Worker processes (spawned: the parent runs DuckDB threads, which must not be forked) started on first use.
 
-    ``[ingest] decode_workers`` (default: one per CPU; 0 or 1: decode in the ingesting process) and
+    ``[ingest] decode_workers`` (default: one per CPU but one; 0 or 1: decode in the ingesting process) and
     ``decode_min_bytes`` (default 16 MiB: smaller files are decoded in the ingesting process). A program that
     ingests through the library must guard its entry point with ``if __name__ == "__main__":`` (spawned workers
     import it again), as every multiprocessing program does.
@@ -90,7 +90,8 @@ class DecodePool:
     def __init__(self, raw: dict[str, Any]):
         opts = raw.get("ingest", {}) or {}
         workers = opts.get("decode_workers")
-        self.workers = int(workers) if workers is not None else (os.cpu_count() or 1)
+        # default: every CPU but one, which the ingesting process needs for DuckDB (mapping, storing)
+        self.workers = int(workers) if workers is not None else max(1, (os.cpu_count() or 1) - 1)
         self.min_bytes = int(opts.get("decode_min_bytes", MIN_BYTES))
         self._executor: ProcessPoolExecutor | None = None
 
