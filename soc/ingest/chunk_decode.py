@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,10 +101,22 @@ class DecodePool:
         return (self.workers > 1 and size is not None and size >= self.min_bytes
                 and parser.decoder not in STATEFUL_DECODERS)
 
-    def submit(self, parser: Parser, lines: Lines) -> Future:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self._executor.submit(_decode_in_worker, parser, lines)
+    def submit(self, parser: Parser, lines: Lines) -> Future | None:
+        """The chunk handed to a worker, or None when the workers cannot run (decode it here then)."""
+        try:
+            if self._executor is None:
+                self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            return self._executor.submit(_decode_in_worker, parser, lines)
+        except (BrokenProcessPool, OSError):
+            self.disable()
+            return None
+
+    def disable(self) -> None:
+        """Workers that died (or could not start, e.g. a program read from stdin): decode here from now on."""
+        self.workers = 1
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
 
     def close(self) -> None:
         if self._executor is not None:

@@ -10,6 +10,7 @@ import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -233,7 +234,11 @@ class Ingestor:
             nonlocal pending
             while len(decoding) > keep:
                 job, prep_, chunk_, parser_ = decoding.popleft()
-                table, failures = job.result() if isinstance(job, Future) else job
+                try:
+                    table, failures = job.result() if isinstance(job, Future) else job
+                except BrokenProcessPool:  # a worker died: this chunk (and the next ones) are decoded here
+                    self.pool.disable()
+                    table, failures = self.decode(parser_, prep_)
                 if pending:
                     pending.result()  # one chunk stored at a time, in order: memory stays bounded
                 pending = worker.submit(self._store, inp, parser_, prep_, chunk_, table, failures, checkpoint,
@@ -264,9 +269,11 @@ class Ingestor:
                         if not prep.texts:  # the whole chunk is one unfinished event: read on
                             continue
                     result.read += len(prep.texts)
+                    job = None
                     if self._sql_regex(parser) is None and self.pool.wanted(parser, size):
-                        job: Future | tuple = self.pool.submit(
-                            parser, Lines(prep.texts, prep.line_numbers, prep.offsets, prep.failures))
+                        job = self.pool.submit(parser, Lines(prep.texts, prep.line_numbers, prep.offsets,
+                                                             prep.failures))
+                    if job is not None:
                         decoding.append((job, prep, chunk, parser))
                         store_ready(self.pool.workers)
                     else:
