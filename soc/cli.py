@@ -288,9 +288,14 @@ def parsers_list() -> None:
 @parsers_app.command("detect")
 def parsers_detect(file: Annotated[Path, typer.Argument(help="A log file")]) -> None:
     """Which parser auto-detection picks for FILE, with its confidence."""
-    from soc.ingest.detect import SAMPLE_LINES, rank
+    from soc.ingest.detect import SAMPLE_LINES, detect_binary, rank
     from soc.ingest.sources import Input, open_stream
 
+    with open_stream(Input(str(file))) as fh:
+        binary = detect_binary(fh.read(16))
+    if binary is not None:  # EVTX, pcap …: recognised by their magic bytes, as ingest does
+        out.print(f"{escape(binary.parser):20} {binary.confidence:6.1%}  (file signature)")
+        return
     lines: list[str] = []
     with open_stream(Input(str(file))) as fh:
         for raw in fh:

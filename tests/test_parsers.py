@@ -56,3 +56,19 @@ def test_sample_diff_reports_field(cfg, tmp_path: Path):
     parser = load_parser(folder / "nginx_combined.yml")
     problems = check_parser(cfg, parser)
     assert problems == ["access.log:1: source.ip: expected '1.1.1.1', got '113.160.12.45'"]
+
+
+def test_parsers_detect_command_names_binary_files_by_their_signature():
+    """`soc parsers detect` agrees with ingest on binary files (EVTX, pcap) and ranks text parsers otherwise."""
+    from typer.testing import CliRunner
+
+    from soc.cli import app
+
+    samples = Path(all_parsers()["windows_evtx"].samples_dir).parent
+    evtx = CliRunner().invoke(app, ["parsers", "detect", str(samples / "windows_evtx" / "security_system_sysmon.evtx")])
+    pcap = CliRunner().invoke(app, ["parsers", "detect", str(samples / "pcap" / "protocols.pcap")])
+    cef = CliRunner().invoke(app, ["parsers", "detect", str(samples / "cef" / "cef.log")])
+    assert evtx.exit_code == pcap.exit_code == cef.exit_code == 0
+    assert evtx.output.split()[:2] == ["windows_evtx", "100.0%"]
+    assert pcap.output.split()[:2] == ["pcap", "100.0%"]
+    assert cef.output.split()[:2] == ["cef", "100.0%"]
