@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import io
 import json
-import queue
 import re
 import struct
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from soc.ingest.readahead import read_ahead
 from soc.ingest.records import DecoderUnavailable, RecordChunk
 
 FILE_MAGIC = b"ElfFile\x00"
@@ -139,37 +138,7 @@ class EvtxDecoder:
             import evtx  # noqa: F401
         except ModuleNotFoundError as exc:
             raise DecoderUnavailable(f"decoder 'evtx' needs the evtx package (pip install evtx): {exc}") from exc
-        ahead: queue.Queue = queue.Queue(maxsize=1)
-        stop = threading.Event()
-
-        def put(item: Any) -> bool:
-            while not stop.is_set():
-                try:
-                    ahead.put(item, timeout=0.2)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def produce() -> None:
-            try:
-                for rc in self._chunks(path, start, chunk, options):
-                    if not put(rc):
-                        return
-                put(None)
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
-                put(exc)
-
-        worker = threading.Thread(target=produce, name="evtx-decoder", daemon=True)
-        worker.start()
-        try:
-            while (item := ahead.get()) is not None:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            worker.join(timeout=60)
+        yield from read_ahead(lambda: self._chunks(path, start, chunk, options), "evtx-decoder")
 
     def _chunks(self, path: str, start: int, chunk: int, options: dict[str, Any]) -> Iterator[RecordChunk]:
         with open(path, "rb") as fh:

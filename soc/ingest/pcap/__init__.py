@@ -10,11 +10,10 @@ stores a secret: records carry masked passwords only, and ``event.original`` is 
 from __future__ import annotations
 
 import json
-import queue
-import threading
 from collections.abc import Iterator
 from typing import Any
 
+from soc.ingest.readahead import read_ahead
 from soc.ingest.records import RecordChunk
 
 PACKETS_PER_CHUNK = 50_000  # hand over at least this often, so the progress bar moves on quiet captures
@@ -27,43 +26,8 @@ class PcapDecoder:
         from soc.ingest.pcap.tshark import SEGMENT_PACKETS, stream
 
         rows, error = stream(path, int(options.get("segment_packets", SEGMENT_PACKETS)))  # may raise: no tshark
-        ahead: queue.Queue = queue.Queue(maxsize=1)
-        stop = threading.Event()
-
-        def produce() -> None:
-            chunks = self._chunks(rows, error, path, start, chunk, options)
-            try:
-                for rc in chunks:
-                    while not stop.is_set():
-                        try:
-                            ahead.put(rc, timeout=0.2)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-                item: Any = None
-            except Exception as exc:  # noqa: BLE001 - handed to the consumer, raised there
-                item = exc
-            finally:
-                chunks.close()
-            while not stop.is_set():
-                try:
-                    ahead.put(item, timeout=0.2)
-                    return
-                except queue.Full:
-                    continue
-
-        worker = threading.Thread(target=produce, name="pcap-decoder", daemon=True)
-        worker.start()
-        try:
-            while (item := ahead.get()) is not None:
-                if isinstance(item, Exception):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            worker.join(timeout=120)
+        yield from read_ahead(lambda: self._chunks(rows, error, path, start, chunk, options), "pcap-decoder",
+                              join_timeout=120)
 
     def _chunks(self, rows, error, path: str, start: int, chunk: int, options: dict[str, Any]) -> Iterator[RecordChunk]:
         from soc.ingest.pcap.events import Assembler
