@@ -101,6 +101,17 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+async def until(pilot: Pilot, condition, timeout: float = 10.0) -> None:
+    """Settle until ``condition()`` holds (a worker's result reaching the screen can trail a loaded machine)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    await settle(pilot)
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        await settle(pilot)
+
+
 def rendered(widget: Widget) -> str:
     """The text the widget draws (what the terminal would show), line by line."""
     region = Region(0, 0, widget.size.width, widget.size.height)

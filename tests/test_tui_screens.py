@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from test_triage import SQLI_RULE, _sqli_log
-from test_tui import current_id, goto, make_alert, notifications, rendered, seed, settle, table_ids
+from test_tui import current_id, goto, make_alert, notifications, rendered, seed, settle, table_ids, until
 
 from soc.config import Config, from_dict
 from soc.detect.scan import run_scan
@@ -231,14 +231,15 @@ async def test_pivot_to_events_around_and_sharing_alerts(tmp_path: Path) -> None
         await settle(pilot)
         await goto(pilot, "alert-03")
         await pilot.press("p")
-        await settle(pilot)
+        await until(pilot, lambda: isinstance(app.screen, PivotScreen)
+                    and "/later-same-ip" in rendered(app.screen.query_one("#pivot-events")))
         assert isinstance(app.screen, PivotScreen)
         events = rendered(app.screen.query_one("#pivot-events"))
         assert "/later-same-ip" in events and "/far-away" not in events and CCCD not in events
         assert "Rule number 11" in rendered(app.screen.query_one("#pivot-alerts"))
         for _ in range(4):
             await pilot.press("plus")
-        await settle(pilot)
+        await until(pilot, lambda: "/far-away" in rendered(app.screen.query_one("#pivot-events")))
         assert "/far-away" in rendered(app.screen.query_one("#pivot-events"))
 
 
