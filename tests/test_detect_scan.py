@@ -224,3 +224,49 @@ def test_since_rescans_by_timestamp(env):
     assert run_scan(cfg, rules_dir=rules).new_alerts == 0  # watermark: nothing new
     assert run_scan(cfg, rules_dir=rules, since=at(-60)).new_alerts == 1
     assert run_scan(cfg, rules_dir=rules, since=at(0) + timedelta(days=1)).new_alerts == 0
+
+
+SCANNER = """
+title: scanner
+id: 10000000-0000-0000-0000-000000000009
+logsource: {category: webserver}
+alert_group_by: source.ip
+alert_group_window: 30m
+detection:
+  sel:
+    cs-user-agent|contains: sqlmap
+  condition: sel
+level: medium
+"""
+
+
+def scans(ip: str, minutes: list[float]) -> list[dict]:
+    return [event(url__original=f"/?id={m}", user_agent__original="sqlmap/1.8", source__ip=ip,
+                  event__id=f"{ip}-{m}", **{"@timestamp": at(m * 60)}) for m in minutes]
+
+
+def test_grouped_detection_rule_one_alert_per_source_and_burst(tmp_path: Path):
+    """alert_group_by/alert_group_window: one alert per client and burst; a later ingest of the same burst widens
+    it; a burst after a quiet gap longer than the window, or another client, opens its own; rescans add nothing."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "scanner.yml").write_text(SCANNER)
+    cfg = from_dict({}, data_dir=tmp_path / "data")
+    store(cfg.data_dir, scans("198.51.100.7", [0, 1, 2, 10]) + scans("198.51.100.8", [5]),
+          ingested=datetime(2026, 11, 24, 4, 0))
+    assert run_scan(cfg, rules_dir=rules).new_alerts == 2
+    store(cfg.data_dir, scans("198.51.100.7", [30, 35]) + scans("198.51.100.7", [120]),  # 30 ≤ 10+30: same burst
+          ingested=datetime(2026, 11, 24, 5, 0))
+    later = run_scan(cfg, rules_dir=rules)
+    assert (later.new_alerts, later.updated_alerts) == (1, 1)
+    assert run_scan(cfg, rules_dir=rules, full=True).new_alerts == 0
+    got = sorted((a["group_key"], a["event_count"], a["first_time"][11:16]) for a in alerts(cfg))
+    assert got == [("198.51.100.7", 1, "05:00"), ("198.51.100.7", 6, "03:00"), ("198.51.100.8", 1, "03:05")]
+
+
+def test_bad_grouping_attribute_is_a_rule_error(env):
+    cfg, rules = env
+    (rules / "grp.yml").write_text(SCANNER.replace("alert_group_by: source.ip", "alert_group_by: url.path"))
+    store(cfg.data_dir, scans("198.51.100.9", [0]))
+    summary = run_scan(cfg, rules_dir=rules)
+    assert any("grp.yml" in e and "alert_group_by" in e for e in summary.errors)

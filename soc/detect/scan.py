@@ -13,13 +13,14 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from soc.config import Config
+from soc.detect.grouping import GroupingError, bursts, grouping_of
 from soc.detect.rules import CompiledRule, compile_rules
 from soc.store.duck import ident, literal
 from soc.store.embedded import EventStore
@@ -137,25 +138,51 @@ def _summary_value(values: list[Any]) -> str | None:
     return ", ".join(distinct[:3]) + f" (+{len(distinct) - 3})"
 
 
-def _detection_alerts(con: duckdb.DuckDBPyConnection, rule: CompiledRule) -> list[dict[str, Any]]:
+def _detection_alerts(con: duckdb.DuckDBPyConnection, rule: CompiledRule, state: StateDB) -> list[dict[str, Any]]:
     cols = ", ".join(f"{expr} AS {name}" for name, expr in ALERT_COLUMNS.items())
     union = " UNION ".join(f'SELECT "event.id" AS eid, "@timestamp" AS ts, {cols} FROM ({q})' for q in rule.queries)
+    cur = con.execute(union + " ORDER BY ts, eid")
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    grouping = grouping_of(rule.attribute)
+    if grouping is not None:
+        return _grouped_alerts(rule, rows, *grouping, state)
+    return [
+        {
+            **_base_alert(rule),
+            "id": alert_id(rule.id, row["eid"]),
+            "first_time": _ts(row["ts"]),
+            "last_time": _ts(row["ts"]),
+            "event_ids": [row["eid"]],
+            "group_key": "",
+            **{name: row[name] for name in ALERT_COLUMNS},
+        }
+        for row in rows
+    ]
+
+
+def _grouped_alerts(rule: CompiledRule, rows: list[dict[str, Any]], column: str, window: timedelta,
+                    state: StateDB) -> list[dict[str, Any]]:
+    """One alert per value of ``column`` and burst (soc.detect.grouping); a burst continuing a stored alert of the
+    same value (within ``window`` of it) widens that alert."""
     out = []
-    for eid, ts, host, system, source_ip, user_name in con.execute(union + " ORDER BY ts, eid").fetchall():
-        out.append(
-            {
-                **_base_alert(rule),
-                "id": alert_id(rule.id, eid),
-                "first_time": _ts(ts),
-                "last_time": _ts(ts),
-                "event_ids": [eid],
-                "group_key": "",
-                "host": host,
-                "system": system,
-                "source_ip": source_ip,
-                "user_name": user_name,
-            }
-        )
+    for burst in bursts(rows, column, window):
+        key = str(burst[0][column] or "")
+        first, last = burst[0]["ts"], burst[-1]["ts"]
+        existing = state.con.execute(
+            "SELECT id FROM alerts WHERE rule_id = ? AND group_key = ? AND first_time <= ? AND last_time >= ? "
+            "ORDER BY first_time LIMIT 1",
+            (rule.id, key, _ts(last + window), _ts(first - window)),
+        ).fetchone()
+        out.append({
+            **_base_alert(rule),
+            "id": existing[0] if existing else alert_id(rule.id, key, burst[0]["eid"]),
+            "first_time": _ts(first),
+            "last_time": _ts(last),
+            "event_ids": [r["eid"] for r in burst],
+            "group_key": key,
+            **{name: _summary_value([r[name] for r in burst]) for name in ALERT_COLUMNS},
+        })
     return out
 
 
@@ -226,8 +253,8 @@ def run_scan(cfg: Config, rules_dir: Path | None = None, since: datetime | None 
                     if rule.is_correlation:
                         alerts = _correlation_alerts(con, rule, state)
                     else:
-                        alerts = _detection_alerts(con, rule)
-                except duckdb.Error as exc:
+                        alerts = _detection_alerts(con, rule, state)
+                except (duckdb.Error, GroupingError) as exc:
                     summary.errors.append(f"{rule.path}: rule '{rule.rule.title}' failed: {exc}".splitlines()[0])
                     continue
                 _store(state, alerts, summary)
