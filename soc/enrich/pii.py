@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from urllib.parse import unquote_plus
 
 from stdnum import luhn
@@ -184,12 +185,31 @@ def _numbers(text: str, today: date | None) -> Iterable[Match]:
             yield emit("bhyt", m.group(1), m.start(), m.end())
 
 
-def _emails(text: str) -> Iterable[Match]:
-    for m in _EMAIL.finditer(text):
-        value = m.group(1)
-        if value.rsplit(".", 1)[-1].lower() in _FILE_TLDS or value.split("@", 1)[1].lower() in _NOT_MAIL_DOMAINS:
-            continue
-        yield Match("email", value.lower(), m.start(1), m.end(1))
+@lru_cache(maxsize=65536)
+def _mailbox(value: str) -> str | None:
+    """The lower-cased address, or None for a file name (``logo@2x.png``) or a non-mail domain (the same few
+    addresses recur in mail logs: cached)."""
+    if value.rsplit(".", 1)[-1].lower() in _FILE_TLDS or value.split("@", 1)[1].lower() in _NOT_MAIL_DOMAINS:
+        return None
+    return value.lower()
+
+
+def _emails(text: str) -> list[Match]:
+    """Addresses in ``text``: the regex starts at most 64 characters (the longest local part) before each ``@``
+    instead of trying every position of the text; the matches are the same as a scan from the start."""
+    out = []
+    end = 0
+    at = text.find("@")
+    while at >= 0:
+        m = _EMAIL.search(text, max(end, at - 64))
+        if m is None:
+            break
+        address = _mailbox(m.group(1))
+        if address is not None:
+            out.append(Match("email", address, m.start(1), m.end(1)))
+        end = m.end()
+        at = text.find("@", end)
+    return out
 
 
 def decode(text: str) -> str:
