@@ -231,8 +231,9 @@ async def test_pivot_to_events_around_and_sharing_alerts(tmp_path: Path) -> None
         await settle(pilot)
         await goto(pilot, "alert-03")
         await pilot.press("p")
-        await until(pilot, lambda: isinstance(app.screen, PivotScreen)
-                    and "/later-same-ip" in rendered(app.screen.query_one("#pivot-events")))
+        await until(pilot, lambda: isinstance(app.screen, PivotScreen)  # both tables drawn (they redraw on idle)
+                    and "/later-same-ip" in rendered(app.screen.query_one("#pivot-events"))
+                    and "Rule number 11" in rendered(app.screen.query_one("#pivot-alerts")))
         assert isinstance(app.screen, PivotScreen)
         events = rendered(app.screen.query_one("#pivot-events"))
         assert "/later-same-ip" in events and "/far-away" not in events and CCCD not in events
