@@ -5,11 +5,10 @@ They never drop a line silently: every line either yields a row or a (line index
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
-from soc.ecs import flatten
+from soc.ingest.jsontext import flat_object
 from soc.ingest.lines import Multiline
 from soc.ingest.parser import Parser
 
@@ -121,19 +120,12 @@ class JsonDecoder:
         self.required = [(k, tuple(k.split("|"))) for k in parser.detect_keys]  # "a|b": either key will do
 
     def _object(self, line: str) -> dict | str:
-        try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as exc:
-            return f"invalid JSON: {exc.msg} at column {exc.colno}"
-        if not isinstance(doc, dict):
-            return "JSON value is not an object"
-        flat = flatten(doc) if any(isinstance(v, dict) for v in doc.values()) else doc
+        flat = flat_object(line)
+        if isinstance(flat, str):
+            return flat
         missing = [k for k, alts in self.required if not any(alt in flat for alt in alts)]
         if missing:
             return f"JSON object lacks {', '.join(missing)} (parser '{self.parser.name}')"
-        for k, v in flat.items():  # values as text (the document's own keys: fewer than the parser's columns)
-            if v is not None and type(v) is not str:
-                flat[k] = _text(v)
         return flat
 
     def decode(self, lines: list[str]) -> Decoded:
@@ -168,16 +160,6 @@ def _columns(names: list[str], rows: list) -> dict[str, list]:
     if not rows:
         return {n: [] for n in names}
     return {n: list(col) for n, col in zip(names, zip(*rows, strict=True), strict=True)}
-
-
-def _text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def decoder_for(parser: Parser):

@@ -24,8 +24,9 @@ from soc.enrich import enrich_batch
 from soc.ingest import records
 from soc.ingest.chunk_decode import DecodePool, Lines, raw_table, text_array
 from soc.ingest.deadletter import DeadLetter
-from soc.ingest.decoders import RegexSQL, _text, decoder_for
+from soc.ingest.decoders import RegexSQL, decoder_for
 from soc.ingest.detect import detect, detect_binary
+from soc.ingest.jsontext import as_text
 from soc.ingest.parser import Parser, get_parser
 from soc.ingest.records import is_record_decoder
 from soc.ingest.sources import (
@@ -309,7 +310,7 @@ class Ingestor:
                 for key, value in rec.items():
                     column = wanted.get(key)
                     if column is not None:
-                        column[i] = value if value is None or type(value) is str else _text(value)
+                        column[i] = value if value is None or type(value) is str else as_text(value)
             for name, values in wanted.items():
                 cols[f"raw.{name}"] = text_array(values)
             rows, undated = self.to_ecs(parser, pa.table(cols), inp.label) if n else (0, [])

@@ -10,12 +10,11 @@ These decoders never drop a line silently: every line is a row, part of a row, a
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
-from soc.ecs import flatten
 from soc.ingest import syslog
+from soc.ingest.jsontext import flat_object
 from soc.ingest.parser import Parser
 
 
@@ -169,13 +168,10 @@ class KvDecoder(LineDecoder):
     def fields(self, text: str):
         doc: dict[str, str | None] = {}
         if self.json_field and text.startswith("{"):
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                return f"invalid JSON: {exc.msg} at column {exc.colno}"
-            if not isinstance(obj, dict):
-                return "JSON value is not an object"
-            doc = {k: _text(v) for k, v in flatten(obj).items()}
+            obj = flat_object(text)
+            if isinstance(obj, str):
+                return obj
+            doc = obj
             if not doc.get(self.json_field):
                 return f"JSON object lacks '{self.json_field}'"
             text = doc[self.json_field]
@@ -277,14 +273,6 @@ class W3cDecoder(LineDecoder):
         if not any(line.startswith(("#Software:", "#Fields:")) for line in lines[:20]):
             return 0.0
         return super().score(lines)
-
-
-def _text(value) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
 
 
 def _modsec(parser: Parser):

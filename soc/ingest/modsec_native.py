@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from soc.ingest.jsontext import as_text
 from soc.ingest.parser import Parser
 
 TAIL_SCAN = 20_000  # lines looked back for the last record's start when a chunk ends
@@ -132,7 +133,7 @@ class ModsecDecoder:
         return None
 
     def decode(self, lines: list[str]):
-        from soc.ingest.decoders import Decoded, _columns, _text
+        from soc.ingest.decoders import Decoded, _columns
 
         out = Decoded()
         rows: list[list[str | None]] = []
@@ -141,7 +142,7 @@ class ModsecDecoder:
         rec: _Record | None = None
 
         def emit(first: int, doc: dict[str, Any], text: str) -> None:
-            rows.append([_text(doc.get(n)) for n in self.names])
+            rows.append([as_text(doc.get(n)) for n in self.names])
             out.rows.append(first)
             originals.append(text)
 
