@@ -29,26 +29,21 @@ def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
     columns = {r[0] for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()}
     if not set(NEEDED) <= columns:
         return
-    firsts = con.execute(
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE soc_first_logins AS "
         f'SELECT lower("user.name") AS account, {ident(COUNTRY)} AS country, min("@timestamp") AS first_at, '
         f'arg_min(rowid, "@timestamp") AS rid FROM {ident(table)} WHERE {_successful_login()} GROUP BY 1, 2'
-    ).fetchall()
-    if not firsts:
-        return
-    from soc.store.embedded import EventStore
+    )
+    if con.execute("SELECT count(*) FROM soc_first_logins").fetchone()[0]:
+        from soc.store.embedded import EventStore
 
-    con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ident(FLAG)} BOOLEAN")
-    con.execute("CREATE OR REPLACE TEMP TABLE soc_first_logins (account VARCHAR, country VARCHAR, first_at TIMESTAMP, "
-                "rid BIGINT)")
-    con.executemany("INSERT INTO soc_first_logins VALUES (?, ?, ?, ?)", firsts)
-    store = EventStore(cfg.data_dir)
-    if store.files():
-        store.open_events(con, need=NEEDED, name="soc_stored_events")
+        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ident(FLAG)} BOOLEAN")
+        EventStore(cfg.data_dir).open_events(con, need=NEEDED, name="soc_stored_events")  # empty view on an empty store
         con.execute(
             "DELETE FROM soc_first_logins f WHERE EXISTS (SELECT 1 FROM soc_stored_events e "
             f"WHERE {_successful_login('e')} "
             f'AND lower(e."user.name") = f.account AND e.{ident(COUNTRY)} = f.country AND e."@timestamp" < f.first_at)'
         )
-    con.execute(f"UPDATE {ident(table)} SET {ident(FLAG)} = true "
-                f"WHERE rowid IN (SELECT rid FROM soc_first_logins)").fetchall()
+        con.execute(f"UPDATE {ident(table)} SET {ident(FLAG)} = true "
+                    f"WHERE rowid IN (SELECT rid FROM soc_first_logins)").fetchall()
     con.execute("DROP TABLE soc_first_logins")
