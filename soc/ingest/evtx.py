@@ -31,6 +31,18 @@ RECORD_NUMBER = re.compile(r"record number (\d+)")
 CHUNK_NUMBER = re.compile(r"chunk number (\d+)")
 
 
+FIRST_RECORD = 4096 + CHUNK_HEADER  # after the file header and the first chunk's header, both rewritten as Windows appends
+
+
+def fingerprint_span(fh: BinaryIO) -> tuple[int, int] | None:
+    """The bytes that identify a log across appends (soc.ingest.records.fingerprint_span): its first record."""
+    fh.seek(FIRST_RECORD)
+    rec = fh.read(8)
+    if rec[:4] != b"**\x00\x00":
+        return None
+    return FIRST_RECORD, min(int.from_bytes(rec[4:8], "little"), CHUNK_SIZE - CHUNK_HEADER)
+
+
 @dataclass(frozen=True)
 class ChunkInfo:
     """One 64 KiB chunk of the file, as its header describes it."""

@@ -57,3 +57,13 @@ def sniff(head: bytes) -> str | None:
         if any(head.startswith(m) for m in magics):
             return name
     return None
+
+
+def fingerprint_span(head: bytes, fh: Any) -> tuple[int, int] | None:
+    """(offset, length) of the bytes identifying a file of a record decoder whose module defines
+    ``fingerprint_span(fh)`` (files whose first bytes are rewritten as they grow); None: use the first bytes."""
+    name = sniff(head)
+    if name is None:
+        return None
+    span = getattr(importlib.import_module(RECORD_DECODERS[name][0]), "fingerprint_span", None)
+    return span(fh) if span is not None else None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from soc.ingest.records import fingerprint_span
 from soc.store.state import Checkpoint
 
 FINGERPRINT_BYTES = 1024
@@ -72,20 +73,10 @@ def expand(paths: list[str | Path]) -> list[Input]:
     return out
 
 
-EVTX_MAGIC = b"ElfFile\x00"
-EVTX_FIRST_RECORD = 4096 + 512  # file header, then the first chunk's header: both rewritten as Windows appends
-
-
 def _fingerprint_span(fh: BinaryIO) -> tuple[int, int]:
-    """(offset, length) of the bytes that identify a file: its first bytes, or for an EVTX log its first record
-    (the headers before it change on every write, the record never does)."""
-    head = fh.read(len(EVTX_MAGIC))
-    if head == EVTX_MAGIC:
-        fh.seek(EVTX_FIRST_RECORD)
-        rec = fh.read(8)
-        if rec[:4] == b"**\x00\x00":
-            return EVTX_FIRST_RECORD, min(int.from_bytes(rec[4:8], "little"), 65536 - 512)
-    return 0, FINGERPRINT_BYTES
+    """(offset, length) of the bytes that identify a file: its first bytes, unless its record decoder says otherwise
+    (an EVTX log: its first record, as the headers before it change on every write)."""
+    return fingerprint_span(fh.read(16), fh) or (0, FINGERPRINT_BYTES)
 
 
 def fingerprint(path: str) -> str:
