@@ -1,7 +1,8 @@
 """Packaging detail pyproject.toml cannot say alone: the top-level parsers/ and rules/ folders ship inside the wheel
-as soc/_parsers and soc/_rules, so a non-editable install finds them (soc/paths.py looks there)."""
+as soc/_parsers and soc/_rules, so a non-editable install finds them (soc/paths.py looks there); and the optional C
+helpers of the line decoders (soc/ingest/_fastcols.c: without a compiler the install goes on, pure Python)."""
 
-from setuptools import find_packages, setup
+from setuptools import Extension, find_packages, setup
 
 setup(
     packages=[*find_packages(include=["soc", "soc.*"]), "soc._parsers", "soc._rules"],
@@ -12,4 +13,6 @@ setup(
         "soc._rules": ["**/*"],
     },
     include_package_data=False,
+    ext_modules=[Extension("soc.ingest._fastcols", ["soc/ingest/_fastcols.c"], optional=True,
+                           extra_compile_args=["-O2"])],
 )

@@ -94,7 +94,7 @@ def test_native_decoder_columns_match_the_json_format():
     lines = _path("modsecurity/native_v3.log").read_text(encoding="utf-8").splitlines()
     d = decoder_for(parser).decode(lines)
     assert d.failures == [] and len(d.rows) == 2
-    col = {k: v[0] for k, v in d.columns.items()}
+    col = {k: d.values(k)[0] for k in d.columns}
     assert col["transaction.time"] == "24/Nov/2026:10:40:12 +0700"
     assert col["request.request_line"].startswith("GET /rest/products/search?q=")
     assert col["response.status"] == "403" and col["audit_data.action.intercepted"] == "true"

@@ -71,7 +71,7 @@ def test_cef_escapes():
     line = r"CEF:0|Ven\|dor|Prod\\uct|1.0|100|a \| b|5|act=blocked a \= b msg=line1\nline2 path=C:\\tmp cs1Label=x y"
     d = decoder_for(parser).decode([line])
     assert d.failures == [] and d.rows == [0]
-    col = {k: v[0] for k, v in d.columns.items()}
+    col = {k: d.values(k)[0] for k in d.columns}
     assert (col["device_vendor"], col["device_product"], col["name"]) == ("Ven|dor", "Prod\\uct", "a | b")
     assert col["act"] == "blocked a = b" and col["msg"] == "line1\nline2" and col["cs1Label"] == "x y"
     assert decoder_for(parser).decode(["CEF:0|too|few|fields"]).failures[0][1].startswith("CEF header has fewer")
@@ -84,9 +84,9 @@ def test_syslog_header_variants_on_kv_parser():
              "<189>date=2026-11-24 time=08:00:00 no-logid-here=1"]
     d = decoder_for(parser).decode(lines)
     assert d.rows == [0, 1, 2, 3] and d.failures == [(4, "no logid, type key (parser 'fortigate')")]
-    assert d.columns["syslog_pri"][:2] == ["189", None]
-    assert d.columns["syslog_host"][2] == "relay01" and d.columns["syslog_host5424"][3] == "fgt"
-    assert set(d.columns["srcip"]) == {"10.0.0.1"}
+    assert d.values("syslog_pri")[:2] == ["189", None]
+    assert d.values("syslog_host")[2] == "relay01" and d.values("syslog_host5424")[3] == "fgt"
+    assert set(d.values("srcip")) == {"10.0.0.1"}
 
 
 # Second batch: Zimbra (audit/mailbox, MTA), ModSecurity JSON, PostgreSQL + pgaudit, MariaDB/MySQL server_audit.
@@ -141,7 +141,7 @@ def test_pgaudit_statement_with_commas_and_doubled_quotes():
             '"insert into t values (1, \'a,b\', \'say \"\"hi\"\"\')",<not logged>')
     d = decoder_for(parser).decode([line])
     assert d.failures == [] and d.rows == [0]
-    col = {k: v[0] for k, v in d.columns.items()}
+    col = {k: d.values(k)[0] for k in d.columns}
     assert col["class"] == "WRITE" and col["object_name"] == "public.t" and col["parameter"] == "<not logged>"
     assert col["statement"] == '"insert into t values (1, \'a,b\', \'say ""hi""\')"'
 

@@ -34,8 +34,10 @@ class Lines:
     failures: list[tuple[int, str]]  # index into texts, reason (lines already refused: too long, not UTF-8)
 
 
-def text_array(values: list) -> pa.Array:
+def text_array(values: list | pa.Array) -> pa.Array:
     """A raw text column; a column no event of the chunk has (common: parsers map many optional keys) costs nothing."""
+    if isinstance(values, pa.Array):
+        return values
     if values.count(None) == len(values):
         return pa.nulls(len(values), pa.string())
     return pa.array(values, pa.string())

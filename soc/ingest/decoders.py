@@ -8,20 +8,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from soc.ingest.jsontext import flat_object
+import pyarrow as pa
+
+from soc.ingest import fastcols
+from soc.ingest.jsontext import as_text, flat_object
 from soc.ingest.lines import Multiline
 from soc.ingest.parser import Parser
 
 
 @dataclass
 class Decoded:
-    """Columnar output of a decoder: ``rows`` holds line indexes into the input, ``columns`` raw text values."""
+    """Columnar output of a decoder: ``rows`` holds line indexes into the input, ``columns`` raw text values
+    (a list, or an Arrow text array when :mod:`soc.ingest.fastcols` built it)."""
 
     rows: list[int] = field(default_factory=list)
     pattern: list[int] = field(default_factory=list)
-    columns: dict[str, list[str | None]] = field(default_factory=dict)
+    columns: dict[str, list[str | None] | pa.Array] = field(default_factory=dict)
     failures: list[tuple[int, str]] = field(default_factory=list)
     originals: list[str] | None = None  # per row, the event's text when lines were joined (multi-line)
+
+    def values(self, name: str) -> list[str | None]:
+        """Column ``name`` as a Python list."""
+        column = self.columns[name]
+        return column.to_pylist() if isinstance(column, pa.Array) else column
 
 
 class RegexDecoder:
@@ -120,7 +129,7 @@ class JsonDecoder:
         self.required = [(k, tuple(k.split("|"))) for k in parser.detect_keys]  # "a|b": either key will do
 
     def _object(self, line: str) -> dict | str:
-        flat = flat_object(line)
+        flat = flat_object(line, text_values=False)  # fastcols.columns converts the values a column takes
         if isinstance(flat, str):
             return flat
         missing = [k for k, alts in self.required if not any(alt in flat for alt in alts)]
@@ -130,17 +139,17 @@ class JsonDecoder:
 
     def decode(self, lines: list[str]) -> Decoded:
         out = Decoded()
-        rows: list[tuple[str | None, ...]] = []
-        names, obj, failures = self.names, self._object, out.failures
+        docs: list[dict] = []
+        obj, failures = self._object, out.failures
         for i, line in enumerate(lines):
             doc = obj(line)
             if isinstance(doc, str):
                 failures.append((i, doc))
                 continue
-            rows.append(tuple(map(doc.get, names)))  # C-level loop over the parser's columns
+            docs.append(doc)
             out.rows.append(i)
-        out.pattern = [0] * len(rows)
-        out.columns = _columns(names, rows)
+        out.pattern = [0] * len(docs)
+        out.columns = dict(zip(self.names, fastcols.columns(docs, self.names, as_text), strict=True))
         return out
 
     def score(self, lines: list[str]) -> float:

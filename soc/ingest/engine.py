@@ -21,8 +21,8 @@ import pyarrow as pa
 
 from soc.config import Config
 from soc.enrich import enrich_batch
-from soc.ingest import records
-from soc.ingest.chunk_decode import DecodePool, Lines, raw_table, text_array
+from soc.ingest import fastcols, records
+from soc.ingest.chunk_decode import DecodePool, Lines, raw_table
 from soc.ingest.deadletter import DeadLetter
 from soc.ingest.decoders import RegexSQL, decoder_for
 from soc.ingest.detect import detect, detect_binary
@@ -305,14 +305,8 @@ class Ingestor:
                 "_offset": pa.array(rc.positions, pa.int64()),
                 "_original": pa.array(rc.originals, pa.string()),
             }
-            wanted: dict[str, list] = {name: [None] * n for name in names}  # one pass over each record's keys
-            for i, rec in enumerate(rc.records):
-                for key, value in rec.items():
-                    column = wanted.get(key)
-                    if column is not None:
-                        column[i] = value if value is None or type(value) is str else as_text(value)
-            for name, values in wanted.items():
-                cols[f"raw.{name}"] = text_array(values)
+            for name, values in zip(names, fastcols.columns(rc.records, names, as_text), strict=True):
+                cols[f"raw.{name}"] = values
             rows, undated = self.to_ecs(parser, pa.table(cols), inp.label) if n else (0, [])
             failures = [(rc.positions[i], reason, rc.originals[i]) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):

@@ -11,13 +11,13 @@ and the Sigma Windows pipeline apply unchanged; ``event.original`` is the record
 from __future__ import annotations
 
 import io
-import json
 import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from soc.ingest.jsontext import loads
 from soc.ingest.readahead import read_ahead
 from soc.ingest.records import DecoderUnavailable, RecordChunk
 
@@ -216,7 +216,7 @@ def _batch(fh: BinaryIO, size: int, path: str, header: bytes, batch: list[ChunkI
             continue  # handed over by an earlier run
         text = rec["data"]
         try:
-            flat = flatten(json.loads(text), rec.get("timestamp", "").removesuffix(" UTC") or None)
+            flat = flatten(loads(text), rec.get("timestamp", "").removesuffix(" UTC") or None)
         except (ValueError, AttributeError, TypeError) as exc:
             out.failures.append((rid, f"record {rid}: unreadable JSON from the parser: {exc}", text))
             continue

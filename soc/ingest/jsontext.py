@@ -1,11 +1,18 @@
-"""Raw values as text, and a JSON log line as a flat document of text values (for the json and kv decoders)."""
+"""Raw values as text, and a JSON log line as a flat document (for the json and kv decoders).
+
+Lines are read with orjson. What it refuses (NaN, lone surrogates …) or reads differently (integers beyond 64 bits
+become floats) is read again by the standard ``json`` module: the same lines are accepted, errors read the same and
+long numbers keep every digit.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from soc.ecs import flatten
+import orjson
+
+from soc.ingest.fastcols import flat, has_huge_float
 
 
 def as_text(value: Any) -> str | None:
@@ -17,16 +24,32 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def flat_object(line: str) -> dict[str, str | None] | str:
-    """``line`` as a flat ``{"a.b": text}`` document, or the reason it is not a JSON object."""
+def loads(text: str) -> Any:
+    """JSON text → Python values, as ``json.loads`` reads it (orjson first: see the module's docstring)."""
     try:
-        doc = json.loads(line)
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return json.loads(text) if has_huge_float(doc) else doc
+
+
+def flat_object(line: str, text_values: bool = True) -> dict[str, Any] | str:
+    """``line`` as a flat ``{"a.b": value}`` document, or the reason it is not a JSON object. Values are text when
+    ``text_values``; otherwise as decoded (a caller converting only some of them uses :func:`as_text`)."""
+    try:
+        doc = loads(line)
     except json.JSONDecodeError as exc:
         return f"invalid JSON: {exc.msg} at column {exc.colno}"
+    except RecursionError:
+        return "invalid JSON: nested too deep"
     if not isinstance(doc, dict):
         return "JSON value is not an object"
-    flat = flatten(doc) if any(isinstance(v, dict) for v in doc.values()) else doc
-    for k, v in flat.items():  # values as text (the document's own keys: fewer than a parser's columns)
-        if v is not None and type(v) is not str:
-            flat[k] = as_text(v)
-    return flat
+    try:
+        doc = flat(doc)
+    except RecursionError:
+        return "JSON object nested too deep"
+    if text_values:
+        for k, v in doc.items():  # (the document's own keys: fewer than a parser's columns)
+            if v is not None and type(v) is not str:
+                doc[k] = as_text(v)
+    return doc

@@ -1,0 +1,365 @@
+/* Compiled helpers for the line decoders (soc/ingest/fastcols.py is the interface and holds the pure-Python
+ * equivalents, used when this module is not built and compared with it by tests/test_fastcols.py).
+ *
+ *   kv_pairs(text, comma) -> dict
+ *       the pairs the regex  ([A-Za-z_][\w.\-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|(\S*))  finds in `text`
+ *       (with `comma`, the bare value stops at a comma too), quoted values unescaped (\" then \\), later keys
+ *       winning; Unicode \w and \s as Python's re defines them.
+ *   flatten(doc) -> dict
+ *       nested dicts as dotted keys ({"a": {"b": 1}} -> {"a.b": 1}), later keys winning; `doc` itself when no
+ *       value is a dict.
+ *   has_huge_float(obj) -> bool
+ *       whether a float outside the 64-bit integer range sits anywhere in obj's dicts and lists (orjson reads
+ *       such integers as floats; jsontext.py then reads the line with the json module).
+ *   columns(docs, names, to_text) -> list of (null_count, validity | None, offsets, data), one per name
+ *       the Arrow string buffers (int32 offsets) of doc.get(name) over the docs; values that are not str are
+ *       passed through to_text (which returns str or None).
+ *
+ * Log lines are hostile input: every index is checked against the string's length, nothing assumes a NUL
+ * terminator, and sizes that could overflow an Arrow int32 offset raise OverflowError.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline int key_start(Py_UCS4 c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static inline int key_char(Py_UCS4 c) {
+    if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                        || c == '.' || c == '-';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+static PyObject *unescape(PyObject *quoted) {
+    /* q.replace('\\"', '"').replace('\\\\', '\\') */
+    static PyObject *bs_quote = NULL, *quote = NULL, *bs_bs = NULL, *bs = NULL;
+    if (bs_quote == NULL) {
+        bs_quote = PyUnicode_FromString("\\\"");
+        quote = PyUnicode_FromString("\"");
+        bs_bs = PyUnicode_FromString("\\\\");
+        bs = PyUnicode_FromString("\\");
+        if (!bs_quote || !quote || !bs_bs || !bs) return NULL;
+    }
+    PyObject *step = PyUnicode_Replace(quoted, bs_quote, quote, -1);
+    if (step == NULL) return NULL;
+    PyObject *out = PyUnicode_Replace(step, bs_bs, bs, -1);
+    Py_DECREF(step);
+    return out;
+}
+
+static PyObject *kv_pairs(PyObject *self, PyObject *args) {
+    PyObject *text;
+    int comma;
+    if (!PyArg_ParseTuple(args, "Up:kv_pairs", &text, &comma)) return NULL;
+    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    PyObject *out = PyDict_New();
+    if (out == NULL) return NULL;
+    Py_ssize_t i = 0;
+    while (i < n) {
+        if (!key_start(PyUnicode_READ(kind, data, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        while (j < n && key_char(PyUnicode_READ(kind, data, j))) j++;
+        if (j >= n || PyUnicode_READ(kind, data, j) != '=') {
+            i = j;  /* every start inside this run ends at j too: none is followed by '=' */
+            continue;
+        }
+        Py_ssize_t v = j + 1, end = -1;
+        PyObject *value = NULL;
+        if (v < n && PyUnicode_READ(kind, data, v) == '"') {
+            Py_ssize_t k = v + 1;
+            int escaped = 0;
+            while (k < n) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, k);
+                if (c == '"') {
+                    end = k + 1;
+                    break;
+                }
+                if (c == '\\') {
+                    if (k + 1 < n && PyUnicode_READ(kind, data, k + 1) != '\n') {
+                        escaped = 1;
+                        k += 2;
+                        continue;
+                    }
+                    break;  /* \ at the end or before a newline: not a quoted value */
+                }
+                k++;
+            }
+            if (end >= 0) {
+                PyObject *inner = PyUnicode_Substring(text, v + 1, end - 1);
+                if (inner == NULL) goto fail;
+                if (escaped) {
+                    value = unescape(inner);
+                    Py_DECREF(inner);
+                    if (value == NULL) goto fail;
+                } else {
+                    value = inner;
+                }
+            }
+        }
+        if (value == NULL) {  /* bare value: up to whitespace (or a comma) */
+            Py_ssize_t k = v;
+            while (k < n) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, k);
+                if (Py_UNICODE_ISSPACE(c) || (comma && c == ',')) break;
+                k++;
+            }
+            value = PyUnicode_Substring(text, v, k);
+            if (value == NULL) goto fail;
+            end = k;
+        }
+        PyObject *key = PyUnicode_Substring(text, i, j);
+        if (key == NULL) {
+            Py_DECREF(value);
+            goto fail;
+        }
+        int rc = PyDict_SetItem(out, key, value);
+        Py_DECREF(key);
+        Py_DECREF(value);
+        if (rc < 0) goto fail;
+        i = end;
+    }
+    return out;
+fail:
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *DOT = NULL;
+
+static int flatten_into(PyObject *out, PyObject *doc, PyObject *prefix, int depth) {
+    if (depth > 1000) {
+        PyErr_SetString(PyExc_RecursionError, "JSON object nested too deep to flatten");
+        return -1;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(doc, &pos, &key, &value)) {
+        PyObject *name = prefix ? PyUnicode_Concat(prefix, key) : Py_NewRef(key);
+        if (name == NULL) return -1;
+        int rc;
+        if (PyDict_Check(value)) {
+            PyObject *inner = PyUnicode_Concat(name, DOT);
+            rc = inner == NULL ? -1 : flatten_into(out, value, inner, depth + 1);
+            Py_XDECREF(inner);
+        } else {
+            rc = PyDict_SetItem(out, name, value);
+        }
+        Py_DECREF(name);
+        if (rc < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *flatten(PyObject *self, PyObject *doc) {
+    if (!PyDict_Check(doc)) {
+        PyErr_SetString(PyExc_TypeError, "flatten() takes a dict");
+        return NULL;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *key, *value;
+    int nested = 0;
+    while (!nested && PyDict_Next(doc, &pos, &key, &value)) nested = PyDict_Check(value);
+    if (!nested) return Py_NewRef(doc);
+    PyObject *out = PyDict_New();
+    if (out == NULL) return NULL;
+    if (flatten_into(out, doc, NULL, 0) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int huge_float(PyObject *obj, int depth) {
+    if (PyFloat_CheckExact(obj)) {
+        double v = PyFloat_AS_DOUBLE(obj);
+        return !(v > -9.3e18 && v < 1.9e19);
+    }
+    if (depth >= 64) return 0;
+    if (PyDict_Check(obj)) {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(obj, &pos, &key, &value))
+            if (huge_float(value, depth + 1)) return 1;
+    } else if (PyList_Check(obj)) {
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(obj); i++)
+            if (huge_float(PyList_GET_ITEM(obj, i), depth + 1)) return 1;
+    }
+    return 0;
+}
+
+static PyObject *has_huge_float(PyObject *self, PyObject *obj) { return PyBool_FromLong(huge_float(obj, 0)); }
+
+typedef struct {
+    char *data;
+    int64_t size, cap;
+    int32_t *offsets;
+    uint8_t *valid;
+    Py_ssize_t nulls;
+} Column;
+
+static int column_append(Column *col, Py_ssize_t row, const char *bytes, Py_ssize_t len) {
+    if (col->size + len > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "a text column exceeds 2 GiB in one chunk");
+        return -1;
+    }
+    if (col->size + len > col->cap) {
+        int64_t cap = col->cap ? col->cap : 4096;
+        while (cap < col->size + len) cap *= 2;
+        char *grown = PyMem_Realloc(col->data, (size_t)cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        col->data = grown;
+        col->cap = cap;
+    }
+    memcpy(col->data + col->size, bytes, (size_t)len);
+    col->size += len;
+    col->valid[row >> 3] |= (uint8_t)(1u << (row & 7));
+    col->offsets[row + 1] = (int32_t)col->size;
+    return 0;
+}
+
+static int column_put(Column *col, Py_ssize_t row, PyObject *value, PyObject *to_text) {
+    PyObject *owned = NULL;
+    if (value != NULL && value != Py_None && !PyUnicode_CheckExact(value)) {
+        owned = PyObject_CallOneArg(to_text, value);
+        if (owned == NULL) return -1;
+        if (owned != Py_None && !PyUnicode_Check(owned)) {
+            PyErr_Format(PyExc_TypeError, "to_text returned %.100s, not str or None", Py_TYPE(owned)->tp_name);
+            Py_DECREF(owned);
+            return -1;
+        }
+        value = owned;
+    }
+    int rc = 0;
+    if (value == NULL || value == Py_None) {
+        col->nulls++;
+        col->offsets[row + 1] = (int32_t)col->size;
+    } else {
+        Py_ssize_t len;
+        const char *bytes = PyUnicode_AsUTF8AndSize(value, &len);
+        rc = bytes == NULL ? -1 : column_append(col, row, bytes, len);
+    }
+    Py_XDECREF(owned);
+    return rc;
+}
+
+static void columns_free(Column *cols, Py_ssize_t ncols) {
+    for (Py_ssize_t c = 0; c < ncols; c++) {
+        PyMem_Free(cols[c].data);
+        PyMem_Free(cols[c].offsets);
+        PyMem_Free(cols[c].valid);
+    }
+    PyMem_Free(cols);
+}
+
+static PyObject *columns(PyObject *self, PyObject *args) {
+    PyObject *docs, *names, *to_text;
+    if (!PyArg_ParseTuple(args, "O!O!O:columns", &PyList_Type, &docs, &PyList_Type, &names, &to_text)) return NULL;
+    const Py_ssize_t nrows = PyList_GET_SIZE(docs), ncols = PyList_GET_SIZE(names);
+    PyObject *index = PyDict_New();  /* name -> column number */
+    PyObject **slots = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(PyObject *));
+    Column *cols = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(Column));
+    PyObject *result = NULL;
+    if (index == NULL || slots == NULL || cols == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < ncols; c++) {
+        PyObject *name = PyList_GET_ITEM(names, c);
+        if (!PyUnicode_Check(name)) {
+            PyErr_SetString(PyExc_TypeError, "column names must be str");
+            goto done;
+        }
+        PyObject *number = PyLong_FromSsize_t(c);
+        if (number == NULL || PyDict_SetItem(index, name, number) < 0) {
+            Py_XDECREF(number);
+            goto done;
+        }
+        Py_DECREF(number);
+        cols[c].offsets = PyMem_Calloc((size_t)nrows + 1, sizeof(int32_t));
+        cols[c].valid = PyMem_Calloc((size_t)(nrows + 7) / 8 + 1, 1);
+        if (cols[c].offsets == NULL || cols[c].valid == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        PyObject *doc = PyList_GET_ITEM(docs, r);
+        if (!PyDict_Check(doc)) {
+            PyErr_SetString(PyExc_TypeError, "columns() takes a list of dicts");
+            goto done;
+        }
+        memset(slots, 0, (size_t)ncols * sizeof(PyObject *));
+        if (PyDict_GET_SIZE(doc) <= ncols) {  /* walk the document's keys */
+            Py_ssize_t pos = 0;
+            PyObject *key, *value;
+            while (PyDict_Next(doc, &pos, &key, &value)) {
+                PyObject *number = PyDict_GetItemWithError(index, key);
+                if (number != NULL) {
+                    slots[PyLong_AsSsize_t(number)] = value;
+                } else if (PyErr_Occurred()) {
+                    goto done;
+                }
+            }
+        } else {  /* walk the names */
+            for (Py_ssize_t c = 0; c < ncols; c++) {
+                slots[c] = PyDict_GetItemWithError(doc, PyList_GET_ITEM(names, c));
+                if (slots[c] == NULL && PyErr_Occurred()) goto done;
+            }
+        }
+        for (Py_ssize_t c = 0; c < ncols; c++) {
+            if (column_put(&cols[c], r, slots[c], to_text) < 0) goto done;
+        }
+    }
+    result = PyList_New(ncols);
+    if (result == NULL) goto done;
+    for (Py_ssize_t c = 0; c < ncols; c++) {
+        Column *col = &cols[c];
+        PyObject *valid = col->nulls ? PyBytes_FromStringAndSize((const char *)col->valid, (nrows + 7) / 8)
+                                     : Py_NewRef(Py_None);
+        PyObject *offsets = PyBytes_FromStringAndSize((const char *)col->offsets,
+                                                      (Py_ssize_t)((nrows + 1) * sizeof(int32_t)));
+        PyObject *data = PyBytes_FromStringAndSize(col->data ? col->data : "", (Py_ssize_t)col->size);
+        PyObject *item = (valid && offsets && data) ? Py_BuildValue("(nOOO)", col->nulls, valid, offsets, data)
+                                                    : NULL;
+        Py_XDECREF(valid);
+        Py_XDECREF(offsets);
+        Py_XDECREF(data);
+        if (item == NULL) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, c, item);
+    }
+done:
+    Py_XDECREF(index);
+    PyMem_Free(slots);
+    if (cols != NULL) columns_free(cols, ncols);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"kv_pairs", kv_pairs, METH_VARARGS, "key=value pairs of a text as a dict (see soc/ingest/fastcols.py)."},
+    {"flatten", flatten, METH_O, "Nested dicts as dotted keys (see soc/ingest/fastcols.py)."},
+    {"has_huge_float", has_huge_float, METH_O, "A float beyond the 64-bit integer range in obj (see above)."},
+    {"columns", columns, METH_VARARGS, "Arrow string buffers of doc.get(name) over docs, per name."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastcols", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__fastcols(void) {
+    DOT = PyUnicode_InternFromString(".");
+    if (DOT == NULL) return NULL;
+    return PyModule_Create(&module);
+}

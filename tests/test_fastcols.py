@@ -1,0 +1,92 @@
+"""The C helpers of the line decoders (soc/ingest/_fastcols.c) give exactly what their Python equivalents give,
+on the parsers' samples and on hostile, random texts."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from soc.ingest import fastcols
+from soc.ingest.jsontext import as_text, flat_object
+from soc.paths import parsers_dir
+
+try:
+    from soc.ingest import _fastcols as C
+except ImportError:  # pragma: no cover - depends on the install
+    C = None
+
+needs_c = pytest.mark.skipif(C is None, reason="LOUD: soc/ingest/_fastcols.c is not built (no C compiler at install "
+                                               "time?): ingest runs the slower pure-Python loops")
+
+SAMPLES = Path(parsers_dir()) / "samples"
+PIECES = ['a', 'Zk', '_', '=', '"', '\\', '\n', ' ', ',', '.', '-', '1', 'é', '\u00a0', '\u2003', 'x=', 'k="',
+          '\\"', 'ß', '𝒳', '\t', '\x00', 'tên=', '٣', '\\\\']
+
+
+def _random_texts(n: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    return ["".join(rnd.choice(PIECES) for _ in range(rnd.randint(0, 40))) for _ in range(n)]
+
+
+def _sample_lines(*names: str) -> list[str]:
+    return [line for name in names for f in sorted((SAMPLES / name).glob("*.log"))
+            for line in f.read_text(encoding="utf-8").splitlines()]
+
+
+@needs_c
+@pytest.mark.parametrize("comma", [False, True])
+def test_kv_pairs_same_as_regex(comma):
+    texts = _sample_lines("fortigate", "keycloak", "cef") + _random_texts(30_000, seed=7)
+    texts += ['a="unterminated', 'a="x\\\ny" b=2', 'k="esc \\" q \\\\ b" z=1', 'k=1 k=2', '9abc=1 -d=2 .e=3',
+              'a.b c=1', 'a==b', 'k=""', 'k="" next=1', 'x' * 5000 + '=1']
+    for text in texts:
+        assert C.kv_pairs(text, comma) == fastcols.kv_pairs_py(text, comma), text
+
+
+@needs_c
+def test_flatten_and_huge_floats_same_as_python():
+    docs = [json.loads(line) for line in _sample_lines("windows_json", "nginx_json") if line.startswith("{")]
+    docs += [{"a": {"b": 1, "c": {"d": None, "e": [1, {"x": 1}]}}, "a.b": 2, "q": {}},
+             {"n": 123456789012345678901234567890.0}, {"l": [[1e300]]}, {"f": -1e19}, {"f": 1.5}, {}]
+    for doc in docs:
+        assert C.flatten(doc) == fastcols.flatten_py(doc)
+        assert C.has_huge_float(doc) == fastcols.has_huge_float_py(doc), doc
+    deep: dict = {}
+    node = deep
+    for _ in range(1500):
+        node["k"] = node = {}
+    with pytest.raises(RecursionError):
+        C.flatten(deep)
+
+
+@needs_c
+def test_columns_same_arrow_arrays_as_python():
+    rnd = random.Random(3)
+    values = [None, "", "plain", "Nguyễn Văn Ánh", "nul\x00inside", "𝒳" * 3, 42, 1.5, True, ["a", 1], {"k": "v"}]
+    names = ["a", "b", "c", "never"]
+    docs = [{n: rnd.choice(values) for n in names[:3] if rnd.random() < 0.7} for _ in range(5000)]
+    docs += [{}, {"a": None}, {f"x{i}": i for i in range(20)} | {"b": "wide doc"}]  # more keys than names
+    got = fastcols._columns_c(docs, names, as_text)
+    want = fastcols.columns_py(docs, names, as_text)
+    for name, g, w in zip(names, got, want, strict=True):
+        assert g.type == pa.string() and g.equals(w), name
+    assert got[3].null_count == len(docs)
+    with pytest.raises(TypeError):
+        C.columns([{"a": 1}], ["a"], lambda v: 5)  # to_text must give text
+
+
+def test_flat_object_reads_like_the_json_module():
+    """orjson does the reading; what it refuses or would round (huge integers) is read by json, as before."""
+    assert flat_object('{"a": 123456789012345678901234567890}') == {"a": "123456789012345678901234567890"}
+    assert flat_object('{"a": {"b": [1, 99999999999999999999999]}}') == {"a.b": "[1, 99999999999999999999999]"}
+    assert flat_object('{"a": NaN, "b": 1.5, "c": true}') == {"a": "nan", "b": "1.5", "c": "True"}
+    assert flat_object('{"x": "\\ud800"}') == {"x": "\ud800"}
+    assert flat_object("[1]") == "JSON value is not an object"
+    assert flat_object("{bad").startswith("invalid JSON: Expecting property name")
+    assert flat_object("[" * 100_000) == "invalid JSON: nested too deep"
+    assert flat_object('{"a":' * 1500 + "1" + "}" * 1500) in ("invalid JSON: nested too deep",
+                                                               "JSON object nested too deep")
