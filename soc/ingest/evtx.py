@@ -26,7 +26,7 @@ CHUNK_MAGIC = b"ElfChnk\x00"
 CHUNK_SIZE = 0x10000
 CHUNK_HEADER = 0x200
 MAX_ERRORS = 10_000  # parser errors in one batch before the rest of it is given up (reported as lost records)
-MAX_BATCH_CHUNKS = 256  # 16 MiB of file parsed at once, whatever the engine's chunk size: memory stays bounded
+MAX_BATCH_CHUNKS = 512  # 32 MiB of file parsed at once, whatever the engine's chunk size: memory stays bounded
 RECORD_NUMBER = re.compile(r"record number (\d+)")
 CHUNK_NUMBER = re.compile(r"chunk number (\d+)")
 

@@ -176,9 +176,22 @@ def build_query(parser: Parser, cfg: Config, relation: str, reference: datetime,
 
     cols = ", ".join(f"CAST({expr} AS {ecs.field_type(t)}) AS {ident(t)}" for t, expr in final.items())
     q = f"SELECT *{', ' + s1 if s1 else ''} FROM {relation}"
-    for f in derived:  # in file order, so an expression may use the fields derived before it
-        q = f"SELECT *, ({f.expr}) AS {ident(f.target)} FROM ({q})"
+    for level in _levels(derived):  # in file order: an expression may use the fields derived before it
+        q = f"SELECT *, {', '.join(f'({f.expr}) AS {ident(f.target)}' for f in level)} FROM ({q})"
     return f"SELECT _i, {cols} FROM ({q})"
+
+
+def _levels(derived: list[FieldSpec]) -> list[list[FieldSpec]]:
+    """Derived fields in file order, cut where one may use a field of the same group (its name appears in the
+    expression: a cautious test). One subquery per group, not per field: DuckDB binds and optimises each level's
+    ``SELECT *`` again, which cost ~60 ms per chunk on a parser of 20 derived fields."""
+    levels: list[list[FieldSpec]] = []
+    for f in derived:
+        if levels and not any(g.target in f.expr or g.target == f.target for g in levels[-1]):
+            levels[-1].append(f)
+        else:
+            levels.append([f])
+    return levels
 
 
 def describe(parser: Parser) -> str:
