@@ -199,7 +199,7 @@ class KvDecoder(LineDecoder):
         return doc
 
 
-_CEF_HEADER = re.compile(r"CEF:(\d+)\|" + r"((?:[^|\\]|\\.)*)\|" * 6)
+_CEF_HEADER = re.compile(r"CEF:(\d+)\|" + r"([^|\\]*(?:\\.[^|\\]*)*)\|" * 6)  # \-escapes, unrolled
 _CEF_KEY = re.compile(r"(?:^| )([A-Za-z0-9_.\[\]-]+)=")
 _CEF_HDR_NAMES = ("cef_version", "device_vendor", "device_product", "device_version", "device_event_class_id",
                   "name", "severity")
