@@ -90,3 +90,26 @@ def test_flat_object_reads_like_the_json_module():
     assert flat_object("[" * 100_000) == "invalid JSON: nested too deep"
     assert flat_object('{"a":' * 1500 + "1" + "}" * 1500) in ("invalid JSON: nested too deep",
                                                                "JSON object nested too deep")
+
+
+@pytest.mark.parametrize("parser_name", ["fortigate", "keycloak"])
+def test_kv_decoder_columns_path_same_as_line_by_line(parser_name):
+    """The kv decoder's column path (kv_columns + header fields over them) gives the rows, failures and columns
+    of the line-by-line path (kv_pairs per line, then fastcols.columns)."""
+    from soc.ingest.decoders import decoder_for
+    from soc.ingest.lines import LineDecoder
+    from soc.ingest.parser import all_parsers
+
+    parser = all_parsers()[parser_name]
+    body = 'date=2026-11-24 time=08:00:00 tz="+0700" logid="0000000013" type="traffic" srcip=10.0.0.1 msg="a \\"b\\""'
+    lines = _sample_lines(parser_name) + [
+        f"<189>{body}", body, f"Nov 24 08:00:00 relay01 {body}", f"<14>1 2026-11-24T08:00:00Z fgt - - - - {body}",
+        "<189>date=2026-11-24 time=08:00:00 no-logid-here=1", "<garbage", f"{body} syslog_pri=666",
+        f"<190>{body} syslog_pri=666", 'logid=1 type=x date="" time=08:00', "Tên=ờ logid=2 type=y"]
+    lines += [line.replace("logid", "logıd") for line in lines[:3]] + _random_texts(2000, seed=11)
+    decoder = decoder_for(parser)
+    fast, slow = decoder.decode(lines), LineDecoder.decode(decoder, lines)
+    assert fast.rows == slow.rows and sorted(fast.failures) == sorted(slow.failures)
+    assert fast.columns.keys() == slow.columns.keys()
+    for name in fast.columns:
+        assert fast.values(name) == slow.values(name), name

@@ -5,6 +5,10 @@
  *       the pairs the regex  ([A-Za-z_][\w.\-]*)=(?:"([^"\\]*(?:\\.[^"\\]*)*)"|(\S*))  finds in `text`
  *       (with `comma`, the bare value stops at a comma too), quoted values unescaped (\" then \\), later keys
  *       winning; Unicode \w and \s as Python's re defines them.
+ *   kv_columns(texts, names, comma, required) -> (rows, missing, columns)
+ *       kv_pairs over every text straight into the Arrow buffers of `names` (no Python object per value):
+ *       `rows` are the indexes of the texts that hold every `required` key, `missing` lists (index, [keys]) for
+ *       the others, `columns` is as columns() returns it, over `rows`.
  *   flatten(doc) -> dict
  *       nested dicts as dotted keys ({"a": {"b": 1}} -> {"a.b": 1}), later keys winning; `doc` itself when no
  *       value is a dict.
@@ -262,6 +266,31 @@ static void columns_free(Column *cols, Py_ssize_t ncols) {
     PyMem_Free(cols);
 }
 
+static PyObject *columns_result(Column *cols, Py_ssize_t ncols, Py_ssize_t nrows) {
+    /* [(null_count, validity | None, offsets, data)] of the first nrows rows */
+    PyObject *result = PyList_New(ncols);
+    if (result == NULL) return NULL;
+    for (Py_ssize_t c = 0; c < ncols; c++) {
+        Column *col = &cols[c];
+        PyObject *valid = col->nulls ? PyBytes_FromStringAndSize((const char *)col->valid, (nrows + 7) / 8)
+                                     : Py_NewRef(Py_None);
+        PyObject *offsets = PyBytes_FromStringAndSize((const char *)col->offsets,
+                                                      (Py_ssize_t)((nrows + 1) * sizeof(int32_t)));
+        PyObject *data = PyBytes_FromStringAndSize(col->data ? col->data : "", (Py_ssize_t)col->size);
+        PyObject *item = (valid && offsets && data) ? Py_BuildValue("(nOOO)", col->nulls, valid, offsets, data)
+                                                    : NULL;
+        Py_XDECREF(valid);
+        Py_XDECREF(offsets);
+        Py_XDECREF(data);
+        if (item == NULL) {
+            Py_DECREF(result);
+            return NULL;
+        }
+        PyList_SET_ITEM(result, c, item);
+    }
+    return result;
+}
+
 static PyObject *columns(PyObject *self, PyObject *args) {
     PyObject *docs, *names, *to_text;
     if (!PyArg_ParseTuple(args, "O!O!O:columns", &PyList_Type, &docs, &PyList_Type, &names, &to_text)) return NULL;
@@ -321,26 +350,7 @@ static PyObject *columns(PyObject *self, PyObject *args) {
             if (column_put(&cols[c], r, slots[c], to_text) < 0) goto done;
         }
     }
-    result = PyList_New(ncols);
-    if (result == NULL) goto done;
-    for (Py_ssize_t c = 0; c < ncols; c++) {
-        Column *col = &cols[c];
-        PyObject *valid = col->nulls ? PyBytes_FromStringAndSize((const char *)col->valid, (nrows + 7) / 8)
-                                     : Py_NewRef(Py_None);
-        PyObject *offsets = PyBytes_FromStringAndSize((const char *)col->offsets,
-                                                      (Py_ssize_t)((nrows + 1) * sizeof(int32_t)));
-        PyObject *data = PyBytes_FromStringAndSize(col->data ? col->data : "", (Py_ssize_t)col->size);
-        PyObject *item = (valid && offsets && data) ? Py_BuildValue("(nOOO)", col->nulls, valid, offsets, data)
-                                                    : NULL;
-        Py_XDECREF(valid);
-        Py_XDECREF(offsets);
-        Py_XDECREF(data);
-        if (item == NULL) {
-            Py_CLEAR(result);
-            goto done;
-        }
-        PyList_SET_ITEM(result, c, item);
-    }
+    result = columns_result(cols, ncols, nrows);
 done:
     Py_XDECREF(index);
     PyMem_Free(slots);
@@ -348,8 +358,244 @@ done:
     return result;
 }
 
+
+/* ---- kv_columns: the kv_pairs scan over UTF-8 bytes, values written into Arrow buffers ---- */
+
+static inline Py_UCS4 utf8_at(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, int *width) {
+    /* the code point at byte i of valid UTF-8 (Python made it), and its width in bytes */
+    unsigned char c = s[i];
+    if (c < 0x80) { *width = 1; return c; }
+    if ((c & 0xE0) == 0xC0 && i + 1 < n) { *width = 2; return ((Py_UCS4)(c & 0x1F) << 6) | (s[i + 1] & 0x3F); }
+    if ((c & 0xF0) == 0xE0 && i + 2 < n) {
+        *width = 3;
+        return ((Py_UCS4)(c & 0x0F) << 12) | ((Py_UCS4)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    }
+    if (i + 3 < n) {
+        *width = 4;
+        return ((Py_UCS4)(c & 0x07) << 18) | ((Py_UCS4)(s[i + 1] & 0x3F) << 12) | ((Py_UCS4)(s[i + 2] & 0x3F) << 6)
+               | (s[i + 3] & 0x3F);
+    }
+    *width = 1;
+    return c;
+}
+
+typedef struct {
+    const char *key;
+    Py_ssize_t len;
+    Py_ssize_t col;   /* column number, or -1 */
+    int req;          /* required key number, or -1 */
+} KeyEntry;
+
+typedef struct {
+    Py_ssize_t start, len;
+    int escaped;
+} Slot;
+
+static Py_ssize_t key_find(const KeyEntry *keys, Py_ssize_t nkeys, const char *k, Py_ssize_t len) {
+    for (Py_ssize_t e = 0; e < nkeys; e++)
+        if (keys[e].len == len && memcmp(keys[e].key, k, (size_t)len) == 0) return e;
+    return -1;
+}
+
+static int slot_append(Column *col, Py_ssize_t row, const char *text, const Slot *slot, char **scratch,
+                       Py_ssize_t *scratch_cap) {
+    if (!slot->escaped) return column_append(col, row, text + slot->start, slot->len);
+    if (slot->len > *scratch_cap) {
+        char *grown = PyMem_Realloc(*scratch, (size_t)slot->len);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        *scratch = grown;
+        *scratch_cap = slot->len;
+    }
+    /* q.replace('\\"', '"') then .replace('\\\\', '\\'), both left to right */
+    const char *src = text + slot->start;
+    char *out = *scratch;
+    Py_ssize_t w = 0;
+    for (Py_ssize_t r = 0; r < slot->len; r++) {
+        if (src[r] == '\\' && r + 1 < slot->len && src[r + 1] == '"') {
+            out[w++] = '"';
+            r++;
+        } else {
+            out[w++] = src[r];
+        }
+    }
+    Py_ssize_t w2 = 0;
+    for (Py_ssize_t r = 0; r < w; r++) {
+        if (out[r] == '\\' && r + 1 < w && out[r + 1] == '\\') r++;
+        out[w2++] = out[r];
+    }
+    return column_append(col, row, out, w2);
+}
+
+static PyObject *kv_columns(PyObject *self, PyObject *args) {
+    PyObject *texts, *names, *required;
+    int comma;
+    if (!PyArg_ParseTuple(args, "O!O!pO!:kv_columns", &PyList_Type, &texts, &PyList_Type, &names, &comma,
+                          &PyList_Type, &required))
+        return NULL;
+    const Py_ssize_t ntexts = PyList_GET_SIZE(texts), ncols = PyList_GET_SIZE(names);
+    const Py_ssize_t nreq = PyList_GET_SIZE(required);
+    if (nreq > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 required keys");
+        return NULL;
+    }
+    const Py_ssize_t cap = ncols + nreq + 1;
+    KeyEntry *keys = PyMem_Calloc((size_t)cap, sizeof(KeyEntry));
+    Slot *slots = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(Slot));
+    Column *cols = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(Column));
+    char *scratch = NULL;
+    Py_ssize_t scratch_cap = 0, nkeys = 0, nrows = 0;
+    PyObject *rows = PyList_New(0), *missing = PyList_New(0), *result = NULL, *built = NULL;
+    if (keys == NULL || slots == NULL || cols == NULL || rows == NULL || missing == NULL) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < ncols + nreq; c++) {
+        PyObject *name = c < ncols ? PyList_GET_ITEM(names, c) : PyList_GET_ITEM(required, c - ncols);
+        Py_ssize_t len;
+        const char *k = PyUnicode_Check(name) ? PyUnicode_AsUTF8AndSize(name, &len) : NULL;
+        if (k == NULL) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "key names must be str");
+            goto done;
+        }
+        Py_ssize_t e = key_find(keys, nkeys, k, len);
+        if (e < 0) {
+            e = nkeys++;
+            keys[e] = (KeyEntry){k, len, -1, -1};
+        }
+        if (c < ncols && keys[e].col < 0) keys[e].col = c;
+        if (c >= ncols) keys[e].req = (int)(c - ncols);
+    }
+    for (Py_ssize_t c = 0; c < ncols; c++) {
+        cols[c].offsets = PyMem_Calloc((size_t)ntexts + 1, sizeof(int32_t));
+        cols[c].valid = PyMem_Calloc((size_t)(ntexts + 7) / 8 + 1, 1);
+        if (cols[c].offsets == NULL || cols[c].valid == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+    }
+    const uint64_t all_req = nreq == 64 ? ~(uint64_t)0 : (((uint64_t)1 << nreq) - 1);
+    for (Py_ssize_t t = 0; t < ntexts; t++) {
+        PyObject *text = PyList_GET_ITEM(texts, t);
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "kv_columns() takes a list of str");
+            goto done;
+        }
+        Py_ssize_t n;
+        const unsigned char *s = (const unsigned char *)PyUnicode_AsUTF8AndSize(text, &n);
+        if (s == NULL) goto done;
+        for (Py_ssize_t c = 0; c < ncols; c++) slots[c].start = -1;
+        uint64_t seen = 0;
+        Py_ssize_t i = 0;
+        int w;
+        while (i < n) {
+            unsigned char c0 = s[i];
+            if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z') || c0 == '_')) {
+                utf8_at(s, n, i, &w);
+                i += w;
+                continue;
+            }
+            Py_ssize_t j = i + 1;
+            while (j < n && key_char(utf8_at(s, n, j, &w))) j += w;
+            if (j >= n || s[j] != '=') {
+                i = j;
+                continue;
+            }
+            Py_ssize_t v = j + 1, vstart = v, vlen = -1, end = -1;
+            int escaped = 0;
+            if (v < n && s[v] == '"') {
+                Py_ssize_t k = v + 1;
+                while (k < n) {
+                    if (s[k] == '"') {
+                        end = k + 1;
+                        break;
+                    }
+                    if (s[k] == '\\') {
+                        if (k + 1 < n && s[k + 1] != '\n') {
+                            escaped = 1;
+                            utf8_at(s, n, k + 1, &w);
+                            k += 1 + w;
+                            continue;
+                        }
+                        break;
+                    }
+                    k++;
+                }
+                if (end >= 0) {
+                    vstart = v + 1;
+                    vlen = end - 1 - vstart;
+                }
+            }
+            if (vlen < 0) {
+                escaped = 0;
+                Py_ssize_t k = v;
+                while (k < n) {
+                    Py_UCS4 cp = utf8_at(s, n, k, &w);
+                    if (Py_UNICODE_ISSPACE(cp) || (comma && cp == ',')) break;
+                    k += w;
+                }
+                vstart = v;
+                vlen = k - v;
+                end = k;
+            }
+            Py_ssize_t e = key_find(keys, nkeys, (const char *)s + i, j - i);
+            if (e >= 0) {
+                if (keys[e].col >= 0) slots[keys[e].col] = (Slot){vstart, vlen, escaped};
+                if (keys[e].req >= 0) seen |= (uint64_t)1 << keys[e].req;
+            }
+            i = end;
+        }
+        if ((seen & all_req) != all_req) {
+            PyObject *absent = PyList_New(0);
+            if (absent == NULL) goto done;
+            for (Py_ssize_t r = 0; r < nreq; r++) {
+                if (!(seen & ((uint64_t)1 << r)) && PyList_Append(absent, PyList_GET_ITEM(required, r)) < 0) {
+                    Py_DECREF(absent);
+                    goto done;
+                }
+            }
+            PyObject *item = Py_BuildValue("(nN)", t, absent);
+            if (item == NULL || PyList_Append(missing, item) < 0) {
+                Py_XDECREF(item);
+                goto done;
+            }
+            Py_DECREF(item);
+            continue;
+        }
+        PyObject *index = PyLong_FromSsize_t(t);
+        if (index == NULL || PyList_Append(rows, index) < 0) {
+            Py_XDECREF(index);
+            goto done;
+        }
+        Py_DECREF(index);
+        for (Py_ssize_t c = 0; c < ncols; c++) {
+            if (slots[c].start < 0) {
+                cols[c].nulls++;
+                cols[c].offsets[nrows + 1] = (int32_t)cols[c].size;
+            } else if (slot_append(&cols[c], nrows, (const char *)s, &slots[c], &scratch, &scratch_cap) < 0) {
+                goto done;
+            }
+        }
+        nrows++;
+    }
+    built = columns_result(cols, ncols, nrows);
+    if (built != NULL) result = Py_BuildValue("(OOO)", rows, missing, built);
+done:
+    Py_XDECREF(rows);
+    Py_XDECREF(missing);
+    Py_XDECREF(built);
+    PyMem_Free(keys);
+    PyMem_Free(slots);
+    PyMem_Free(scratch);
+    if (cols != NULL) columns_free(cols, ncols);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"kv_pairs", kv_pairs, METH_VARARGS, "key=value pairs of a text as a dict (see soc/ingest/fastcols.py)."},
+    {"kv_columns", kv_columns, METH_VARARGS, "kv_pairs of many texts into Arrow buffers (see above)."},
     {"flatten", flatten, METH_O, "Nested dicts as dotted keys (see soc/ingest/fastcols.py)."},
     {"has_huge_float", has_huge_float, METH_O, "A float beyond the 64-bit integer range in obj (see above)."},
     {"columns", columns, METH_VARARGS, "Arrow string buffers of doc.get(name) over docs, per name."},

@@ -119,12 +119,7 @@ class LineDecoder:
         extra = list(dict.fromkeys(p for parts in self.join.values() for p in parts if p not in self.names))
         names = [*self.names, *extra]
         columns = dict(zip(names, fastcols.columns(docs, names, as_text), strict=True))
-        for name in self.epoch_ms:  # epoch milliseconds → seconds text
-            if name in columns:
-                columns[name] = _epoch_ms_to_seconds(columns[name])
-        for name, parts in self.join.items():  # a column made of others joined by a space, when all are present
-            if name in columns:
-                columns[name] = _joined(columns[name], [columns[p] for p in parts])
+        self._derive(columns)
         for name in extra:
             del columns[name]
         out.pattern = [0] * count
@@ -132,6 +127,15 @@ class LineDecoder:
         if joined is not None:
             out.originals = originals
         return out
+
+    def _derive(self, columns: dict[str, pa.Array]) -> None:
+        """The columns made from others: ``epoch_ms`` to seconds, then ``join``."""
+        for name in self.epoch_ms:  # epoch milliseconds → seconds text
+            if name in columns:
+                columns[name] = _epoch_ms_to_seconds(columns[name])
+        for name, parts in self.join.items():  # a column made of others joined by a space, when all are present
+            if name in columns:
+                columns[name] = _joined(columns[name], [columns[p] for p in parts])
 
     def score(self, lines: list[str]) -> float:
         if not lines:
@@ -171,6 +175,49 @@ class KvDecoder(LineDecoder):
         self.require = tuple(opts.get("require", ()))
         if self.head is not None:
             self.names += [n for n in self.head.groupindex if n not in self.names]
+
+    def decode(self, lines: list[str]):
+        """Plain ``key=value`` lines (no ``head``, ``json_field`` or multi-line): pairs go straight to Arrow columns
+        (:func:`fastcols.kv_columns`), the syslog header's fields are set over them; else line by line."""
+        if self.json_field or self.head is not None or self.multiline is not None:
+            return super().decode(lines)
+        from soc.ingest.decoders import Decoded
+
+        out = Decoded()
+        bodies: list[str] = []
+        index: list[int] = []  # body → line
+        headers: dict[int, tuple[str | None, ...]] = {}  # body → the header's groups
+        for i, text in enumerate(lines):
+            if self.header is None or (self.header_optional and text[:1] not in syslog.FIRST_CHARS):
+                bodies.append(text)
+            elif m := self.header.match(text):
+                headers[len(bodies)] = tuple(m.groupdict().values())
+                bodies.append(text[m.end():])
+            else:
+                out.failures.append((i, f"no syslog header (parser '{self.parser.name}')"))
+                continue
+            index.append(i)
+        extra = list(dict.fromkeys(p for parts in self.join.values() for p in parts if p not in self.names))
+        names = [*self.names, *extra]
+        rows, missing, arrays = fastcols.kv_columns(bodies, names, self.comma, list(self.require))
+        out.failures += [(index[b], f"no {', '.join(keys)} key (parser '{self.parser.name}')") for b, keys in missing]
+        out.failures.sort()
+        columns = dict(zip(names, arrays, strict=True))
+        if headers and rows:  # the header's fields (a kv key of the same name only where the line has no header)
+            group_names = list(self.header.groupindex)
+            absent = (None,) * len(group_names)
+            per_row = [headers.get(b, absent) for b in rows]
+            has = pa.array([b in headers for b in rows], pa.bool_())
+            for name, values in zip(group_names, zip(*per_row, strict=True), strict=True):
+                if name in columns:
+                    columns[name] = pc.if_else(has, pa.array(values, pa.string()), columns[name])
+        self._derive(columns)
+        for name in extra:
+            del columns[name]
+        out.rows = [index[b] for b in rows]
+        out.pattern = [0] * len(rows)
+        out.columns = columns
+        return out
 
     def fields(self, text: str):
         doc: dict[str, str | None] = {}
