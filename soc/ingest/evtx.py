@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from soc.ingest.chunk_decode import gc_paused
 from soc.ingest.jsontext import loads
 from soc.ingest.readahead import read_ahead
 from soc.ingest.records import DecoderUnavailable, RecordChunk
@@ -198,7 +199,20 @@ def _batch(fh: BinaryIO, size: int, path: str, header: bytes, batch: list[ChunkI
     parser = evtx.PyEvtxParser(io.BytesIO(b"".join(parts)), number_of_threads=int(options.get("threads", 0)),
                                ansi_codec=options.get("ansi_codec", "windows-1252"),
                                validate_checksums=bool(options.get("validate_checksums", False)), indent=False)
-    records = parser.records_json()
+    with gc_paused():  # ~10^4 records as dicts, no cycles among them
+        _read_records(parser.records_json(), batch, path, start, out)
+    seen = set(out.positions) | {pos for pos, _, _ in out.failures}
+    for info in batch:  # records a chunk header announces that were neither handed over nor reported
+        missing = [i for i in range(max(info.first_id, start + 1), info.last_id + 1) if i not in seen]
+        if missing:
+            why = "the file ends inside this chunk" if info.offset + CHUNK_SIZE > size else "not found"
+            reason = f"chunk at byte {info.offset}: records {missing[0]}..{missing[-1]} lost ({why})"
+            out.failures.append((missing[0], reason, f"{path}: {reason}"))
+    return out
+
+
+def _read_records(records: Any, batch: list[ChunkInfo], path: str, start: int, out: RecordChunk) -> None:
+    """The parser's records after ``start`` into ``out`` (flat Winlogbeat names), its errors as failures."""
     errors = 0
     while errors < MAX_ERRORS:
         try:
@@ -223,14 +237,6 @@ def _batch(fh: BinaryIO, size: int, path: str, header: bytes, batch: list[ChunkI
         out.records.append(flat)
         out.positions.append(rid)
         out.originals.append(text)
-    seen = set(out.positions) | {pos for pos, _, _ in out.failures}
-    for info in batch:  # records a chunk header announces that were neither handed over nor reported
-        missing = [i for i in range(max(info.first_id, start + 1), info.last_id + 1) if i not in seen]
-        if missing:
-            why = "the file ends inside this chunk" if info.offset + CHUNK_SIZE > size else "not found"
-            reason = f"chunk at byte {info.offset}: records {missing[0]}..{missing[-1]} lost ({why})"
-            out.failures.append((missing[0], reason, f"{path}: {reason}"))
-    return out
 
 
 def _locate(message: str, batch: list[ChunkInfo]) -> tuple[int, ChunkInfo]:
