@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from soc.config import Config
-from soc.enrich import enrich_batch
+from soc.enrich import enrich_batch, enrichment_columns
 from soc.ingest import fastcols, records
 from soc.ingest.chunk_decode import DecodePool, Lines, raw_table
 from soc.ingest.deadletter import DeadLetter
@@ -41,7 +41,7 @@ from soc.ingest.sources import (
 )
 from soc.ingest.transform import build_query
 from soc.store import EventStore, StateDB
-from soc.store.duck import connect, literal
+from soc.store.duck import connect, ident, literal
 
 
 @dataclass
@@ -195,7 +195,8 @@ class Ingestor:
         reference = self.reference or now.astimezone(ZoneInfo(self.cfg.timezone)).replace(tzinfo=None)
         query = build_query(parser, self.cfg, f"(SELECT *, {literal(path)} AS _path FROM {source})",
                             reference, now.strftime("%Y-%m-%d %H:%M:%S.%f"))
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS {query}").fetchall()
+        extra = "".join(f", {expr} AS {ident(name)}" for name, expr in enrichment_columns(self.cfg).items())
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS SELECT *{extra} FROM ({query})").fetchall()
         self.con.unregister("raw_in")
         undated = self.con.execute('SELECT _i FROM batch WHERE "@timestamp" IS NULL').fetchall()
         if undated:
