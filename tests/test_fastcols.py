@@ -4,7 +4,9 @@ on the parsers' samples and on hostile, random texts."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -113,3 +115,11 @@ def test_kv_decoder_columns_path_same_as_line_by_line(parser_name):
     assert fast.columns.keys() == slow.columns.keys()
     for name in fast.columns:
         assert fast.values(name) == slow.values(name), name
+
+
+@pytest.mark.skipif(bool(os.environ.get("SOC_PURE_PYTHON")) or not (shutil.which("cc") or shutil.which("gcc")),
+                    reason="no C compiler here (or SOC_PURE_PYTHON set): the pure-Python loops are expected")
+def test_extension_is_built_where_a_compiler_is():
+    """setup.py builds the extension as optional (an install without a compiler must succeed), so a C file that
+    stops compiling would silently cost the speed: here it fails a test instead."""
+    assert fastcols.COMPILED, "soc/ingest/_fastcols.c did not build: run `pip install -e .` and read the compiler errors"
