@@ -1,9 +1,10 @@
 """The personal-data enricher: counts validated Vietnamese identifiers in an ingested batch into ``soc.pii.*``.
 
 A DuckDB regexp prefilter selects the few rows that could hold an identifier; only those are validated in Python
-(soc.enrich.pii). Writes ``soc.pii.types``, ``soc.pii.count``, ``soc.pii.distinct`` and masked
-``soc.pii.examples``; it never writes a clear identifier into a ``soc.pii`` field. With ``[pii] redact = true`` it
-also masks the identifiers inside the scanned text columns and ``event.original`` (off by default: see README).
+(soc.enrich.pii), and the same query tells Python which of their texts may hold a number (pii.MAYBE_NUMBER_RE2).
+Writes ``soc.pii.types``, ``soc.pii.count``, ``soc.pii.distinct`` and masked ``soc.pii.examples``; it never writes
+a clear identifier into a ``soc.pii`` field. With ``[pii] redact = true`` it also masks the identifiers inside the
+scanned text columns and ``event.original`` (off by default: see README).
 
 Configuration (``soc.toml``)::
 
@@ -19,8 +20,10 @@ Configuration (``soc.toml``)::
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import duckdb
@@ -84,23 +87,72 @@ def settings(cfg: Config) -> tuple[PiiSettings, dict[str, PiiSettings]]:
     return base, systems
 
 
-def summarise(texts: list[str | None], s: PiiSettings, today: date | None = None) -> dict[str, Any] | None:
-    """The ``soc.pii.*`` values for one event's texts (a text contained in another, like url.query in
-    url.original, is not counted twice), or None when there is no identifier."""
-    present = [t for t in texts if t]
-    present = [t for i, t in enumerate(present)
-               if not any(t in o and (len(o) > len(t) or j < i) for j, o in enumerate(present) if j != i)]
-    matches = [m for t in present for m in pii.find(t, s.types, today)]
+# The OUT_COLUMNS values of one event (tuples: the garbage collector stops tracking them, unlike lists).
+Summary = tuple[tuple[str, ...], int, int, tuple[str, ...]]
+
+
+def summarise(texts: Sequence[str | None], s: PiiSettings, today: date | None = None,
+              maybe_number: Sequence[bool | None] | None = None) -> Summary | None:
+    """The ``soc.pii.*`` values (OUT_COLUMNS order) for one event's texts (a text contained in another, like
+    url.query in url.original, is not counted twice), or None when there is no identifier. ``maybe_number`` holds
+    the texts' number hints (see _number_hint), if known."""
+    hints = maybe_number or (None,) * len(texts)
+    if len(texts) == 1:
+        matches = pii.find(texts[0], s.types, today, maybe_number=hints[0])
+    else:
+        # A text without "@" where DuckDB saw no number has no identifier, nor has any part of it (a url.query it
+        # holds): leaving it out before _outermost changes nothing.
+        present = [(t, h) for t, h in zip(texts, hints, strict=True) if t and (h is not False or "@" in t)]
+        matches = [m for t, h in _outermost(present) for m in pii.find(t, s.types, today, maybe_number=h)]
     if not matches:
         return None
-    distinct = list(dict.fromkeys((m.type, m.value) for m in matches))
-    examples = list(dict.fromkeys(pii.mask(v, k) for k, v in distinct))[: s.examples]
-    return {
-        "soc.pii.types": sorted({m.type for m in matches}),
-        "soc.pii.count": len(matches),
-        "soc.pii.distinct": len(distinct),
-        "soc.pii.examples": examples,
-    }
+    if len(matches) == 1:
+        m = matches[0]
+        return (m.type,), 1, 1, (pii.mask(m.value, m.type),)[: s.examples]
+    distinct = dict.fromkeys((m.type, m.value) for m in matches)
+    examples = tuple(dict.fromkeys(pii.mask(v, k) for k, v in distinct))[: s.examples]
+    return tuple(sorted({m.type for m in matches})), len(matches), len(distinct), examples
+
+
+def _outermost(texts: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """``texts`` (with their hints) without those contained in another one or equal to an earlier one."""
+    if len(texts) < 2:
+        return texts
+    inner = {i for i, (t, _) in enumerate(texts) for j, (o, _) in enumerate(texts)
+             if i != j and t in o and (len(o) > len(t) or j < i)}
+    return [x for i, x in enumerate(texts) if i not in inner] if inner else texts
+
+
+def _number_hint(column: str) -> str:
+    """SQL: whether the column's text may hold a number candidate, NULL when only Python can tell (pii.find)."""
+    text = f"CAST({ident(column)} AS VARCHAR)"
+    return (f"CASE WHEN NOT regexp_matches({text}, {literal(pii.UNDECIDED_RE2)}) "
+            f"THEN regexp_matches({text}, {literal(pii.MAYBE_NUMBER_RE2)}) END")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One settings and where its texts and their number hints sit in a row of the prefilter query."""
+
+    settings: PiiSettings
+    fields: tuple[str, ...]  # the settings' fields present in the batch, in the settings' order
+    texts: Callable[[tuple], tuple]
+    hints: Callable[[tuple], tuple]
+
+
+def _plan(s: PiiSettings, scan: list[str], first: int) -> _Plan:
+    """The plan for rows laid out as rowid, the system columns, the ``scan`` texts (from ``first``), their hints."""
+    fields = tuple(f for f in s.fields if f in scan)
+    at = [first + scan.index(f) for f in fields]
+    return _Plan(s, fields, _picker(at), _picker([i + len(scan) for i in at]))
+
+
+def _picker(positions: list[int]) -> Callable[[tuple], tuple]:
+    """``row -> tuple(row[i] for i in positions)``, a slice when the positions follow each other."""
+    start = positions[0] if positions else 0
+    if positions == list(range(start, start + len(positions))):
+        return itemgetter(slice(start, start + len(positions)))
+    return itemgetter(*positions)
 
 
 def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
@@ -115,44 +167,60 @@ def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
         return
     sys_cols = [c for c in SYSTEM_COLUMNS if c in columns]
     where = " OR ".join(f"regexp_matches(CAST({ident(c)} AS VARCHAR), {literal(PREFILTER)})" for c in scan)
-    select = ", ".join(f"CAST({ident(c)} AS VARCHAR)" for c in [*sys_cols, *scan])
+    select = ", ".join([*(f"CAST({ident(c)} AS VARCHAR)" for c in [*sys_cols, *scan]), *map(_number_hint, scan)])
     rows = con.execute(f"SELECT rowid, {select} FROM {ident(table)} WHERE {where}").fetchall()
     if not rows:
         return
     today = date.today()
-    out: dict[str, list] = {"rid": [], **{k: [] for k in OUT_COLUMNS}}
+    first = 1 + len(sys_cols)
+    plans = {name: _plan(s, scan, first) for name, s in per_system.items()}
+    base_plan = _plan(base, scan, first)
+    rids: list[int] = []
+    summaries: list[Summary] = []
     redacted: list[dict[str, str | None]] = []
     row_types: list[tuple[str, ...]] = []
     for row in rows:
-        rid, systems, texts = row[0], row[1:1 + len(sys_cols)], dict(zip(scan, row[1 + len(sys_cols):], strict=True))
-        s = next((per_system[v] for v in systems if v in per_system), base)
+        plan = next((plans[v] for v in row[1:first] if v in plans), base_plan) if plans else base_plan
+        s = plan.settings
         if not s.enabled:
             continue
-        summary = summarise([texts.get(f) for f in s.fields], s, today)
+        summary = summarise(plan.texts(row), s, today, plan.hints(row))
         if summary is None:
             continue
-        out["rid"].append(rid)
-        for k in OUT_COLUMNS:
-            out[k].append(summary[k])
-        redacted.append({f: pii.redact(texts[f], s.types, today) for f in s.fields if f in texts} if s.redact else {})
+        rids.append(row[0])
+        summaries.append(summary)
+        redacted.append({f: pii.redact(t, s.types, today) for f, t in zip(plan.fields, plan.texts(row), strict=True)}
+                        if s.redact else {})
         row_types.append(s.types)
-    if not out["rid"]:
-        return
+    if rids:
+        _store(con, table, columns, rids, summaries, redacted, row_types, today)
+
+
+# DuckDB updates a list column by rewriting the whole row (most of the enricher's SQL time on mail logs): a list
+# column the batch lacks is added as text, updated in place (items joined by _STAGED_SEP, which type names and masked
+# values never hold), then turned into lists.
+_STAGED_SEP = "\x1f"
+
+
+def _store(con: duckdb.DuckDBPyConnection, table: str, columns: set[str], rids: list[int], summaries: list[Summary],
+           redacted: list[dict[str, str | None]], row_types: list[tuple[str, ...]], today: date) -> None:
+    """Write the summaries (and the redacted texts) into the rows ``rids`` of ``table``."""
+    staged = [k for k, t in OUT_COLUMNS.items() if t.endswith("[]") and k not in columns]
     for name, ftype in OUT_COLUMNS.items():
-        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ident(name)} {ftype}")
+        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ident(name)} "
+                    f"{'VARCHAR' if name in staged else ftype}")
     arrays = {
-        "rid": pa.array(out["rid"], pa.int64()),
-        **{k: pa.array(out[k], pa.list_(pa.string()) if t.endswith("[]") else pa.int64())
-           for k, t in OUT_COLUMNS.items()},
+        "rid": pa.array(rids, pa.int64()),
+        **{k: _array([v[i] for v in summaries], t, k in staged) for i, (k, t) in enumerate(OUT_COLUMNS.items())},
     }
     sets = [f"{ident(k)} = u.{ident(k)}" for k in OUT_COLUMNS]
     text_columns = sorted({f for r in redacted for f in r})
     if text_columns and "event.original" in columns:
         originals = dict(con.execute(
             f'SELECT rowid, "event.original" FROM {ident(table)} WHERE rowid IN (SELECT unnest(?))',
-            [[rid for rid, r in zip(out["rid"], redacted, strict=True) if r]],
+            [[rid for rid, r in zip(rids, redacted, strict=True) if r]],
         ).fetchall())
-        for rid, r, types in zip(out["rid"], redacted, row_types, strict=True):
+        for rid, r, types in zip(rids, redacted, row_types, strict=True):
             if r and "event.original" not in r:
                 r["event.original"] = pii.redact(originals.get(rid), types, today)
         text_columns.append("event.original")
@@ -166,3 +234,17 @@ def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
                     f"WHERE {ident(table)}.rowid = u.rid")
     finally:
         con.unregister("_pii_update")
+    for name in staged:
+        column, ftype = ident(name), OUT_COLUMNS[name]
+        split = f"string_split({column}, {literal(_STAGED_SEP)})"
+        items = f"CASE WHEN {column} = '' THEN CAST([] AS {ftype}) ELSE {split} END"
+        con.execute(f"ALTER TABLE {ident(table)} ALTER COLUMN {column} SET DATA TYPE {ftype} USING {items}")
+
+
+def _array(values: list, ftype: str, staged: bool) -> pa.Array:
+    """The update column for one of OUT_COLUMNS (a staged list column as joined text)."""
+    if not ftype.endswith("[]"):
+        return pa.array(values, pa.int64())
+    if staged:
+        return pa.array([_STAGED_SEP.join(v) for v in values], pa.string())
+    return pa.array(values, pa.list_(pa.string()))
