@@ -21,8 +21,9 @@ try:
 except ImportError:  # pragma: no cover - depends on the install
     C = None
 
-needs_c = pytest.mark.skipif(C is None, reason="LOUD: soc/ingest/_fastcols.c is not built (no C compiler at install "
-                                               "time?): ingest runs the slower pure-Python loops")
+needs_c = pytest.mark.skipif(C is None or not fastcols.COMPILED,
+                             reason="LOUD: soc/ingest/_fastcols.c is not built (no C compiler at install time?) or "
+                                    "SOC_PURE_PYTHON is set: ingest runs the slower pure-Python loops")
 
 SAMPLES = Path(parsers_dir()) / "samples"
 PIECES = ['a', 'Zk', '_', '=', '"', '\\', '\n', ' ', ',', '.', '-', '1', 'é', '\u00a0', '\u2003', 'x=', 'k="',

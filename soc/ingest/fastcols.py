@@ -77,12 +77,19 @@ def has_huge_float_py(obj: Any, depth: int = 0) -> bool:
 
 def columns_py(docs: list[dict[str, Any]], names: list[str], to_text: Callable[[Any], str | None]) -> list[pa.Array]:
     """One Arrow text column per name: ``doc.get(name)`` over ``docs``, values that are not text through
-    ``to_text``."""
+    ``to_text``. Rows are read with C-level loops and transposed."""
+    n = len(docs)
+    if not n:
+        return [pa.nulls(0, pa.string()) for _ in names]
     out = []
-    for name in names:
-        values = [v if v is None or type(v) is str else to_text(v) for v in (doc.get(name) for doc in docs)]
-        out.append(pa.nulls(len(values), pa.string()) if values.count(None) == len(values)
-                   else pa.array(values, pa.string()))
+    for values in zip(*[tuple(map(doc.get, names)) for doc in docs], strict=True):
+        if values.count(None) == n:
+            out.append(pa.nulls(n, pa.string()))
+            continue
+        try:
+            out.append(pa.array(values, pa.string()))
+        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, lists …: as text
+            out.append(pa.array([v if v is None or type(v) is str else to_text(v) for v in values], pa.string()))
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from soc.ingest.fastcols import flat, has_huge_float
+from soc.ingest.fastcols import COMPILED, flat, has_huge_float
 
 
 def as_text(value: Any) -> str | None:
@@ -24,13 +24,17 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
-def loads(text: str) -> Any:
+def _loads(text: str) -> Any:
     """JSON text → Python values, as ``json.loads`` reads it (orjson first: see the module's docstring)."""
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
     return json.loads(text) if has_huge_float(doc) else doc
+
+
+# without the compiled helpers, the check for huge numbers would cost what orjson saves: json alone
+loads = _loads if COMPILED else json.loads
 
 
 def flat_object(line: str, text_values: bool = True) -> dict[str, Any] | str:
