@@ -27,69 +27,70 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline int key_start(Py_UCS4 c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+static inline Py_UCS4 utf8_at(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, int *width) {
+    /* the code point at byte i of valid UTF-8 (Python made it), and its width in bytes */
+    unsigned char c = s[i];
+    if (c < 0x80) { *width = 1; return c; }
+    if ((c & 0xE0) == 0xC0 && i + 1 < n) { *width = 2; return ((Py_UCS4)(c & 0x1F) << 6) | (s[i + 1] & 0x3F); }
+    if ((c & 0xF0) == 0xE0 && i + 2 < n) {
+        *width = 3;
+        return ((Py_UCS4)(c & 0x0F) << 12) | ((Py_UCS4)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    }
+    if (i + 3 < n) {
+        *width = 4;
+        return ((Py_UCS4)(c & 0x07) << 18) | ((Py_UCS4)(s[i + 1] & 0x3F) << 12) | ((Py_UCS4)(s[i + 2] & 0x3F) << 6)
+               | (s[i + 3] & 0x3F);
+    }
+    *width = 1;
+    return c;
 }
 
-static inline int key_char(Py_UCS4 c) {
+static inline int key_char(Py_UCS4 c) {  /* [\w.\-], Unicode \w */
     if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
                         || c == '.' || c == '-';
     return Py_UNICODE_ISALNUM(c);
 }
 
-static PyObject *unescape(PyObject *quoted) {
-    /* q.replace('\\"', '"').replace('\\\\', '\\') */
-    static PyObject *bs_quote = NULL, *quote = NULL, *bs_bs = NULL, *bs = NULL;
-    if (bs_quote == NULL) {
-        bs_quote = PyUnicode_FromString("\\\"");
-        quote = PyUnicode_FromString("\"");
-        bs_bs = PyUnicode_FromString("\\\\");
-        bs = PyUnicode_FromString("\\");
-        if (!bs_quote || !quote || !bs_bs || !bs) return NULL;
-    }
-    PyObject *step = PyUnicode_Replace(quoted, bs_quote, quote, -1);
-    if (step == NULL) return NULL;
-    PyObject *out = PyUnicode_Replace(step, bs_bs, bs, -1);
-    Py_DECREF(step);
-    return out;
-}
+typedef struct {
+    Py_ssize_t key, key_len;      /* byte offsets into the text */
+    Py_ssize_t value, value_len;  /* the quoted value without its quotes, or the bare value */
+    int escaped;                  /* a quoted value holding \-escapes */
+} KvPair;
 
-static PyObject *kv_pairs(PyObject *self, PyObject *args) {
-    PyObject *text;
-    int comma;
-    if (!PyArg_ParseTuple(args, "Up:kv_pairs", &text, &comma)) return NULL;
-    const Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    PyObject *out = PyDict_New();
-    if (out == NULL) return NULL;
-    Py_ssize_t i = 0;
+static int kv_next(const unsigned char *s, Py_ssize_t n, Py_ssize_t *pos, int comma, KvPair *pair) {
+    /* The next match of the kv regex at or after *pos (then *pos moves past it): 1, or 0 at the end. */
+    Py_ssize_t i = *pos;
+    int w;
     while (i < n) {
-        if (!key_start(PyUnicode_READ(kind, data, i))) {
-            i++;
+        unsigned char c0 = s[i];
+        if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z') || c0 == '_')) {
+            utf8_at(s, n, i, &w);
+            i += w;
             continue;
         }
         Py_ssize_t j = i + 1;
-        while (j < n && key_char(PyUnicode_READ(kind, data, j))) j++;
-        if (j >= n || PyUnicode_READ(kind, data, j) != '=') {
+        while (j < n && key_char(utf8_at(s, n, j, &w))) j += w;
+        if (j >= n || s[j] != '=') {
             i = j;  /* every start inside this run ends at j too: none is followed by '=' */
             continue;
         }
         Py_ssize_t v = j + 1, end = -1;
-        PyObject *value = NULL;
-        if (v < n && PyUnicode_READ(kind, data, v) == '"') {
+        pair->key = i;
+        pair->key_len = j - i;
+        pair->escaped = 0;
+        if (v < n && s[v] == '"') {
             Py_ssize_t k = v + 1;
             int escaped = 0;
             while (k < n) {
-                Py_UCS4 c = PyUnicode_READ(kind, data, k);
-                if (c == '"') {
+                if (s[k] == '"') {
                     end = k + 1;
                     break;
                 }
-                if (c == '\\') {
-                    if (k + 1 < n && PyUnicode_READ(kind, data, k + 1) != '\n') {
+                if (s[k] == '\\') {
+                    if (k + 1 < n && s[k + 1] != '\n') {
                         escaped = 1;
-                        k += 2;
+                        utf8_at(s, n, k + 1, &w);
+                        k += 1 + w;
                         continue;
                     }
                     break;  /* \ at the end or before a newline: not a quoted value */
@@ -97,43 +98,98 @@ static PyObject *kv_pairs(PyObject *self, PyObject *args) {
                 k++;
             }
             if (end >= 0) {
-                PyObject *inner = PyUnicode_Substring(text, v + 1, end - 1);
-                if (inner == NULL) goto fail;
-                if (escaped) {
-                    value = unescape(inner);
-                    Py_DECREF(inner);
-                    if (value == NULL) goto fail;
-                } else {
-                    value = inner;
-                }
+                pair->value = v + 1;
+                pair->value_len = end - 1 - pair->value;
+                pair->escaped = escaped;
             }
         }
-        if (value == NULL) {  /* bare value: up to whitespace (or a comma) */
+        if (end < 0) {  /* bare value: up to whitespace (or a comma) */
             Py_ssize_t k = v;
             while (k < n) {
-                Py_UCS4 c = PyUnicode_READ(kind, data, k);
-                if (Py_UNICODE_ISSPACE(c) || (comma && c == ',')) break;
-                k++;
+                Py_UCS4 cp = utf8_at(s, n, k, &w);
+                if (Py_UNICODE_ISSPACE(cp) || (comma && cp == ',')) break;
+                k += w;
             }
-            value = PyUnicode_Substring(text, v, k);
-            if (value == NULL) goto fail;
+            pair->value = v;
+            pair->value_len = k - v;
             end = k;
         }
-        PyObject *key = PyUnicode_Substring(text, i, j);
-        if (key == NULL) {
-            Py_DECREF(value);
-            goto fail;
-        }
-        int rc = PyDict_SetItem(out, key, value);
-        Py_DECREF(key);
-        Py_DECREF(value);
-        if (rc < 0) goto fail;
-        i = end;
+        *pos = end;
+        return 1;
     }
+    *pos = n;
+    return 0;
+}
+
+typedef struct {
+    char *buf;
+    Py_ssize_t cap;
+} Scratch;
+
+static const char *unescaped(const char *src, Py_ssize_t len, Scratch *scratch, Py_ssize_t *out_len) {
+    /* src.replace('\\"', '"').replace('\\\\', '\\'), both left to right, in scratch */
+    if (len > scratch->cap) {
+        char *grown = PyMem_Realloc(scratch->buf, (size_t)len);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+        scratch->buf = grown;
+        scratch->cap = len;
+    }
+    char *out = scratch->buf;
+    Py_ssize_t w = 0;
+    for (Py_ssize_t r = 0; r < len; r++) {
+        if (src[r] == '\\' && r + 1 < len && src[r + 1] == '"') {
+            out[w++] = '"';
+            r++;
+        } else {
+            out[w++] = src[r];
+        }
+    }
+    Py_ssize_t w2 = 0;
+    for (Py_ssize_t r = 0; r < w; r++) {
+        if (out[r] == '\\' && r + 1 < w && out[r + 1] == '\\') r++;
+        out[w2++] = out[r];
+    }
+    *out_len = w2;
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
+}
+
+static const char *pair_value(const char *s, const KvPair *pair, Scratch *scratch, Py_ssize_t *len) {
+    /* the value's bytes, unescaped */
+    if (!pair->escaped) {
+        *len = pair->value_len;
+        return s + pair->value;
+    }
+    return unescaped(s + pair->value, pair->value_len, scratch, len);
+}
+
+static PyObject *kv_pairs(PyObject *self, PyObject *args) {
+    PyObject *text;
+    int comma;
+    if (!PyArg_ParseTuple(args, "Up:kv_pairs", &text, &comma)) return NULL;
+    Py_ssize_t n, pos = 0, len;
+    const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+    if (s == NULL) return NULL;
+    PyObject *out = PyDict_New();
+    Scratch scratch = {NULL, 0};
+    KvPair pair;
+    if (out == NULL) return NULL;
+    while (kv_next((const unsigned char *)s, n, &pos, comma, &pair)) {
+        const char *v = pair_value(s, &pair, &scratch, &len);
+        PyObject *key = PyUnicode_DecodeUTF8(s + pair.key, pair.key_len, NULL);
+        PyObject *value = v ? PyUnicode_DecodeUTF8(v, len, NULL) : NULL;
+        int rc = (key && value) ? PyDict_SetItem(out, key, value) : -1;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        if (rc < 0) {
+            Py_CLEAR(out);
+            break;
+        }
+    }
+    PyMem_Free(scratch.buf);
+    return out;
 }
 
 static PyObject *DOT = NULL;
@@ -266,6 +322,21 @@ static void columns_free(Column *cols, Py_ssize_t ncols) {
     PyMem_Free(cols);
 }
 
+static Column *columns_new(Py_ssize_t ncols, Py_ssize_t nrows) {
+    /* ncols empty columns with room for the offsets and validity bits of nrows rows */
+    Column *cols = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(Column));
+    for (Py_ssize_t c = 0; cols != NULL && c < ncols; c++) {
+        cols[c].offsets = PyMem_Calloc((size_t)nrows + 1, sizeof(int32_t));
+        cols[c].valid = PyMem_Calloc((size_t)(nrows + 7) / 8 + 1, 1);
+        if (cols[c].offsets == NULL || cols[c].valid == NULL) {
+            columns_free(cols, ncols);
+            cols = NULL;
+        }
+    }
+    if (cols == NULL) PyErr_NoMemory();
+    return cols;
+}
+
 static PyObject *columns_result(Column *cols, Py_ssize_t ncols, Py_ssize_t nrows) {
     /* [(null_count, validity | None, offsets, data)] of the first nrows rows */
     PyObject *result = PyList_New(ncols);
@@ -297,10 +368,10 @@ static PyObject *columns(PyObject *self, PyObject *args) {
     const Py_ssize_t nrows = PyList_GET_SIZE(docs), ncols = PyList_GET_SIZE(names);
     PyObject *index = PyDict_New();  /* name -> column number */
     PyObject **slots = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(PyObject *));
-    Column *cols = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(Column));
+    Column *cols = columns_new(ncols, nrows);
     PyObject *result = NULL;
     if (index == NULL || slots == NULL || cols == NULL) {
-        PyErr_NoMemory();
+        if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
     }
     for (Py_ssize_t c = 0; c < ncols; c++) {
@@ -315,12 +386,6 @@ static PyObject *columns(PyObject *self, PyObject *args) {
             goto done;
         }
         Py_DECREF(number);
-        cols[c].offsets = PyMem_Calloc((size_t)nrows + 1, sizeof(int32_t));
-        cols[c].valid = PyMem_Calloc((size_t)(nrows + 7) / 8 + 1, 1);
-        if (cols[c].offsets == NULL || cols[c].valid == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
     }
     for (Py_ssize_t r = 0; r < nrows; r++) {
         PyObject *doc = PyList_GET_ITEM(docs, r);
@@ -359,25 +424,7 @@ done:
 }
 
 
-/* ---- kv_columns: the kv_pairs scan over UTF-8 bytes, values written into Arrow buffers ---- */
-
-static inline Py_UCS4 utf8_at(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, int *width) {
-    /* the code point at byte i of valid UTF-8 (Python made it), and its width in bytes */
-    unsigned char c = s[i];
-    if (c < 0x80) { *width = 1; return c; }
-    if ((c & 0xE0) == 0xC0 && i + 1 < n) { *width = 2; return ((Py_UCS4)(c & 0x1F) << 6) | (s[i + 1] & 0x3F); }
-    if ((c & 0xF0) == 0xE0 && i + 2 < n) {
-        *width = 3;
-        return ((Py_UCS4)(c & 0x0F) << 12) | ((Py_UCS4)(s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-    }
-    if (i + 3 < n) {
-        *width = 4;
-        return ((Py_UCS4)(c & 0x07) << 18) | ((Py_UCS4)(s[i + 1] & 0x3F) << 12) | ((Py_UCS4)(s[i + 2] & 0x3F) << 6)
-               | (s[i + 3] & 0x3F);
-    }
-    *width = 1;
-    return c;
-}
+/* ---- kv_columns: kv_next over many texts, values written into Arrow buffers ---- */
 
 typedef struct {
     const char *key;
@@ -386,47 +433,11 @@ typedef struct {
     int req;          /* required key number, or -1 */
 } KeyEntry;
 
-typedef struct {
-    Py_ssize_t start, len;
-    int escaped;
-} Slot;
 
 static Py_ssize_t key_find(const KeyEntry *keys, Py_ssize_t nkeys, const char *k, Py_ssize_t len) {
     for (Py_ssize_t e = 0; e < nkeys; e++)
         if (keys[e].len == len && memcmp(keys[e].key, k, (size_t)len) == 0) return e;
     return -1;
-}
-
-static int slot_append(Column *col, Py_ssize_t row, const char *text, const Slot *slot, char **scratch,
-                       Py_ssize_t *scratch_cap) {
-    if (!slot->escaped) return column_append(col, row, text + slot->start, slot->len);
-    if (slot->len > *scratch_cap) {
-        char *grown = PyMem_Realloc(*scratch, (size_t)slot->len);
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            return -1;
-        }
-        *scratch = grown;
-        *scratch_cap = slot->len;
-    }
-    /* q.replace('\\"', '"') then .replace('\\\\', '\\'), both left to right */
-    const char *src = text + slot->start;
-    char *out = *scratch;
-    Py_ssize_t w = 0;
-    for (Py_ssize_t r = 0; r < slot->len; r++) {
-        if (src[r] == '\\' && r + 1 < slot->len && src[r + 1] == '"') {
-            out[w++] = '"';
-            r++;
-        } else {
-            out[w++] = src[r];
-        }
-    }
-    Py_ssize_t w2 = 0;
-    for (Py_ssize_t r = 0; r < w; r++) {
-        if (out[r] == '\\' && r + 1 < w && out[r + 1] == '\\') r++;
-        out[w2++] = out[r];
-    }
-    return column_append(col, row, out, w2);
 }
 
 static PyObject *kv_columns(PyObject *self, PyObject *args) {
@@ -443,10 +454,10 @@ static PyObject *kv_columns(PyObject *self, PyObject *args) {
     }
     const Py_ssize_t cap = ncols + nreq + 1;
     KeyEntry *keys = PyMem_Calloc((size_t)cap, sizeof(KeyEntry));
-    Slot *slots = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(Slot));
-    Column *cols = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(Column));
-    char *scratch = NULL;
-    Py_ssize_t scratch_cap = 0, nkeys = 0, nrows = 0;
+    KvPair *slots = PyMem_Calloc((size_t)(ncols ? ncols : 1), sizeof(KvPair));  /* per column: its pair */
+    Column *cols = columns_new(ncols, ntexts);
+    Scratch scratch = {NULL, 0};
+    Py_ssize_t nkeys = 0, nrows = 0;
     PyObject *rows = PyList_New(0), *missing = PyList_New(0), *result = NULL, *built = NULL;
     if (keys == NULL || slots == NULL || cols == NULL || rows == NULL || missing == NULL) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
@@ -468,14 +479,6 @@ static PyObject *kv_columns(PyObject *self, PyObject *args) {
         if (c < ncols && keys[e].col < 0) keys[e].col = c;
         if (c >= ncols) keys[e].req = (int)(c - ncols);
     }
-    for (Py_ssize_t c = 0; c < ncols; c++) {
-        cols[c].offsets = PyMem_Calloc((size_t)ntexts + 1, sizeof(int32_t));
-        cols[c].valid = PyMem_Calloc((size_t)(ntexts + 7) / 8 + 1, 1);
-        if (cols[c].offsets == NULL || cols[c].valid == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
-    }
     const uint64_t all_req = nreq == 64 ? ~(uint64_t)0 : (((uint64_t)1 << nreq) - 1);
     for (Py_ssize_t t = 0; t < ntexts; t++) {
         PyObject *text = PyList_GET_ITEM(texts, t);
@@ -486,66 +489,16 @@ static PyObject *kv_columns(PyObject *self, PyObject *args) {
         Py_ssize_t n;
         const unsigned char *s = (const unsigned char *)PyUnicode_AsUTF8AndSize(text, &n);
         if (s == NULL) goto done;
-        for (Py_ssize_t c = 0; c < ncols; c++) slots[c].start = -1;
+        for (Py_ssize_t c = 0; c < ncols; c++) slots[c].key = -1;
         uint64_t seen = 0;
-        Py_ssize_t i = 0;
-        int w;
-        while (i < n) {
-            unsigned char c0 = s[i];
-            if (!((c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z') || c0 == '_')) {
-                utf8_at(s, n, i, &w);
-                i += w;
-                continue;
-            }
-            Py_ssize_t j = i + 1;
-            while (j < n && key_char(utf8_at(s, n, j, &w))) j += w;
-            if (j >= n || s[j] != '=') {
-                i = j;
-                continue;
-            }
-            Py_ssize_t v = j + 1, vstart = v, vlen = -1, end = -1;
-            int escaped = 0;
-            if (v < n && s[v] == '"') {
-                Py_ssize_t k = v + 1;
-                while (k < n) {
-                    if (s[k] == '"') {
-                        end = k + 1;
-                        break;
-                    }
-                    if (s[k] == '\\') {
-                        if (k + 1 < n && s[k + 1] != '\n') {
-                            escaped = 1;
-                            utf8_at(s, n, k + 1, &w);
-                            k += 1 + w;
-                            continue;
-                        }
-                        break;
-                    }
-                    k++;
-                }
-                if (end >= 0) {
-                    vstart = v + 1;
-                    vlen = end - 1 - vstart;
-                }
-            }
-            if (vlen < 0) {
-                escaped = 0;
-                Py_ssize_t k = v;
-                while (k < n) {
-                    Py_UCS4 cp = utf8_at(s, n, k, &w);
-                    if (Py_UNICODE_ISSPACE(cp) || (comma && cp == ',')) break;
-                    k += w;
-                }
-                vstart = v;
-                vlen = k - v;
-                end = k;
-            }
-            Py_ssize_t e = key_find(keys, nkeys, (const char *)s + i, j - i);
+        Py_ssize_t pos = 0;
+        KvPair pair;
+        while (kv_next(s, n, &pos, comma, &pair)) {
+            Py_ssize_t e = key_find(keys, nkeys, (const char *)s + pair.key, pair.key_len);
             if (e >= 0) {
-                if (keys[e].col >= 0) slots[keys[e].col] = (Slot){vstart, vlen, escaped};
+                if (keys[e].col >= 0) slots[keys[e].col] = pair;
                 if (keys[e].req >= 0) seen |= (uint64_t)1 << keys[e].req;
             }
-            i = end;
         }
         if ((seen & all_req) != all_req) {
             PyObject *absent = PyList_New(0);
@@ -571,12 +524,14 @@ static PyObject *kv_columns(PyObject *self, PyObject *args) {
         }
         Py_DECREF(index);
         for (Py_ssize_t c = 0; c < ncols; c++) {
-            if (slots[c].start < 0) {
+            if (slots[c].key < 0) {
                 cols[c].nulls++;
                 cols[c].offsets[nrows + 1] = (int32_t)cols[c].size;
-            } else if (slot_append(&cols[c], nrows, (const char *)s, &slots[c], &scratch, &scratch_cap) < 0) {
-                goto done;
+                continue;
             }
+            Py_ssize_t len;
+            const char *v = pair_value((const char *)s, &slots[c], &scratch, &len);
+            if (v == NULL || column_append(&cols[c], nrows, v, len) < 0) goto done;
         }
         nrows++;
     }
@@ -588,7 +543,7 @@ done:
     Py_XDECREF(built);
     PyMem_Free(keys);
     PyMem_Free(slots);
-    PyMem_Free(scratch);
+    PyMem_Free(scratch.buf);
     if (cols != NULL) columns_free(cols, ncols);
     return result;
 }
