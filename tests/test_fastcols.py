@@ -87,7 +87,7 @@ def test_flat_object_reads_like_the_json_module():
     assert flat_object('{"a": 123456789012345678901234567890}') == {"a": "123456789012345678901234567890"}
     assert flat_object('{"a": {"b": [1, 99999999999999999999999]}}') == {"a.b": "[1, 99999999999999999999999]"}
     assert flat_object('{"a": NaN, "b": 1.5, "c": true}') == {"a": "nan", "b": "1.5", "c": "True"}
-    assert flat_object('{"x": "\\ud800"}') == {"x": "\ud800"}
+    assert flat_object('{"x": "a\\ud800b", "y": "\\ud83d\\ude00"}') == {"x": "a\ufffdb", "y": "😀"}  # lone: U+FFFD
     assert flat_object("[1]") == "JSON value is not an object"
     assert flat_object("{bad").startswith("invalid JSON: Expecting property name")
     assert flat_object("[" * 100_000) == "invalid JSON: nested too deep"
@@ -124,3 +124,18 @@ def test_extension_is_built_where_a_compiler_is():
     """setup.py builds the extension as optional (an install without a compiler must succeed), so a C file that
     stops compiling would silently cost the speed: here it fails a test instead."""
     assert fastcols.COMPILED, "soc/ingest/_fastcols.c did not build: run `pip install -e .` and read the compiler errors"
+
+
+def test_lone_surrogate_escape_is_stored_not_fatal(tmp_path):
+    """A JSON line with a lone ``\\ud800`` escape (hostile or broken: no UTF-8 can hold it) is stored with U+FFFD;
+    it used to stop the ingest of the whole file with a UnicodeEncodeError."""
+    from soc.config import from_dict
+    from soc.ingest.engine import ingest_paths
+
+    line = (SAMPLES / "nginx_json").glob("*.log").__next__().read_text(encoding="utf-8").splitlines()[0]
+    doc = json.loads(line)
+    doc["request_uri"] = "/x\ud800y"
+    log = tmp_path / "access.log"
+    log.write_text("\n".join([line, json.dumps(doc), line]) + "\n", encoding="utf-8")
+    summary = ingest_paths(from_dict({"data_dir": str(tmp_path / "data")}), [log], parser="nginx_json")
+    assert (summary.read, summary.stored, summary.deadlettered) == (3, 3, 0)

@@ -2,12 +2,14 @@
 
 Lines are read with orjson. What it refuses (NaN, lone surrogates …) or reads differently (integers beyond 64 bits
 become floats) is read again by the standard ``json`` module: the same lines are accepted, errors read the same and
-long numbers keep every digit.
+long numbers keep every digit. A lone surrogate (a ``\\ud800`` escape: hostile or broken, and no UTF-8 text can
+hold it) becomes U+FFFD instead of stopping the ingest when the value is stored.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -24,17 +26,37 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud800 … \udfff in JSON text (pairs too: rare)
+
+
+def _no_surrogates(value: Any) -> Any:
+    """``value`` with lone surrogates (``"\\ud800"`` escapes: no UTF-8 can hold them) as U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    return value
+
+
+def _json_loads(text: str) -> Any:
+    doc = json.loads(text)
+    return _no_surrogates(doc) if _SURROGATE_ESCAPE.search(text) else doc
+
+
 def _loads(text: str) -> Any:
-    """JSON text → Python values, as ``json.loads`` reads it (orjson first: see the module's docstring)."""
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError:
-        return json.loads(text)
-    return json.loads(text) if has_huge_float(doc) else doc
+        return _json_loads(text)
+    return _json_loads(text) if has_huge_float(doc) else doc
 
 
-# without the compiled helpers, the check for huge numbers would cost what orjson saves: json alone
-loads = _loads if COMPILED else json.loads
+# JSON text → Python values as json.loads reads them, lone surrogates excepted. Without the compiled helpers the
+# check for huge numbers would cost what orjson saves: json alone.
+loads = _loads if COMPILED else _json_loads
 
 
 def flat_object(line: str, text_values: bool = True) -> dict[str, Any] | str:
