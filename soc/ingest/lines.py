@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import reduce
+from functools import cached_property, reduce
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -115,27 +115,27 @@ class LineDecoder:
             docs.append(doc)
             rows.append(i)
             originals.append(text)
-        count = len(docs)
-        extra = list(dict.fromkeys(p for parts in self.join.values() for p in parts if p not in self.names))
-        names = [*self.names, *extra]
-        columns = dict(zip(names, fastcols.columns(docs, names, as_text), strict=True))
-        self._derive(columns)
-        for name in extra:
-            del columns[name]
-        out.pattern = [0] * count
-        out.columns = columns
+        names = self.read_names
+        out.pattern = [0] * len(docs)
+        out.columns = self._derive(dict(zip(names, fastcols.columns(docs, names, as_text), strict=True)))
         if joined is not None:
             out.originals = originals
         return out
 
-    def _derive(self, columns: dict[str, pa.Array]) -> None:
-        """The columns made from others: ``epoch_ms`` to seconds, then ``join``."""
+    @cached_property
+    def read_names(self) -> list[str]:
+        """The columns read from each event: the parser's, then those only ``join`` uses."""
+        return list(dict.fromkeys([*self.names, *(p for parts in self.join.values() for p in parts)]))
+
+    def _derive(self, columns: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        """The parser's columns from those read: ``epoch_ms`` to seconds, then ``join``."""
         for name in self.epoch_ms:  # epoch milliseconds → seconds text
             if name in columns:
                 columns[name] = _epoch_ms_to_seconds(columns[name])
         for name, parts in self.join.items():  # a column made of others joined by a space, when all are present
             if name in columns:
                 columns[name] = _joined(columns[name], [columns[p] for p in parts])
+        return {name: columns[name] for name in self.names}
 
     def score(self, lines: list[str]) -> float:
         if not lines:
@@ -197,8 +197,7 @@ class KvDecoder(LineDecoder):
                 out.failures.append((i, f"no syslog header (parser '{self.parser.name}')"))
                 continue
             index.append(i)
-        extra = list(dict.fromkeys(p for parts in self.join.values() for p in parts if p not in self.names))
-        names = [*self.names, *extra]
+        names = self.read_names
         rows, missing, arrays = fastcols.kv_columns(bodies, names, self.comma, list(self.require))
         out.failures += [(index[b], f"no {', '.join(keys)} key (parser '{self.parser.name}')") for b, keys in missing]
         out.failures.sort()
@@ -211,12 +210,9 @@ class KvDecoder(LineDecoder):
             for name, values in zip(group_names, zip(*per_row, strict=True), strict=True):
                 if name in columns:
                     columns[name] = pc.if_else(has, pa.array(values, pa.string()), columns[name])
-        self._derive(columns)
-        for name in extra:
-            del columns[name]
         out.rows = [index[b] for b in rows]
         out.pattern = [0] * len(rows)
-        out.columns = columns
+        out.columns = self._derive(columns)
         return out
 
     def fields(self, text: str):
