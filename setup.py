@@ -1,6 +1,7 @@
 """Packaging detail pyproject.toml cannot say alone: the top-level parsers/ and rules/ folders ship inside the wheel
 as soc/_parsers and soc/_rules, so a non-editable install finds them (soc/paths.py looks there); and the optional C
-helpers of the line decoders (soc/ingest/_fastcols.c: without a compiler the install goes on, pure Python)."""
+helpers of the decoders (soc/ingest/_fastcols.c, soc/ingest/_winlog.c: without a compiler the install goes on, pure
+Python)."""
 
 from setuptools import Extension, find_packages, setup
 
@@ -13,6 +14,6 @@ setup(
         "soc._rules": ["**/*"],
     },
     include_package_data=False,
-    ext_modules=[Extension("soc.ingest._fastcols", ["soc/ingest/_fastcols.c"], optional=True,
-                           extra_compile_args=["-O2"])],
+    ext_modules=[Extension(f"soc.ingest.{name}", [f"soc/ingest/{name}.c"], optional=True, extra_compile_args=["-O2"])
+                 for name in ("_fastcols", "_winlog")],
 )

@@ -56,6 +56,7 @@ def enrich(con, table: str, cfg) -> None:
     addresses of the batch are looked up once each in Python and joined back in DuckDB."""
     import pyarrow as pa
 
+    from soc.ingest import fastcols
     from soc.store.duck import ident
 
     path = cfg.raw.get("enrich", {}).get("geoip_csv")
@@ -71,7 +72,8 @@ def enrich(con, table: str, cfg) -> None:
     con.execute(f'ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS "source.geo.country_iso_code" VARCHAR')
     if not found:
         return
-    con.register("soc_geo", pa.table({"ip": [f[0] for f in found], "cc": [f[1] for f in found]}))
+    con.register("soc_geo", pa.table({"ip": fastcols.text_column([f[0] for f in found]),
+                                      "cc": fastcols.text_column([f[1] for f in found])}))
     con.execute(f'UPDATE {ident(table)} t SET "source.geo.country_iso_code" = g.cc FROM soc_geo g '
                 'WHERE t."source.ip" = g.ip').fetchall()
     con.unregister("soc_geo")

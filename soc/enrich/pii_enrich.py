@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from soc.config import Config, ConfigError
 from soc.enrich import pii
+from soc.ingest import fastcols
 from soc.store.duck import ident, literal
 
 DEFAULT_FIELDS = (
@@ -210,7 +211,7 @@ def _store(con: duckdb.DuckDBPyConnection, table: str, columns: set[str], rids: 
         con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ident(name)} "
                     f"{'VARCHAR' if name in staged else ftype}")
     arrays = {
-        "rid": pa.array(rids, pa.int64()),
+        "rid": fastcols.int_column(rids),
         **{k: _array([v[i] for v in summaries], t, k in staged) for i, (k, t) in enumerate(OUT_COLUMNS.items())},
     }
     sets = [f"{ident(k)} = u.{ident(k)}" for k in OUT_COLUMNS]
@@ -225,7 +226,7 @@ def _store(con: duckdb.DuckDBPyConnection, table: str, columns: set[str], rids: 
                 r["event.original"] = pii.redact(originals.get(rid), types, today)
         text_columns.append("event.original")
     for i, column in enumerate(dict.fromkeys(text_columns)):
-        arrays[f"r{i}"] = pa.array([r.get(column) for r in redacted], pa.string())
+        arrays[f"r{i}"] = fastcols.text_column([r.get(column) for r in redacted])
         sets.append(f"{ident(column)} = coalesce(u.r{i}, {ident(table)}.{ident(column)})")
     # One UPDATE: DuckDB rewrites rows whose list columns change, so their rowids do not survive a second one.
     con.register("_pii_update", pa.table(arrays))
@@ -244,7 +245,7 @@ def _store(con: duckdb.DuckDBPyConnection, table: str, columns: set[str], rids: 
 def _array(values: list, ftype: str, staged: bool) -> pa.Array:
     """The update column for one of OUT_COLUMNS (a staged list column as joined text)."""
     if not ftype.endswith("[]"):
-        return pa.array(values, pa.int64())
+        return fastcols.int_column(values)
     if staged:
-        return pa.array([_STAGED_SEP.join(v) for v in values], pa.string())
+        return fastcols.text_column([_STAGED_SEP.join(v) for v in values])
     return pa.array(values, pa.list_(pa.string()))

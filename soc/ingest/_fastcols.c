@@ -18,6 +18,8 @@
  *   columns(docs, names, to_text) -> list of (null_count, validity | None, offsets, data), one per name
  *       the Arrow string buffers (int32 offsets) of doc.get(name) over the docs; values that are not str are
  *       passed through to_text (which returns str or None).
+ *   texts(values, to_text) -> (null_count, validity | None, offsets, data)
+ *       the same buffers for one list of values.
  *
  * Log lines are hostile input: every index is checked against the string's length, nothing assumes a NUL
  * terminator, and sizes that could overflow an Arrow int32 offset raise OverflowError.
@@ -424,6 +426,24 @@ done:
 }
 
 
+static PyObject *texts(PyObject *self, PyObject *args) {
+    PyObject *values, *to_text;
+    if (!PyArg_ParseTuple(args, "O!O:texts", &PyList_Type, &values, &to_text)) return NULL;
+    const Py_ssize_t nrows = PyList_GET_SIZE(values);
+    Column *col = columns_new(1, nrows);
+    if (col == NULL) return NULL;
+    PyObject *result = NULL;
+    for (Py_ssize_t r = 0; r < nrows; r++)
+        if (column_put(col, r, PyList_GET_ITEM(values, r), to_text) < 0) goto done;
+    result = columns_result(col, 1, nrows);
+done:
+    columns_free(col, 1);
+    if (result == NULL) return NULL;
+    PyObject *only = Py_NewRef(PyList_GET_ITEM(result, 0));
+    Py_DECREF(result);
+    return only;
+}
+
 /* ---- kv_columns: kv_next over many texts, values written into Arrow buffers ---- */
 
 typedef struct {
@@ -554,6 +574,7 @@ static PyMethodDef methods[] = {
     {"flatten", flatten, METH_O, "Nested dicts as dotted keys (see soc/ingest/fastcols.py)."},
     {"has_huge_float", has_huge_float, METH_O, "A float beyond the 64-bit integer range in obj (see above)."},
     {"columns", columns, METH_VARARGS, "Arrow string buffers of doc.get(name) over docs, per name."},
+    {"texts", texts, METH_VARARGS, "Arrow string buffers of a list of texts (see above)."},
     {NULL, NULL, 0, NULL},
 };
 

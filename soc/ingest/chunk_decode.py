@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from soc.ingest import fastcols
 from soc.ingest.decoders import Decoded, decoder_for
 from soc.ingest.parser import Parser
 
@@ -43,7 +44,7 @@ def text_array(values: list | pa.Array) -> pa.Array:
         return values
     if values.count(None) == len(values):
         return pa.nulls(len(values), pa.string())
-    return pa.array(values, pa.string())
+    return fastcols.text_column(values)
 
 
 @contextmanager
@@ -77,11 +78,11 @@ def raw_table(decoder: Any, lines: Lines) -> tuple[pa.Table, list[tuple[int, str
     if decoded.originals is not None:
         originals = decoded.originals
     cols: dict[str, pa.Array] = {
-        "_i": pa.array(idx, pa.int64()),
-        "_pattern": pa.array(decoded.pattern, pa.int32()),
-        "_line": pa.array(numbers, pa.int64()),
-        "_offset": pa.array(offsets, pa.int64()),
-        "_original": pa.array(originals, pa.string()),
+        "_i": fastcols.int_column(idx),
+        "_pattern": fastcols.int_column(decoded.pattern, "i"),
+        "_line": fastcols.int_column(numbers),
+        "_offset": fastcols.int_column(offsets),
+        "_original": fastcols.text_column(originals),
     }
     for name, values in decoded.columns.items():
         cols[f"raw.{name}"] = text_array(values)

@@ -171,10 +171,10 @@ class Ingestor:
         if self._sql_regex(parser) is not None:
             idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
             return pa.table({
-                "_i": pa.array(idx, pa.int64()),
-                "_line": pa.array([prep.line_numbers[i] for i in idx] if bad else prep.line_numbers, pa.int64()),
-                "_offset": pa.array([prep.offsets[i] for i in idx] if bad else prep.offsets, pa.int64()),
-                "_original": pa.array([prep.texts[i] for i in idx] if bad else prep.texts, pa.string()),
+                "_i": fastcols.int_column(idx),
+                "_line": fastcols.int_column([prep.line_numbers[i] for i in idx] if bad else prep.line_numbers),
+                "_offset": fastcols.int_column([prep.offsets[i] for i in idx] if bad else prep.offsets),
+                "_original": fastcols.text_column([prep.texts[i] for i in idx] if bad else prep.texts),
             }), list(prep.failures)
         return raw_table(self._decoder(parser), Lines(prep.texts, prep.line_numbers, prep.offsets, prep.failures))
 
@@ -300,11 +300,11 @@ class Ingestor:
         for rc in decoder.read(inp.path, start, self.cfg.chunk_lines, dict(parser.options)):
             n = len(rc.records)
             cols: dict[str, pa.Array] = {
-                "_i": pa.array(range(n), pa.int64()),
-                "_pattern": pa.array([0] * n, pa.int32()),
-                "_line": pa.array(rc.positions, pa.int64()),
-                "_offset": pa.array(rc.positions, pa.int64()),
-                "_original": pa.array(rc.originals, pa.string()),
+                "_i": fastcols.int_column(range(n)),
+                "_pattern": fastcols.int_column([0] * n, "i"),
+                "_line": fastcols.int_column(rc.positions),
+                "_offset": fastcols.int_column(rc.positions),
+                "_original": fastcols.text_column(rc.originals),
             }
             for name, values in zip(names, fastcols.columns(rc.records, names, as_text), strict=True):
                 cols[f"raw.{name}"] = values

@@ -11,6 +11,7 @@ and the Sigma Windows pipeline apply unchanged; ``event.original`` is the record
 from __future__ import annotations
 
 import io
+import os
 import re
 import struct
 from collections.abc import Iterator
@@ -99,8 +100,10 @@ def _attr(node: Any, name: str) -> str | None:
     return _text(node["#attributes"].get(name)) if isinstance(node, dict) and "#attributes" in node else None
 
 
-def flatten(doc: dict[str, Any], written: str | None = None) -> dict[str, Any]:
-    """An evtx JSON document (``{"Event": {"System": …, "EventData": …}}``) → Winlogbeat's flat names."""
+def flatten_py(doc: dict[str, Any], written: str | None = None) -> dict[str, Any]:
+    """An evtx JSON document (``{"Event": {"System": …, "EventData": …}}``) → Winlogbeat's flat names.
+
+    ``flatten`` is this in C (soc/ingest/_winlog.c) when the extension is built, else this function."""
     event = doc.get("Event") or {}
     system = event.get("System") or {}
     provider = system.get("Provider")
@@ -141,6 +144,21 @@ def flatten(doc: dict[str, Any], written: str | None = None) -> dict[str, Any]:
                     if name != "#attributes":
                         out[f"winlog.user_data.{name}"] = _text(value)
     return out
+
+
+try:
+    if os.environ.get("SOC_PURE_PYTHON"):
+        raise ImportError("SOC_PURE_PYTHON is set")
+    from soc.ingest._winlog import flatten as _flatten_c
+except ImportError:  # no compiler at install time
+    _flatten_c = None
+
+
+def flatten(doc: dict[str, Any], written: str | None = None) -> dict[str, Any]:
+    """An evtx JSON document → Winlogbeat's flat names (see flatten_py)."""
+    if _flatten_c is None or not isinstance(doc, dict):
+        return flatten_py(doc, written)
+    return _flatten_c(doc, written)
 
 
 class EvtxDecoder:
@@ -231,7 +249,7 @@ def _read_records(records: Any, batch: list[ChunkInfo], path: str, start: int, o
         text = rec["data"]
         try:
             flat = flatten(loads(text), rec.get("timestamp", "").removesuffix(" UTC") or None)
-        except (ValueError, AttributeError, TypeError) as exc:
+        except (ValueError, AttributeError, TypeError, RecursionError) as exc:
             out.failures.append((rid, f"record {rid}: unreadable JSON from the parser: {exc}", text))
             continue
         out.records.append(flat)

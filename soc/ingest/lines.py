@@ -144,21 +144,26 @@ class LineDecoder:
         return 1.0 - len(d.failures) / len(lines) if d.rows else 0.0
 
 
+# Scalars taken from arrays: pa.scalar() of a Python value, like pa.array(), makes pyarrow import pandas
+_FALSE = pa.Array.from_buffers(pa.bool_(), 1, [None, pa.py_buffer(b"\x00")])[0]
+_EMPTY, _DOT, _SPACE = fastcols.text_column(["", ".", " "])
+
+
 def _epoch_ms_to_seconds(values: pa.Array) -> pa.Array:
     """``1732412345678`` → ``1732412345.678``; other values as they are."""
-    ms = pc.fill_null(pc.match_substring_regex(values, r"^[0-9]{13}$"), False)
+    ms = pc.fill_null(pc.match_substring_regex(values, r"^[0-9]{13}$"), _FALSE)
     if not pc.any(ms).as_py():
         return values
     return pc.if_else(ms, pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, 10),
-                                                      pc.utf8_slice_codeunits(values, 10), "."), values)
+                                                      pc.utf8_slice_codeunits(values, 10), _DOT), values)
 
 
 def _joined(was: pa.Array, parts: list[pa.Array]) -> pa.Array:
     """``parts`` joined by a space where every part is a non-empty text; ``was`` elsewhere."""
-    present = reduce(pc.and_, (pc.fill_null(pc.not_equal(p, ""), False) for p in parts))
+    present = reduce(pc.and_, (pc.fill_null(pc.not_equal(p, _EMPTY), _FALSE) for p in parts))
     if not pc.any(present).as_py():
         return was
-    return pc.if_else(present, pc.binary_join_element_wise(*parts, " "), was)
+    return pc.if_else(present, pc.binary_join_element_wise(*parts, _SPACE), was)
 
 
 class KvDecoder(LineDecoder):
@@ -206,10 +211,10 @@ class KvDecoder(LineDecoder):
             group_names = list(self.header.groupindex)
             absent = (None,) * len(group_names)
             per_row = [headers.get(b, absent) for b in rows]
-            has = pa.array([b in headers for b in rows], pa.bool_())
+            has = pc.cast(fastcols.int_column([b in headers for b in rows], "b"), pa.bool_())
             for name, values in zip(group_names, zip(*per_row, strict=True), strict=True):
                 if name in columns:
-                    columns[name] = pc.if_else(has, pa.array(values, pa.string()), columns[name])
+                    columns[name] = pc.if_else(has, fastcols.text_column(list(values)), columns[name])
         out.rows = [index[b] for b in rows]
         out.pattern = [0] * len(rows)
         out.columns = self._derive(columns)
