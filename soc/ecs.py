@@ -153,11 +153,11 @@ ARRAY_SUFFIX = "[]"
 
 def _load_extra_fields() -> None:
     """Fields added by each area live in ``soc/ecs_fields/<area>.yml`` (``name: TYPE`` lines), merged here."""
-    import yaml
+    from soc import yamltext
 
     folder = Path(__file__).with_name("ecs_fields")
     for path in sorted(folder.glob("*.yml")):
-        for name, ftype in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+        for name, ftype in (yamltext.safe_load(path.read_text(encoding="utf-8")) or {}).items():
             known = FIELDS.get(name)
             if known is not None and known != ftype:
                 raise ValueError(f"{path}: field {name} is {ftype} here but {known} elsewhere")

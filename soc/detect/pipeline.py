@@ -10,8 +10,9 @@ import copy
 from functools import cache
 from pathlib import Path
 
-import yaml
 from sigma.processing.pipeline import ProcessingPipeline
+
+from soc import yamltext
 
 PIPELINE_FILE = Path(__file__).with_name("ecs_pipeline.yml")
 PIPELINES_DIR = Path(__file__).with_name("pipelines")
@@ -20,7 +21,7 @@ PIPELINES_DIR = Path(__file__).with_name("pipelines")
 @cache
 def _yamls() -> tuple[dict, ...]:
     files = [PIPELINE_FILE, *sorted(PIPELINES_DIR.glob("*.yml"))]
-    return tuple(yaml.safe_load(f.read_text(encoding="utf-8")) for f in files)  # parsed once per process
+    return tuple(yamltext.safe_load(f.read_text(encoding="utf-8")) for f in files)  # parsed once per process
 
 
 def ecs_pipeline() -> ProcessingPipeline:

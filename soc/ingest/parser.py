@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from soc import ecs
+from soc import ecs, yamltext
 from soc.ingest import syslog
 from soc.ingest.records import RECORD_DECODERS, is_record_decoder
 from soc.paths import parsers_dir
@@ -105,7 +105,7 @@ def load_parser(path: Path) -> Parser:
     """Load and validate one parser YAML file."""
     where = str(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yamltext.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ParserError(f"{where}: invalid YAML: {exc}") from exc
     if not isinstance(doc, dict):

@@ -9,8 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from soc import yamltext
 from soc.config import Config
 
 DEFAULT = Path(__file__).with_name("profiles") / "default.yml"
@@ -25,7 +24,7 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 def load_profile(cfg: Config) -> dict[str, Any]:
     """The default profile overlaid with the config's ``[report]`` table (province name fills the blanks)."""
-    profile = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    profile = yamltext.safe_load(DEFAULT.read_text(encoding="utf-8"))
     profile = _merge(profile, cfg.raw.get("report", {}))
     if profile.get("parent_agency") == "UBND TỈNH" and cfg.province:
         profile["parent_agency"] = f"UBND {cfg.province.upper()}"

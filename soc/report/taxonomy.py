@@ -9,14 +9,14 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-import yaml
+from soc import yamltext
 
 FILE = Path(__file__).with_name("profiles") / "incident_types.yml"
 
 
 @cache
 def _table() -> dict:
-    return yaml.safe_load(FILE.read_text(encoding="utf-8"))
+    return yamltext.safe_load(FILE.read_text(encoding="utf-8"))
 
 
 def type_names() -> dict[str, str]:
