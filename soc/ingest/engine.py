@@ -104,7 +104,9 @@ class Ingestor:
         self.store = EventStore(cfg.data_dir)
         self.state = StateDB(cfg.data_dir / "state.db")
         self.dead = DeadLetter(cfg.data_dir)
-        self.con = connect()
+        # One DuckDB thread by default: a chunk's statements are too small to split (more threads measured slower:
+        # nginx_combined 60 k → 86 k lines/s, EVTX 4.2 → 3.8 s CPU per 100 k records on 2 cores); 0 = every core
+        self.con = connect(threads=int((cfg.raw.get("ingest", {}) or {}).get("duckdb_threads", 1)))
         self.reference: datetime | None = None  # "now" for year inference; None = the real time
         self._re2: dict[str, RegexSQL | None] = {}
         self._decoders: dict[str, object] = {}  # per file (reset in ingest)
