@@ -268,3 +268,57 @@ def test_sigmahq_windows_rule_alerts_on_evtx_event(tmp_path: Path):
     titles = {a["rule_title"] for a in alerts}
     assert "User Added to Local Administrator Group" in titles
     assert "Suspicious Windows Service Installed" in titles  # shipped rules/windows/ on the System 7045 record
+
+
+def _outcome(cfg, path: Path) -> tuple:
+    summary = ingest_paths(cfg, [path], parser="windows_evtx")
+    rows = [(r["winlog.record_id"], r["event.id"], r["event.original"], r["user.target.name"]) for r in _events(cfg)]
+    dead = sorted((d["line"], d["reason"], d["raw"]) for d in _dead(cfg))
+    state = StateDB(cfg.data_dir / "state.db")
+    try:
+        offset = state.checkpoint(str(path)).offset
+    finally:
+        state.close()
+    return summary.read, summary.stored, summary.deadlettered, sorted(rows), dead, offset
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="LOUD: one CPU: EVTX is never parsed in worker processes")
+@pytest.mark.parametrize("kill", [False, True])
+def test_parsing_in_worker_processes_stores_what_one_process_stores(tmp_path: Path, monkeypatch, kill: bool):
+    """Large EVTX files are parsed by worker processes, batches handed back in order: events, dead letters
+    (damaged chunk, bad record) and the checkpoint are those of the in-process reader. Workers
+    killed mid-file: the batches they held are parsed here, nothing lost or doubled."""
+    from soc.ingest.chunk_decode import DecodePool
+
+    path = evtxgen.write(tmp_path / "Security.evtx", _logons(400))
+    data = bytearray(path.read_bytes())
+    second = 4096 + evtxgen.CHUNK_SIZE
+    data[second:second + 8] = b"XXXXXXXX"  # a chunk without its signature
+    data[second + 2 * evtxgen.CHUNK_SIZE + 600:second + 2 * evtxgen.CHUNK_SIZE + 640] = b"\xab" * 40  # a bad record
+    path.write_bytes(data)
+    used = []
+    submit = DecodePool.submit_call
+
+    def spy(self, fn, *args):
+        job = submit(self, fn, *args)
+        used.append(job)
+        if kill and len(used) == 2 and job is not None:
+            used[0].result()
+            for process in list(self._executor._processes.values()):  # the worker dies mid-file
+                process.kill()
+        return job
+
+    disabled = []
+    disable = DecodePool.disable
+    monkeypatch.setattr(DecodePool, "submit_call", spy)
+    monkeypatch.setattr(DecodePool, "disable", lambda self: disabled.append(1) or disable(self))
+    outcomes = []
+    for workers in (0, 1):
+        cfg = from_dict({"ingest": {"decode_workers": workers, "decode_min_bytes": 1, "chunk_lines": 60}},
+                        data_dir=tmp_path / f"data-{workers}")
+        outcomes.append(_outcome(cfg, path))
+    assert len(used) >= 4 and used[0] is not None, "the worker path was not taken"
+    assert bool(disabled) == kill  # killed workers: the pool gave up and the reader went on here
+    read, stored, deadlettered, rows, dead, offset = outcomes[0]
+    assert stored > 300 and deadlettered == 2 and offset == 400 and len(rows) == stored
+    assert outcomes[1] == outcomes[0]

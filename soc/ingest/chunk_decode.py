@@ -22,7 +22,9 @@ import pyarrow as pa
 
 from soc.ingest import fastcols
 from soc.ingest.decoders import Decoded, decoder_for
+from soc.ingest.jsontext import as_text
 from soc.ingest.parser import Parser
+from soc.ingest.records import RecordChunk
 
 STATEFUL_DECODERS = frozenset({"w3c"})  # state carried from one chunk to the next: decoded in order, here
 MIN_BYTES = 16 << 20  # files smaller than this are decoded here: starting workers would cost more than it saves
@@ -99,13 +101,31 @@ def _decode_in_worker(parser: Parser, lines: Lines) -> tuple[pa.Table, list[tupl
     return raw_table(_WORKER_DECODERS[key], lines)
 
 
+def record_table(rc: RecordChunk, names: list[str]) -> pa.Table:
+    """A record decoder's chunk as the engine's raw table: ``_i``, ``_pattern``, ``_line``/``_offset`` (the
+    records' positions), ``_original`` and ``raw.<name>`` per name."""
+    n = len(rc.records)
+    cols: dict[str, pa.Array] = {
+        "_i": fastcols.int_column(range(n)),
+        "_pattern": fastcols.int_column([0] * n, "i"),
+        "_line": fastcols.int_column(rc.positions),
+        "_offset": fastcols.int_column(rc.positions),
+        "_original": fastcols.text_column(rc.originals),
+    }
+    for name, values in zip(names, fastcols.columns(rc.records, names, as_text), strict=True):
+        cols[f"raw.{name}"] = values
+    return pa.table(cols)
+
+
 class DecodePool:
     """Worker processes (spawned: the parent runs DuckDB threads, which must not be forked) started on first use.
 
-    ``[ingest] decode_workers`` (default: one per CPU but one; 0 or 1: decode in the ingesting process) and
-    ``decode_min_bytes`` (default 16 MiB: smaller files are decoded in the ingesting process). A program that
-    ingests through the library must guard its entry point with ``if __name__ == "__main__":`` (spawned workers
-    import it again), as every multiprocessing program does.
+    ``[ingest] decode_workers`` (default: one per CPU but one; 0: decode in the ingesting process) and
+    ``decode_min_bytes`` (default 16 MiB: smaller files are decoded in the ingesting process). Text lines use the
+    workers from two on (with one, the ingesting process would only wait instead of decoding); record decoders that
+    can (EVTX) from one on, on a machine of two CPUs or more: their decoding thread would otherwise hold the GIL that
+    DuckDB's client takes between tasks. A program that ingests through the library must guard its entry point with
+    ``if __name__ == "__main__":`` (spawned workers import it again), as every multiprocessing program does.
     """
 
     def __init__(self, raw: dict[str, Any]):
@@ -121,19 +141,29 @@ class DecodePool:
         return (self.workers > 1 and size is not None and size >= self.min_bytes
                 and parser.decoder not in STATEFUL_DECODERS)
 
+    def wanted_records(self, size: int) -> bool:
+        """Whether a file of ``size`` bytes read by a record decoder with ``read_in_workers`` is worth it."""
+        return self.workers >= 1 and (os.cpu_count() or 1) >= 2 and size >= self.min_bytes
+
     def submit(self, parser: Parser, lines: Lines) -> Future | None:
         """The chunk handed to a worker, or None when the workers cannot run (decode it here then)."""
+        return self.submit_call(_decode_in_worker, parser, lines)
+
+    def submit_call(self, fn: Any, *args: Any) -> Future | None:
+        """``fn(*args)`` (a module-level function) run by a worker, or None when the workers cannot run."""
+        if self.workers < 1:
+            return None
         try:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-            return self._executor.submit(_decode_in_worker, parser, lines)
+            return self._executor.submit(fn, *args)
         except (BrokenProcessPool, OSError):
             self.disable()
             return None
 
     def disable(self) -> None:
         """Workers that died (or could not start, e.g. a program read from stdin): decode here from now on."""
-        self.workers = 1
+        self.workers = 0
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None

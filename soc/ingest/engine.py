@@ -22,11 +22,10 @@ import pyarrow as pa
 from soc.config import Config
 from soc.enrich import enrich_batch, enrichment_columns
 from soc.ingest import fastcols, records
-from soc.ingest.chunk_decode import DecodePool, Lines, raw_table
+from soc.ingest.chunk_decode import DecodePool, Lines, raw_table, record_table
 from soc.ingest.deadletter import DeadLetter
 from soc.ingest.decoders import RegexSQL, decoder_for
 from soc.ingest.detect import detect, detect_binary
-from soc.ingest.jsontext import as_text
 from soc.ingest.parser import Parser, get_parser
 from soc.ingest.records import is_record_decoder
 from soc.ingest.sources import (
@@ -299,19 +298,17 @@ class Ingestor:
         decoder = records.load(parser.decoder)
         result = FileResult(inp.label, parser.name)
         names = parser.raw_columns()
-        for rc in decoder.read(inp.path, start, self.cfg.chunk_lines, dict(parser.options)):
-            n = len(rc.records)
-            cols: dict[str, pa.Array] = {
-                "_i": fastcols.int_column(range(n)),
-                "_pattern": fastcols.int_column([0] * n, "i"),
-                "_line": fastcols.int_column(rc.positions),
-                "_offset": fastcols.int_column(rc.positions),
-                "_original": fastcols.text_column(rc.originals),
-            }
-            for name, values in zip(names, fastcols.columns(rc.records, names, as_text), strict=True):
-                cols[f"raw.{name}"] = values
-            rows, undated = self.to_ecs(parser, pa.table(cols), inp.label) if n else (0, [])
-            failures = [(rc.positions[i], reason, rc.originals[i]) for i, reason in undated] + rc.failures
+        options = dict(parser.options)
+        if hasattr(decoder, "read_in_workers") and self.pool.wanted_records(os.path.getsize(inp.path)):
+            chunks = decoder.read_in_workers(inp.path, start, self.cfg.chunk_lines, options, self.pool, names)
+        else:
+            chunks = decoder.read(inp.path, start, self.cfg.chunk_lines, options)
+        for rc in chunks:
+            table = rc.table if rc.table is not None else record_table(rc, names)
+            n = table.num_rows
+            rows, undated = self.to_ecs(parser, table, inp.label) if n else (0, [])
+            originals = table.column("_original")
+            failures = [(rc.positions[i], reason, originals[i].as_py()) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):
                 self.dead.add(inp.label, pos, pos, reason, raw, parser.name)
             self.dead.flush()

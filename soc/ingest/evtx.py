@@ -14,7 +14,10 @@ import io
 import os
 import re
 import struct
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -165,40 +168,102 @@ class EvtxDecoder:
     def read(self, path: str, start: int, chunk: int, options: dict[str, Any]) -> Iterator[RecordChunk]:
         """Records with an EventRecordID above ``start``, in batches of about ``chunk`` records. Parsing runs in a
         thread one batch ahead, so it goes on while the engine maps and stores the previous batch."""
-        try:
-            import evtx  # noqa: F401
-        except ModuleNotFoundError as exc:
-            raise DecoderUnavailable(f"decoder 'evtx' needs the evtx package (pip install evtx): {exc}") from exc
+        _require_evtx()
         yield from read_ahead(lambda: self._chunks(path, start, chunk, options), "evtx-decoder")
+
+    def read_in_workers(self, path: str, start: int, chunk: int, options: dict[str, Any], pool: Any,
+                        names: list[str]) -> Iterator[RecordChunk]:
+        """As :meth:`read`, each batch parsed (and made the raw Arrow table of ``names``) by a process of ``pool``
+        (soc.ingest.chunk_decode.DecodePool), batches handed back in order. The first batch is parsed here while
+        the workers start; if they cannot run or die, the rest is parsed here too."""
+        _require_evtx()
+        jobs: deque[tuple[Future | None, list[ChunkInfo]]] = deque()
+        with open(path, "rb") as fh:
+            plan = _plan(fh, path, start, chunk)
+            if isinstance(plan, RecordChunk):
+                yield plan
+                return
+            block, batches, damaged = plan
+            fh.seek(0)
+            header = fh.read(block)
+            size = fh.seek(0, io.SEEK_END)
+            end = start
+            for i, batch in enumerate(batches):
+                jobs.append((pool.submit_call(_batch_in_worker, path, block, batch, start, options, names)
+                             if i else None, batch))
+                while len(jobs) > pool.workers or (jobs and i == len(batches) - 1):
+                    job, todo = jobs.popleft()
+                    rc = None
+                    if job is not None:
+                        try:
+                            rc = job.result()
+                        except BrokenProcessPool:  # a worker died: this batch and the next ones are parsed here
+                            pool.disable()
+                    if rc is None:
+                        rc = _batch(fh, size, path, header, todo, start, options)
+                    end = rc.end = max(end, rc.end)
+                    yield rc
+            yield RecordChunk([], [], [], max([end, *(pos for pos, _, _ in damaged)]), damaged)
 
     def _chunks(self, path: str, start: int, chunk: int, options: dict[str, Any]) -> Iterator[RecordChunk]:
         with open(path, "rb") as fh:
-            size = fh.seek(0, io.SEEK_END)
-            fh.seek(0)
-            try:
-                block, chunks, bad = scan(fh, size)
-            except ValueError as exc:
-                yield RecordChunk([], [], [], start, [(start + 1, str(exc), f"{path}: {exc}")])
+            plan = _plan(fh, path, start, chunk)
+            if isinstance(plan, RecordChunk):
+                yield plan
                 return
+            block, batches, damaged = plan
             fh.seek(0)
             header = fh.read(block)
+            size = fh.seek(0, io.SEEK_END)
             end = start
-            damaged = [(pos, f"chunk at byte {off}: {reason}", f"{path}: chunk at byte {off}: {reason}")
-                       for pos, off, reason in bad if pos > start]  # reported once: the checkpoint moves past it
-            batch: list[ChunkInfo] = []
-            count = 0  # records the batch's chunk headers announce
-            for info in (c for c in chunks if c.last_id > start):
-                batch.append(info)
-                count += info.last_id - info.first_id + 1
-                if len(batch) >= MAX_BATCH_CHUNKS or count >= chunk:
-                    rc = _batch(fh, size, path, header, batch, start, options)
-                    end = rc.end = max(end, rc.end)
-                    yield rc
-                    batch, count = [], 0
-            rc = _batch(fh, size, path, header, batch, start, options) if batch else RecordChunk([], [], [], end)
-            rc.failures += damaged
-            rc.end = max(end, rc.end, *(pos for pos, _, _ in damaged))
-            yield rc
+            for batch in batches:
+                rc = _batch(fh, size, path, header, batch, start, options)
+                end = rc.end = max(end, rc.end)
+                yield rc
+            yield RecordChunk([], [], [], max([end, *(pos for pos, _, _ in damaged)]), damaged)
+
+
+def _require_evtx() -> None:
+    try:
+        import evtx  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise DecoderUnavailable(f"decoder 'evtx' needs the evtx package (pip install evtx): {exc}") from exc
+
+
+def _plan(fh: BinaryIO, path: str, start: int, chunk: int
+          ) -> RecordChunk | tuple[int, list[list[ChunkInfo]], list[tuple[int, str, str]]]:
+    """(header block size, the batches of chunks holding records after ``start``, damaged chunks as failures), or
+    the one RecordChunk saying the file is not EVTX."""
+    size = fh.seek(0, io.SEEK_END)
+    fh.seek(0)
+    try:
+        block, chunks, bad = scan(fh, size)
+    except ValueError as exc:
+        return RecordChunk([], [], [], start, [(start + 1, str(exc), f"{path}: {exc}")])
+    damaged = [(pos, f"chunk at byte {off}: {reason}", f"{path}: chunk at byte {off}: {reason}")
+               for pos, off, reason in bad if pos > start]  # reported once: the checkpoint moves past it
+    batches: list[list[ChunkInfo]] = [[]]
+    count = 0  # records the batch's chunk headers announce
+    for info in (c for c in chunks if c.last_id > start):
+        if len(batches[-1]) >= MAX_BATCH_CHUNKS or count >= chunk:
+            batches.append([])
+            count = 0
+        batches[-1].append(info)
+        count += info.last_id - info.first_id + 1
+    return block, [b for b in batches if b], damaged
+
+
+def _batch_in_worker(path: str, block: int, batch: list[ChunkInfo], start: int, options: dict[str, Any],
+                     names: list[str]) -> RecordChunk:
+    """One batch parsed in a worker process, handed back as the engine's raw table (no record dicts to pickle)."""
+    from soc.ingest.chunk_decode import record_table
+
+    with open(path, "rb") as fh:
+        header = fh.read(block)
+        rc = _batch(fh, fh.seek(0, io.SEEK_END), path, header, batch, start, options)
+    rc.table = record_table(rc, names)
+    rc.records, rc.originals = [], []
+    return rc
 
 
 def _batch(fh: BinaryIO, size: int, path: str, header: bytes, batch: list[ChunkInfo], start: int,

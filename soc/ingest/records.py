@@ -5,6 +5,9 @@ files) exposing ``DECODER``, an object with::
 
     read(path: str, start: int, chunk: int, options: dict) -> Iterator[RecordChunk]
 
+and optionally ``read_in_workers(path, start, chunk, options, pool, names)``: the same chunks, decoded by the
+processes of ``pool`` (soc.ingest.chunk_decode.DecodePool) into ``RecordChunk.table`` (the raw columns ``names``).
+
 Records are flat dicts of raw values (text or None); the parser YAML maps them to ECS exactly as for JSON lines.
 ``start``/``RecordChunk.end`` are the decoder's own resumable position (record number or byte offset), stored as
 the file's checkpoint. Modules are imported only when a file needs them (pyshark is slow to import).
@@ -33,6 +36,7 @@ class RecordChunk:
     originals: list[str]
     end: int  # where to resume after this chunk
     failures: list[tuple[int, str, bytes | str]] = field(default_factory=list)  # position, reason, raw
+    table: Any = None  # the records (and originals) already as the engine's raw Arrow table, made by a worker
 
 
 class DecoderUnavailable(Exception):
