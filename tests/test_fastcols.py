@@ -155,6 +155,9 @@ def test_extension_is_built_where_a_compiler_is():
     """setup.py builds the extension as optional (an install without a compiler must succeed), so a C file that
     stops compiling would silently cost the speed: here it fails a test instead."""
     assert fastcols.COMPILED, "soc/ingest/_fastcols.c did not build: run `pip install -e .` and read the compiler errors"
+    from soc.ingest import evtx
+
+    assert evtx._flatten_c is not None, "soc/ingest/_winlog.c did not build: run `pip install -e .` and read the errors"
 
 
 def test_lone_surrogate_escape_is_stored_not_fatal(tmp_path):
