@@ -241,3 +241,34 @@ def test_decoding_in_worker_processes_stores_what_one_process_stores(tmp_path: P
         outcomes.append((summary.read, summary.stored, summary.deadlettered, events, dead, offset))
     assert outcomes[0][1] > 100 and outcomes[0][5] == log.stat().st_size
     assert outcomes[1] == outcomes[0]
+
+
+def test_configured_parser_for_a_path_wins_over_detection(tmp_path: Path):
+    """A WSO2 gateway writing plain combined lines looks like nginx to auto-detection: ``[ingest.parsers]`` names
+    the parser by path pattern; other files are still detected; an unknown parser is a configuration error."""
+    from soc.config import ConfigError
+    from soc.ingest.parser import get_parser
+
+    sample = (get_parser("nginx_combined").samples_dir / "access.log").read_text(encoding="utf-8").splitlines()
+    combined = "".join(f"{line}\n" for line in sample  # Tomcat's "combined": IPv4, HTTP/1.x, nothing appended
+                       if line[0].isdigit() and "HTTP/1." in line and line.count('"') == 6)
+    for folder, text in (("lgsp", combined), ("portal", combined.replace("HTTP/1.1", "HTTP/1.0"))):
+        (tmp_path / "logs" / folder).mkdir(parents=True)
+        (tmp_path / "logs" / folder / "http_access.log").write_text(text, encoding="utf-8")
+
+    def datasets(ingest: dict) -> dict[str, set]:
+        cfg = from_dict({"ingest": ingest}, data_dir=tmp_path / f"data-{len(ingest)}")
+        assert ingest_paths(cfg, [tmp_path / "logs"]).deadlettered == 0
+        con = EventStore(cfg.data_dir).open_events()
+        try:
+            rows = con.execute('SELECT DISTINCT "log.file.path", "event.dataset" FROM events').fetchall()
+        finally:
+            con.close()
+        return {Path(path).parent.name: {d for p, d in rows if p == path} for path, _ in rows}
+
+    assert datasets({}) == {"lgsp": {"nginx.access"}, "portal": {"nginx.access"}}
+    assert datasets({"parsers": {"*/lgsp/*access*.log": "wso2_http_access"}}) == {
+        "lgsp": {"wso2.access"}, "portal": {"nginx.access"}}
+    with pytest.raises(ConfigError, match="no_such_parser"):
+        ingest_paths(from_dict({"ingest": {"parsers": {"*.log": "no_such_parser"}}}, data_dir=tmp_path / "x"),
+                     [tmp_path / "logs"])

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,7 @@ from soc.ingest.chunk_decode import DecodePool, Lines, raw_table, record_table
 from soc.ingest.deadletter import DeadLetter
 from soc.ingest.decoders import RegexSQL, decoder_for
 from soc.ingest.detect import detect, detect_binary
-from soc.ingest.parser import Parser, get_parser
+from soc.ingest.parser import Parser, get_parser, path_parsers
 from soc.ingest.records import is_record_decoder
 from soc.ingest.sources import (
     Chunk,
@@ -110,6 +111,7 @@ class Ingestor:
         self._re2: dict[str, RegexSQL | None] = {}
         self._decoders: dict[str, object] = {}  # per file (reset in ingest)
         self.pool = DecodePool(cfg.raw)  # worker processes for large files, started on first use
+        self.path_parsers = path_parsers(cfg.raw)
 
     def close(self) -> None:
         self.pool.close()
@@ -220,6 +222,9 @@ class Ingestor:
         offset, line_no, checkpoint = start_position(inp, cp)
         if not inp.is_stdin and checkpoint.fingerprint is None:
             checkpoint.fingerprint = fingerprint(inp.path)
+        if parser_name is None and not inp.is_stdin:
+            path = os.path.abspath(inp.path)
+            parser_name = next((name for pattern, name in self.path_parsers if fnmatchcase(path, pattern)), None)
         parser = get_parser(parser_name) if parser_name else None
         if parser is None and not inp.is_stdin:
             with open(inp.path, "rb") as fh:

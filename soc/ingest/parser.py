@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from soc import ecs, yamltext
+from soc.config import ConfigError
 from soc.ingest import syslog
 from soc.ingest.records import RECORD_DECODERS, is_record_decoder
 from soc.paths import parsers_dir
@@ -176,3 +177,18 @@ def get_parser(name: str, folder: Path | None = None) -> Parser:
     if name not in parsers:
         raise ParserError(f"unknown parser '{name}' (available: {', '.join(sorted(parsers))})")
     return parsers[name]
+
+
+def path_parsers(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """``[ingest.parsers]``: (path pattern, parser) pairs, first match wins, for files auto-detection cannot tell
+    apart (a WSO2 gateway writing plain combined lines looks like nginx). Patterns match the absolute path, ``*``
+    across folders too (``"*/lgsp/*access*.log" = "wso2_http_access"``)."""
+    table = (raw.get("ingest", {}) or {}).get("parsers", {}) or {}
+    if not isinstance(table, dict):
+        raise ConfigError("[ingest.parsers] must be a table of \"path pattern\" = \"parser\"")
+    for pattern, name in table.items():
+        try:
+            get_parser(str(name))
+        except ParserError as exc:
+            raise ConfigError(f"[ingest.parsers] {pattern!r}: {exc}") from exc
+    return [(str(pattern), str(name)) for pattern, name in table.items()]
