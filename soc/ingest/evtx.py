@@ -15,7 +15,7 @@ import os
 import re
 import struct
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -177,35 +177,10 @@ class EvtxDecoder:
         (soc.ingest.chunk_decode.DecodePool), batches handed back in order. The first batch is parsed here while
         the workers start; if they cannot run or die, the rest is parsed here too."""
         _require_evtx()
-        jobs: deque[tuple[Future | None, list[ChunkInfo]]] = deque()
-        with open(path, "rb") as fh:
-            plan = _plan(fh, path, start, chunk)
-            if isinstance(plan, RecordChunk):
-                yield plan
-                return
-            block, batches, damaged = plan
-            fh.seek(0)
-            header = fh.read(block)
-            size = fh.seek(0, io.SEEK_END)
-            end = start
-            for i, batch in enumerate(batches):
-                jobs.append((pool.submit_call(_batch_in_worker, path, block, batch, start, options, names)
-                             if i else None, batch))
-                while len(jobs) > pool.workers or (jobs and i == len(batches) - 1):
-                    job, todo = jobs.popleft()
-                    rc = None
-                    if job is not None:
-                        try:
-                            rc = job.result()
-                        except BrokenProcessPool:  # a worker died: this batch and the next ones are parsed here
-                            pool.disable()
-                    if rc is None:
-                        rc = _batch(fh, size, path, header, todo, start, options)
-                    end = rc.end = max(end, rc.end)
-                    yield rc
-            yield RecordChunk([], [], [], max([end, *(pos for pos, _, _ in damaged)]), damaged)
+        yield from self._chunks(path, start, chunk, options, pool, names)
 
-    def _chunks(self, path: str, start: int, chunk: int, options: dict[str, Any]) -> Iterator[RecordChunk]:
+    def _chunks(self, path: str, start: int, chunk: int, options: dict[str, Any], pool: Any = None,
+                names: list[str] | None = None) -> Iterator[RecordChunk]:
         with open(path, "rb") as fh:
             plan = _plan(fh, path, start, chunk)
             if isinstance(plan, RecordChunk):
@@ -215,12 +190,37 @@ class EvtxDecoder:
             fh.seek(0)
             header = fh.read(block)
             size = fh.seek(0, io.SEEK_END)
+
+            def here(batch: list[ChunkInfo]) -> RecordChunk:
+                return _batch(fh, size, path, header, batch, start, options)
+
+            parsed = (map(here, batches) if pool is None
+                      else _from_workers(pool, batches, here, path, block, start, options, names or []))
             end = start
-            for batch in batches:
-                rc = _batch(fh, size, path, header, batch, start, options)
+            for rc in parsed:
                 end = rc.end = max(end, rc.end)
                 yield rc
             yield RecordChunk([], [], [], max([end, *(pos for pos, _, _ in damaged)]), damaged)
+
+
+def _from_workers(pool: Any, batches: list[list[ChunkInfo]], here: Callable[[list[ChunkInfo]], RecordChunk],
+                  path: str, block: int, start: int, options: dict[str, Any], names: list[str]
+                  ) -> Iterator[RecordChunk]:
+    """The batches parsed by the pool's workers, ``pool.workers`` of them ahead, in order; the first one (while the
+    workers start) and those the workers could not take or died on are parsed ``here``."""
+    jobs: deque[tuple[Future | None, list[ChunkInfo]]] = deque()
+    for i, batch in enumerate(batches):
+        jobs.append((pool.submit_call(_batch_in_worker, path, block, batch, start, options, names) if i else None,
+                     batch))
+        while len(jobs) > pool.workers or (jobs and i == len(batches) - 1):
+            job, todo = jobs.popleft()
+            rc = None
+            if job is not None:
+                try:
+                    rc = job.result()
+                except BrokenProcessPool:  # a worker died: this batch and the next ones are parsed here
+                    pool.disable()
+            yield rc if rc is not None else here(todo)
 
 
 def _require_evtx() -> None:
