@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -272,3 +274,45 @@ def test_configured_parser_for_a_path_wins_over_detection(tmp_path: Path):
     with pytest.raises(ConfigError, match="no_such_parser"):
         ingest_paths(from_dict({"ingest": {"parsers": {"*.log": "no_such_parser"}}}, data_dir=tmp_path / "x"),
                      [tmp_path / "logs"])
+
+
+def test_dedup_reads_only_files_meeting_the_chunk_time_range(cfg, tmp_path, monkeypatch):
+    """Duplicates are still skipped when ids are only looked for in files whose @timestamp range meets the chunk's:
+    a copy read by a new process (ranges unknown, read from the files), and a copy another writer stores between
+    two chunks of a running ingest. A time-ordered chunk meets one earlier file, not the whole day."""
+    from soc.ingest import engine
+
+    cfg.chunk_lines = 10
+    a, b, c = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "c.log"
+    for path in (a, b, c):
+        path.write_text(lines(0, 60))
+    first = ingest_paths(cfg, [a])
+    store = EventStore(cfg.data_dir)
+    files = [p for d in ("nginx.access",) for p in store.files([d])]
+    assert first.stored == 60 and len(files) == 6
+    con = store.open_events()
+    try:
+        span = con.execute('SELECT min("@timestamp"), max("@timestamp") FROM events WHERE "log.offset" BETWEEN '
+                           f"{len(lines(0, 20))} AND {len(lines(0, 29))}").fetchone()
+        assert len(store._meeting(con, files, span)) == 1  # one file's range meets lines 20-29
+    finally:
+        con.close()
+    assert (lambda s: (s.stored, s.skipped))(ingest_paths(cfg, [b])) == (0, 60)  # a new process, a copy
+
+    real_advance, calls = engine.Ingestor._advance, {"n": 0}
+
+    def other_writer_after_first_chunk(self, inp, checkpoint, chunk, parser):
+        real_advance(self, inp, checkpoint, chunk, parser)
+        calls["n"] += 1
+        if calls["n"] == 1 and inp.path == str(c):  # another ingest stores the same file meanwhile
+            other = ingest_paths(dataclasses.replace(cfg, chunk_lines=100), [c.with_name("c2.log")])
+            assert other.stored == 50
+
+    monkeypatch.setattr(engine.Ingestor, "_advance", other_writer_after_first_chunk)
+    shutil.rmtree(cfg.data_dir)
+    c.with_name("c2.log").write_text(lines(0, 60))
+    run = ingest_paths(cfg, [c])
+    assert (run.stored, run.skipped) == (10, 50)
+    total, distinct = EventStore(cfg.data_dir).open_events().execute(
+        'SELECT count(*), count(DISTINCT "event.id") FROM events').fetchone()
+    assert total == distinct == 60

@@ -32,6 +32,7 @@ class EventStore:
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
         self.root = self.data_dir / "events"
+        self._ranges: dict[str, tuple | None] = {}  # real path of an (immutable) file → its @timestamp range
 
     # -- writing -------------------------------------------------------------------------------------------
     @contextmanager
@@ -64,7 +65,9 @@ class EventStore:
         """Store the rows of ``relation`` (a table/view name in ``con`` with ECS columns); return rows stored.
 
         Rows whose ``event.id`` is already stored in their partition are skipped; ids must be unique within the
-        relation (the ingest transform guarantees it). The caller holds :meth:`write_lock`.
+        relation (the ingest transform guarantees it). The caller holds :meth:`write_lock`. An id is looked for
+        only in the partition's files whose @timestamp range meets the rows' (the same line parses to the same
+        time): a large log of one day no longer makes each chunk read every id the day holds so far.
         """
         parts = con.execute(
             f'SELECT DISTINCT "event.dataset", strftime("@timestamp", \'%Y-%m-%d\') FROM {relation}'
@@ -77,10 +80,11 @@ class EventStore:
                 f'coalesce("event.dataset", \'unknown\') = {literal(dataset)} AND '
                 f'coalesce(strftime("@timestamp", \'%Y-%m-%d\'), \'undated\') = {literal(day)}'
             )
-            existing = self.partition_files(dataset, day)
+            span = con.execute(f'SELECT min("@timestamp"), max("@timestamp") FROM {relation} WHERE {where}').fetchone()
+            existing = self._meeting(con, self.partition_files(dataset, day), span)
             anti = ""
             if existing:
-                files = ", ".join(literal(str(p)) for p in existing)
+                files = ", ".join(literal(p) for p in existing)
                 anti = f' AND "event.id" NOT IN (SELECT "event.id" FROM read_parquet([{files}]))'
             folder = self._partition(dataset, day)
             final = folder / f"part-{uuid.uuid4().hex}.parquet"
@@ -92,9 +96,26 @@ class EventStore:
             if count:
                 os.replace(tmp, final)
                 stored += count
+                self._ranges[str(final.resolve())] = span if None not in span else None
             else:
                 tmp.unlink(missing_ok=True)
         return stored
+
+    def _meeting(self, con: duckdb.DuckDBPyConnection, files: list[Path], span: tuple) -> list[str]:
+        """The files (real paths) whose @timestamp range meets ``span``; all of them when a range is unknown."""
+        real = [str(p.resolve()) for p in files]
+        unknown = [f for f in real if f not in self._ranges]
+        if unknown:  # written by another process or run: read once (a file never changes)
+            listed = ", ".join(literal(f) for f in unknown)
+            for name, low, high in con.execute(
+                f'SELECT filename, min("@timestamp"), max("@timestamp") FROM read_parquet([{listed}], '
+                "filename = true, union_by_name = true) GROUP BY filename"
+            ).fetchall():
+                self._ranges[name] = (low, high) if low is not None else None
+        if None in span:
+            return real
+        low, high = span
+        return [f for f in real if (r := self._ranges.get(f)) is None or (r[0] <= high and r[1] >= low)]
 
     # -- reading -------------------------------------------------------------------------------------------
     def files(self, datasets: Iterable[str] | None = None) -> list[Path]:
