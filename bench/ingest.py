@@ -30,12 +30,12 @@ UAS = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, lik
        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"]
 
 
-def make_log(path: Path, n: int, seed: int = 1) -> None:
+def make_log(path: Path, n: int, seed: int = 1, per_second: int = 10, start_hour: int = 0) -> None:
     rnd = random.Random(seed)
     with path.open("w") as fh:
         for i in range(n):
             ip = f"{rnd.choice([14, 27, 113, 171])}.{rnd.randrange(256)}.{rnd.randrange(256)}.{rnd.randrange(1, 255)}"
-            t = i // 10
+            t = i // per_second + start_hour * 3600
             ts = f"{1 + (t // 86400) % 28:02d}/Nov/2026:{(t // 3600) % 24:02d}:{(t // 60) % 60:02d}:{t % 60:02d} +0700"
             url = f"{rnd.choice(PATHS)}?id={rnd.randrange(100000)}"
             fh.write(f'{ip} - - [{ts}] "GET {url} HTTP/1.1" {rnd.choice([200, 200, 200, 304, 404])} '
