@@ -1,9 +1,12 @@
-"""Benchmark: `soc ingest` throughput on combined-format access logs vs a plain Python regex loop (same run).
+"""Benchmark: `soc ingest` throughput on combined-format access logs vs a plain Python regex loop (same run), then
+every parser on 100 k lines each (bench/ingest_sources.py) and Windows .evtx records (bench/evtx.py).
 
-    python bench/ingest.py [--lines 300000]
+    python bench/ingest.py [--lines 300000] [--baseline-only]
 
 Prints lines/s for both and the ratio (target ≥ 0.4). The baseline only matches each line with the same regex and
 keeps the groups: the floor of any Python parser. Ours also converts types, hashes ids, writes Parquet, checkpoints.
+The per-parser table flags any parser under 30 k lines/s; the EVTX line gives records/s and the ratio to the evtx
+package's own JSON dump of the same file.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import argparse
 import random
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import ingest_sources  # noqa: E402  (this folder, first on sys.path when run as a script)
 
 from soc.config import from_dict  # noqa: E402
 from soc.ingest.engine import ingest_paths  # noqa: E402
@@ -57,6 +63,7 @@ def baseline(path: Path, regex: str) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--lines", type=int, default=300_000)
+    ap.add_argument("--baseline-only", action="store_true", help="only the combined-format comparison")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="soc-bench-ingest-"))
     try:
@@ -75,6 +82,11 @@ def main() -> None:
         print(f"ratio soc/baseline:  {base / ours:.2f}   (target >= 0.4)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if not args.baseline_only:
+        print("\nevery text parser, 100 k lines each (bench/ingest_sources.py):", flush=True)
+        ingest_sources.report()
+        print("\nWindows .evtx, 100 k records (bench/evtx.py):", flush=True)
+        subprocess.run([sys.executable, str(Path(__file__).with_name("evtx.py"))], check=True)
 
 
 if __name__ == "__main__":

@@ -48,25 +48,30 @@ def run(name: str, path: Path) -> tuple[int, float, int]:
         shutil.rmtree(data, ignore_errors=True)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lines", type=int, default=100_000)
-    ap.add_argument("--only", default=None)
-    args = ap.parse_args()
+def report(lines: int = 100_000, only: str | None = None) -> None:
+    """Print the table: lines/s of every text parser (or of ``only``) and its ratio to nginx_combined."""
     folder = Path(tempfile.mkdtemp(prefix="soc-bench-src-"))
     try:
         base = None
         print(f"{'parser':<16}{'lines':>10}{'events':>10}{'seconds':>9}{'lines/s':>11}{'ratio':>7}")
         for name in PARSERS:
-            if args.only and name not in (args.only, "nginx_combined"):
+            if only and name not in (only, "nginx_combined"):
                 continue
-            read, secs, stored = run(name, build(name, args.lines, folder))
+            read, secs, stored = run(name, build(name, lines, folder))
             rate = read / secs
             base = base or rate
             flag = "" if rate >= FLOOR else "  < 30k lines/s"
             print(f"{name:<16}{read:>10}{stored:>10}{secs:>9.2f}{rate:>11,.0f}{rate / base:>7.2f}{flag}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lines", type=int, default=100_000)
+    ap.add_argument("--only", default=None)
+    args = ap.parse_args()
+    report(args.lines, args.only)
 
 
 if __name__ == "__main__":
