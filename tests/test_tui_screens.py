@@ -19,6 +19,7 @@ from soc.store.embedded import EventStore
 from soc.store.state import StateDB
 from soc.triage import suppressions
 from soc.tui.app import SocApp
+from soc.tui.data import Viewport
 from soc.tui.screens.alert import AlertScreen
 from soc.tui.screens.cases import CaseScreen, CasesScreen
 from soc.tui.screens.forms import NoteModal, PromptModal, SuppressModal
@@ -235,7 +236,9 @@ async def test_pivot_to_events_around_and_sharing_alerts(tmp_path: Path) -> None
                     and "/later-same-ip" in rendered(app.screen.query_one("#pivot-events"))
                     and "Rule number 11" in rendered(app.screen.query_one("#pivot-alerts")))
         assert isinstance(app.screen, PivotScreen)
+        assert app.screen.alert["id"] == "alert-03", "the pivot opened on another alert than the selected one"
         events = rendered(app.screen.query_one("#pivot-events"))
+        assert app.screen.query_one("#pivot-events").row_count == 1, (app.screen.sub_title, notifications(app))
         assert "/later-same-ip" in events and "/far-away" not in events and CCCD not in events
         assert "Rule number 11" in rendered(app.screen.query_one("#pivot-alerts"))
         for _ in range(4):
@@ -311,3 +314,25 @@ def test_alert_detail_screen_snapshot(tmp_path: Path, snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(SocApp(cfg, refresh_seconds=0), terminal_size=(130, 50), run_before=open_alert)
+
+
+async def test_a_late_queue_load_leaves_the_cursor_where_the_analyst_moved(tmp_path: Path) -> None:
+    """A reload reads the queue in a worker for the alert that had the cursor; if the analyst moved meanwhile, the
+    snapshot that arrives late must not pull the cursor back (the next key would act on another alert)."""
+    cfg = tcfg_(tmp_path)
+    seed(cfg)
+    app = SocApp(cfg, refresh_seconds=0)
+    async with app.run_test(size=(150, 40)) as pilot:
+        await settle(pilot)
+        screen, grid = app.screen, app.screen.query_one(AlertGrid)
+        first = current_id(app)
+        late = screen.source.snapshot(screen.query_one("#filters").filter, grid.sort, grid.descending,
+                                      Viewport(first, grid.cursor, 0, 30), frozenset())
+        await goto(pilot, "alert-03")
+        assert first != "alert-03"
+        screen._show_snapshot(late, first)  # the load started before the move lands now
+        await settle(pilot)
+        assert current_id(app) == "alert-03"
+        screen._show_snapshot(late, "alert-03")  # no move since the load began: the snapshot places the cursor
+        await settle(pilot)
+        assert current_id(app) == first

@@ -109,13 +109,17 @@ class QueueScreen(TriageActions, Screen):
             self._error_from_thread("Cannot read alerts", exc)
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_snapshot, snapshot)
+            self.app.call_from_thread(self._show_snapshot, snapshot, view.anchor)
 
-    def _show_snapshot(self, snapshot: QueueSnapshot) -> None:
+    def _show_snapshot(self, snapshot: QueueSnapshot, anchor: str | None = None) -> None:
+        """Show a snapshot read for the alert ``anchor`` had the cursor; if the analyst moved meanwhile, the cursor
+        stays on the alert they moved to (their next key must act on what they see selected)."""
         self.sub_title = counts_line(snapshot.counts)
         bar = self.query_one(FilterBar)
         bar.shown, bar.total = len(snapshot.alerts), snapshot.total
-        self.grid.show_alerts(snapshot.alerts, snapshot.cursor, snapshot.marked)
+        current = self.grid.current_alert
+        moved = current is not None and current["id"] != anchor
+        self.grid.show_alerts(snapshot.alerts, None if moved else snapshot.cursor, snapshot.marked)
         self.loaded_at = time.monotonic()
 
     def on_filters_changed(self, _: FiltersChanged) -> None:
