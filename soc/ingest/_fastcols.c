@@ -433,8 +433,16 @@ static PyObject *texts(PyObject *self, PyObject *args) {
     Column *col = columns_new(1, nrows);
     if (col == NULL) return NULL;
     PyObject *result = NULL;
-    for (Py_ssize_t r = 0; r < nrows; r++)
-        if (column_put(col, r, PyList_GET_ITEM(values, r), to_text) < 0) goto done;
+    for (Py_ssize_t r = 0; r < nrows; r++) {
+        if (r >= PyList_GET_SIZE(values)) {  /* to_text is Python code: it could shrink the list */
+            PyErr_SetString(PyExc_RuntimeError, "texts(): the list changed size");
+            goto done;
+        }
+        PyObject *value = Py_NewRef(PyList_GET_ITEM(values, r));
+        int rc = column_put(col, r, value, to_text);
+        Py_DECREF(value);
+        if (rc < 0) goto done;
+    }
     result = columns_result(col, 1, nrows);
 done:
     columns_free(col, 1);
