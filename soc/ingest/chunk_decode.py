@@ -11,6 +11,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import shutil
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -101,6 +104,15 @@ def _decode_in_worker(parser: Parser, lines: Lines) -> tuple[pa.Table, list[tupl
     return raw_table(_WORKER_DECODERS[key], lines)
 
 
+def _to_file(folder: str, fn: Any, *args: Any) -> str:
+    """Run ``fn(*args)`` in a worker and write its value to a file of ``folder``; return the file's path."""
+    value = fn(*args)
+    fd, path = tempfile.mkstemp(dir=folder, suffix=".pickle")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
 def record_table(rc: RecordChunk, names: list[str]) -> pa.Table:
     """A record decoder's chunk as the engine's raw table: ``_i``, ``_pattern``, ``_line``/``_offset`` (the
     records' positions), ``_original`` and ``raw.<name>`` per name."""
@@ -135,6 +147,7 @@ class DecodePool:
         self.workers = int(workers) if workers is not None else max(1, (os.cpu_count() or 1) - 1)
         self.min_bytes = int(opts.get("decode_min_bytes", MIN_BYTES))
         self._executor: ProcessPoolExecutor | None = None
+        self._folder: str | None = None  # where workers write the values they hand back
 
     def wanted(self, parser: Parser, size: int | None) -> bool:
         """Whether a file of ``size`` bytes read by ``parser`` is worth decoding in the workers."""
@@ -150,16 +163,30 @@ class DecodePool:
         return self.submit_call(_decode_in_worker, parser, lines)
 
     def submit_call(self, fn: Any, *args: Any) -> Future | None:
-        """``fn(*args)`` (a module-level function) run by a worker, or None when the workers cannot run."""
+        """``fn(*args)`` (a module-level function) run by a worker, or None when the workers cannot run; its value
+        is read with :meth:`result`."""
         if self.workers < 1:
             return None
         try:
             if self._executor is None:
+                self._folder = tempfile.mkdtemp(prefix="soc-decode-")
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-            return self._executor.submit(fn, *args)
+            return self._executor.submit(_to_file, self._folder, fn, *args)
         except (BrokenProcessPool, OSError):
             self.disable()
             return None
+
+    @staticmethod
+    def result(job: Future) -> Any:
+        """The value of a :meth:`submit_call` job. Workers hand values back through a file, not the executor's
+        pipe: a worker killed while writing a large value to the pipe (the OOM killer) leaves the executor waiting
+        for the rest forever; a killed writer of a file only breaks the pool (BrokenProcessPool)."""
+        path = job.result()
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        finally:
+            os.unlink(path)
 
     def disable(self) -> None:
         """Workers that died (or could not start, e.g. a program read from stdin): decode here from now on."""
@@ -172,3 +199,6 @@ class DecodePool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._folder is not None:  # values of jobs nobody read (an error stopped the run)
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None

@@ -243,7 +243,7 @@ class Ingestor:
             while len(decoding) > keep:
                 job, prep_, chunk_, parser_ = decoding.popleft()
                 try:
-                    table, failures = job.result() if isinstance(job, Future) else job
+                    table, failures = self.pool.result(job) if isinstance(job, Future) else job
                 except BrokenProcessPool:  # a worker died: this chunk (and the next ones) are decoded here
                     self.pool.disable()
                     table, failures = self.decode(parser_, prep_)

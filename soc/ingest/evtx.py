@@ -217,7 +217,7 @@ def _from_workers(pool: Any, batches: list[list[ChunkInfo]], here: Callable[[lis
             rc = None
             if job is not None:
                 try:
-                    rc = job.result()
+                    rc = pool.result(job)
                 except BrokenProcessPool:  # a worker died: this batch and the next ones are parsed here
                     pool.disable()
             yield rc if rc is not None else here(todo)
