@@ -44,12 +44,9 @@ class Lines:
 
 
 def text_array(values: list | pa.Array) -> pa.Array:
-    """A raw text column; a column no event of the chunk has (common: parsers map many optional keys) costs nothing."""
-    if isinstance(values, pa.Array):
-        return values
-    if values.count(None) == len(values):
-        return pa.nulls(len(values), pa.string())
-    return fastcols.text_column(values)
+    """A raw text column: a decoder's list as Arrow text (all-null when no event of the chunk has it, common: parsers
+    map many optional keys), an Arrow array as it is."""
+    return values if isinstance(values, pa.Array) else fastcols.text_column(values)
 
 
 @contextmanager

@@ -76,30 +76,24 @@ def has_huge_float_py(obj: Any, depth: int = 0) -> bool:
     return any(has_huge_float_py(v, depth + 1) for v in (obj.values() if kind is dict else obj))
 
 
+def text_column_py(values: Sequence[Any], to_text: Callable[[Any], str | None] = str) -> pa.Array:
+    """An Arrow text column of ``values`` (str or None; others, numbers, lists …, through ``to_text``)."""
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return pa.array([v if v is None or type(v) is str else to_text(v) for v in values], pa.string())
+
+
 def columns_py(docs: list[dict[str, Any]], names: list[str], to_text: Callable[[Any], str | None]) -> list[pa.Array]:
     """One Arrow text column per name: ``doc.get(name)`` over ``docs``, values that are not text through
     ``to_text``. Rows are read with C-level loops and transposed."""
     n = len(docs)
     if not n:
         return [pa.nulls(0, pa.string()) for _ in names]
-    out = []
-    for values in zip(*[tuple(map(doc.get, names)) for doc in docs], strict=True):
-        if values.count(None) == n:
-            out.append(pa.nulls(n, pa.string()))
-            continue
-        try:
-            out.append(pa.array(values, pa.string()))
-        except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers, lists …: as text
-            out.append(pa.array([v if v is None or type(v) is str else to_text(v) for v in values], pa.string()))
-    return out
+    return [pa.nulls(n, pa.string()) if values.count(None) == n else text_column_py(values, to_text)
+            for values in zip(*[tuple(map(doc.get, names)) for doc in docs], strict=True)]
 
 
-def text_column_py(values: list[Any], to_text: Callable[[Any], str | None] = str) -> pa.Array:
-    """An Arrow text column of ``values`` (str or None; others through ``to_text``)."""
-    try:
-        return pa.array(values, pa.string())
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.array([v if v is None or type(v) is str else to_text(v) for v in values], pa.string())
 
 
 _INT_TYPES = {"q": pa.int64(), "i": pa.int32(), "b": pa.int8()}

@@ -69,18 +69,18 @@ class EventStore:
         only in the partition's files whose @timestamp range meets the rows' (the same line parses to the same
         time): a large log of one day no longer makes each chunk read every id the day holds so far.
         """
-        parts = con.execute(
-            f'SELECT DISTINCT "event.dataset", strftime("@timestamp", \'%Y-%m-%d\') FROM {relation}'
+        parts = con.execute(  # each partition the rows fall in, with their @timestamp range
+            f'SELECT "event.dataset", strftime("@timestamp", \'%Y-%m-%d\') AS day, min("@timestamp"), '
+            f'max("@timestamp") FROM {relation} GROUP BY 1, 2'
         ).fetchall()
         stored = 0
-        for dataset, day in parts:
+        for dataset, day, *span in parts:
             dataset = dataset or "unknown"
             day = day or "undated"
             where = (
                 f'coalesce("event.dataset", \'unknown\') = {literal(dataset)} AND '
                 f'coalesce(strftime("@timestamp", \'%Y-%m-%d\'), \'undated\') = {literal(day)}'
             )
-            span = con.execute(f'SELECT min("@timestamp"), max("@timestamp") FROM {relation} WHERE {where}').fetchone()
             existing = self._meeting(con, self.partition_files(dataset, day), span)
             anti = ""
             if existing:
@@ -96,12 +96,12 @@ class EventStore:
             if count:
                 os.replace(tmp, final)
                 stored += count
-                self._ranges[str(final.resolve())] = span if None not in span else None
+                self._ranges[str(final.resolve())] = tuple(span) if None not in span else None
             else:
                 tmp.unlink(missing_ok=True)
         return stored
 
-    def _meeting(self, con: duckdb.DuckDBPyConnection, files: list[Path], span: tuple) -> list[str]:
+    def _meeting(self, con: duckdb.DuckDBPyConnection, files: list[Path], span: list) -> list[str]:
         """The files (real paths) whose @timestamp range meets ``span``; all of them when a range is unknown."""
         real = [str(p.resolve()) for p in files]
         unknown = [f for f in real if f not in self._ranges]
