@@ -13,13 +13,14 @@ from textual.widgets import DataTable, Input, Sparkline
 
 from soc.config import Config, from_dict
 from soc.ingest.engine import ingest_paths
+from soc.searchlang import QueryError, Term, parse
 from soc.store.embedded import EventStore
+from soc.store.search_sql import where
 from soc.store.state import StateDB
 from soc.triage import cases
 from soc.tui.app import SocApp
 from soc.tui.dashboard_data import age_text, load
 from soc.tui.data import search_events
-from soc.tui.query import QueryError, Term, parse, where
 from soc.tui.screens.dashboard import DashboardScreen
 from soc.tui.screens.help import HelpScreen
 from soc.tui.screens.pivot import PivotScreen

@@ -21,7 +21,6 @@ from soc.report.monitoring import LEVEL_VI
 from soc.report.profile import load_profile
 from soc.report.taxonomy import incident_type, type_names
 from soc.store import EventStore, StateDB
-from soc.store.duck import ident, literal
 from soc.timefmt import local_time, parse_utc
 
 MAX_EVENTS = 5000
@@ -64,13 +63,9 @@ def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
     ids = [e for lst in alerts["event_ids"] for e in lst][:MAX_EVENTS]
     events = pd.DataFrame()
     if ids:
-        con = EventStore(cfg.data_dir).open_events(need=["soc.pii.types", "soc.pii.count", "soc.pii.distinct"])
         cols = ["@timestamp", "event.dataset", "source.ip", "user.name", "url.original", "soc.pii.types",
                 "soc.pii.count", "soc.pii.distinct", "event.original"]
-        id_list = ", ".join(literal(i) for i in ids)
-        events = con.execute(f"SELECT {', '.join(ident(c) for c in cols)} FROM events WHERE \"event.id\" IN "
-                             f"({id_list}) ORDER BY \"@timestamp\"").fetchdf()
-        con.close()
+        events = pd.DataFrame(EventStore(cfg.data_dir).by_ids(ids, cols), columns=cols)
         if not reveal:
             for col in ("url.original", "event.original", "user.name"):
                 events[col] = events[col].map(lambda v: mask_text(v) if isinstance(v, str) else v)

@@ -281,19 +281,9 @@ def _events(
             "hi": [_naive_utc(datetime.combine(d + timedelta(days=1), time(), zone)) for d in days],
         }
     )
-    con = EventStore(cfg.data_dir).open_events()
-    try:
-        con.register("report_days", bounds)
-        # Local-day boundaries as a table: exact for any zone offset, no ICU time-zone extension needed.
-        raw = con.execute(
-            "SELECT d.day, coalesce(e.\"event.dataset\", 'unknown') AS dataset, "
-            'coalesce(e."soc.system", ?) AS system, count(*) AS events '
-            'FROM events e JOIN report_days d ON e."@timestamp" >= d.lo AND e."@timestamp" < d.hi '
-            'WHERE e."@timestamp" >= ? AND e."@timestamp" < ? GROUP BY ALL',
-            [UNKNOWN_SYSTEM, _naive_utc(lo), _naive_utc(hi)],
-        ).df()
-    finally:
-        con.close()
+    windows = [(d, lo_, hi_) for d, lo_, hi_ in bounds.itertuples(index=False)]
+    raw = pd.DataFrame(EventStore(cfg.data_dir).counts_by_day(windows, UNKNOWN_SYSTEM),
+                       columns=["day", "dataset", "system", "events"])
     raw["events"] = raw["events"].astype("int64")
     by_dataset = (
         raw.groupby("dataset", as_index=False)["events"]

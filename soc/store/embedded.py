@@ -10,14 +10,18 @@ import fcntl
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from soc import ecs
 from soc.store.duck import connect, ident, literal
+from soc.store.types import EventPage
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -160,4 +164,96 @@ class EventStore:
 
     def count(self) -> int:
         con = self.open_events()
-        return con.execute("SELECT count(*) FROM events").fetchone()[0]
+        try:
+            return con.execute("SELECT count(*) FROM events").fetchone()[0]
+        finally:
+            con.close()
+
+    # -- reading for the analyst and the reports -------------------------------------------------------------
+    def by_ids(self, event_ids: Sequence[str], columns: Sequence[str] | None = None,
+               limit: int | None = None) -> list[dict[str, Any]]:
+        """The stored events of ``event_ids``, oldest first; without ``columns``, every non-empty field."""
+        ids = [str(i) for i in event_ids]
+        if not ids:
+            return []
+        con = self.open_events(need=columns or ())
+        try:
+            shown = ", ".join(ident(c) for c in columns) if columns else "*"
+            sql = f'SELECT {shown} FROM events WHERE "event.id" IN (SELECT unnest($ids)) ORDER BY "@timestamp"'
+            params: dict[str, Any] = {"ids": ids}
+            if limit is not None:
+                sql += " LIMIT $n"
+                params["n"] = int(limit)
+            return _rows(con.execute(sql, params), keep_empty=columns is not None)
+        finally:
+            con.close()
+
+    def around(self, fields: Sequence[str], value: str, lo: datetime | None, hi: datetime | None,
+               limit: int) -> list[dict[str, Any]]:
+        """Events holding ``value`` in any of ``fields`` (``related.*`` lists: as an element), in ``[lo, hi]``
+        (naive or aware UTC), oldest first."""
+        con = self.open_events(need=fields)
+        try:
+            conds = []
+            for f in fields:
+                conds.append(f"list_contains({ident(f)}, $v)" if f.startswith("related.")
+                             else f"CAST({ident(f)} AS VARCHAR) = $v")
+            sql = f"SELECT * FROM events WHERE ({' OR '.join(conds)})"
+            params: dict[str, Any] = {"v": value, "n": int(limit)}
+            if lo is not None and hi is not None:
+                sql += ' AND "@timestamp" BETWEEN $lo AND $hi'
+                params |= {"lo": _naive_utc(lo), "hi": _naive_utc(hi)}
+            return _rows(con.execute(sql + ' ORDER BY "@timestamp" LIMIT $n', params))
+        finally:
+            con.close()
+
+    def search(self, query: Any, columns: Sequence[str], limit: int) -> EventPage:
+        """Events matching a parsed search (``soc.searchlang.Query``), newest first, at most ``limit``; raises
+        ``QueryError`` for a field no event has."""
+        from soc.store.search_sql import where
+
+        con = self.open_events()
+        try:
+            present = {r[0]: str(r[1]) for r in con.execute("DESCRIBE events").fetchall()}
+            sql, params = where(query, present)
+            shown = ", ".join(ident(c) for c in ("event.id", *columns))
+            params["n"] = int(limit) + 1
+            cur = con.execute(f'SELECT {shown} FROM events WHERE {sql} ORDER BY "@timestamp" DESC LIMIT $n', params)
+            rows = _rows(cur, keep_empty=True)
+        finally:
+            con.close()
+        return EventPage(rows[:limit], len(rows) > limit)
+
+    def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]],
+                      unknown_system: str) -> list[tuple[str, str, str, int]]:
+        """Events per (local day, dataset, system) for the windows ``(day, UTC start, UTC end)``."""
+        if not days:
+            return []
+        con = self.open_events()
+        try:
+            bounds = pa.table({"day": [d for d, _, _ in days], "lo": [_naive_utc(lo) for _, lo, _ in days],
+                               "hi": [_naive_utc(hi) for _, _, hi in days]})
+            con.register("report_days", bounds)
+            # Local-day boundaries as a table: exact for any zone offset, no ICU time-zone extension needed.
+            rows = con.execute(
+                "SELECT d.day, coalesce(e.\"event.dataset\", 'unknown') AS dataset, "
+                'coalesce(e."soc.system", ?) AS system, count(*) AS events '
+                'FROM events e JOIN report_days d ON e."@timestamp" >= d.lo AND e."@timestamp" < d.hi '
+                'WHERE e."@timestamp" >= ? AND e."@timestamp" < ? GROUP BY ALL',
+                [unknown_system, bounds["lo"][0].as_py(), max(bounds["hi"].to_pylist())],
+            ).fetchall()
+        finally:
+            con.close()
+        return [(d, ds, sy, int(n)) for d, ds, sy, n in rows]
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _rows(cur: duckdb.DuckDBPyConnection, keep_empty: bool = False) -> list[dict[str, Any]]:
+    """Rows as flat ECS dicts; NULL and empty-list fields left out unless ``keep_empty``."""
+    names = [d[0] for d in cur.description]
+    if keep_empty:
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    return [{n: v for n, v in zip(names, row, strict=True) if v is not None and v != []} for row in cur.fetchall()]

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from soc.config import Config
+from soc.searchlang import parse
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
 from soc.timefmt import local_time, parse_utc
@@ -256,40 +257,13 @@ class AlertSource:
     def matched_events(self, alert: dict[str, Any], limit: int = EVENT_LIMIT) -> list[MatchedEvent]:
         """The alert's events (oldest first, at most ``limit``) from the event store, with their fields."""
         ids = [str(i) for i in list(alert.get("event_ids") or [])[:EVENT_ID_LIMIT]]
-        if not ids:
-            return []
-        con = self.events.open_events()
-        try:
-            cur = con.execute(
-                'SELECT * FROM events WHERE "event.id" IN (SELECT unnest($ids)) ORDER BY "@timestamp" LIMIT $n',
-                {"ids": ids, "n": int(limit)},
-            )
-            return _events(cur)
-        finally:
-            con.close()
+        return _events(self.events.by_ids(ids, limit=limit))
 
     def pivot_events(self, column: str, value: str, around: datetime | None, minutes: int) -> list[MatchedEvent]:
         """Events holding ``value`` in the fields behind alert column ``column``, ±``minutes`` around ``around``."""
-        fields = PIVOT_FIELDS[column]
-        con = self.events.open_events(need=fields)
-        try:
-            conds = []
-            for f in fields:
-                quoted = '"' + f.replace('"', '""') + '"'
-                if f.startswith("related."):
-                    conds.append(f"list_contains({quoted}, $v)")
-                else:
-                    conds.append(f"CAST({quoted} AS VARCHAR) = $v")
-            sql = f"SELECT * FROM events WHERE ({' OR '.join(conds)})"
-            params: dict[str, Any] = {"v": value, "n": PIVOT_LIMIT}
-            if around is not None:
-                sql += ' AND "@timestamp" BETWEEN $lo AND $hi'
-                base = around.astimezone(UTC).replace(tzinfo=None) if around.tzinfo else around
-                params |= {"lo": base - timedelta(minutes=minutes), "hi": base + timedelta(minutes=minutes)}
-            cur = con.execute(sql + ' ORDER BY "@timestamp" LIMIT $n', params)
-            return _events(cur)
-        finally:
-            con.close()
+        span = timedelta(minutes=minutes)
+        lo, hi = (around - span, around + span) if around is not None else (None, None)
+        return _events(self.events.around(PIVOT_FIELDS[column], value, lo, hi, PIVOT_LIMIT))
 
     def alerts_sharing(self, column: str, value: str, exclude: str | None = None) -> list[dict[str, Any]]:
         if column not in PIVOT_FIELDS:
@@ -303,13 +277,8 @@ class AlertSource:
             return [dict(r) for r in cur.fetchall()]
 
 
-def _events(cur: Any) -> list[MatchedEvent]:
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        rec = {n: v for n, v in zip(names, row, strict=True) if v is not None and v != []}
-        out.append(MatchedEvent(rec.get("@timestamp"), rec.get("event.dataset"), rec.get("event.original"), rec))
-    return out
+def _events(rows: list[dict[str, Any]]) -> list[MatchedEvent]:
+    return [MatchedEvent(r.get("@timestamp"), r.get("event.dataset"), r.get("event.original"), r) for r in rows]
 
 
 def local(value: datetime | str | None, zone: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
@@ -338,23 +307,9 @@ class SearchResult:
 
 
 def search_events(store: EventStore, text: str, zone: str, limit: int = SEARCH_LIMIT) -> SearchResult:
-    """Events matching the search box ``text`` (see ``soc.tui.query``), newest first, at most ``limit``.
+    """Events matching the search box ``text`` (see ``soc.searchlang``), newest first, at most ``limit``.
 
     Raises ``QueryError`` for a query it cannot run (unknown field, bad time, unclosed quote).
     """
-    from soc.tui.query import parse, where
-
-    query = parse(text, zone)
-    con = store.open_events()
-    try:
-        columns = {r[0]: str(r[1]) for r in con.execute("DESCRIBE events").fetchall()}
-        sql, params = where(query, columns)
-        shown = ", ".join(f'"{c}"' for c in SEARCH_COLUMNS)  # fixed names, all present in the view
-        params["n"] = int(limit) + 1
-        cur = con.execute(f'SELECT "event.id", {shown} FROM events WHERE {sql} ORDER BY "@timestamp" DESC '
-                          "LIMIT $n", params)
-        names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        con.close()
-    return SearchResult(rows[:limit], len(rows) > limit)
+    page = store.search(parse(text, zone), SEARCH_COLUMNS, limit)
+    return SearchResult(page.rows, page.limited)

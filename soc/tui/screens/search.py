@@ -18,10 +18,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
+from soc.searchlang import QueryError
 from soc.tui.data import SEARCH_LIMIT, AlertSource, SearchResult, local, search_events
 from soc.tui.i18n import tr
 from soc.tui.masking import mask
-from soc.tui.query import QueryError
 from soc.tui.safe_text import clean, safe_text
 from soc.tui.widgets.footer import QuietFooter
 

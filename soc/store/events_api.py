@@ -1,0 +1,90 @@
+"""The events half of the store contract: immutable ECS events appended, scanned, searched and counted."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+
+from soc.store.types import EventPage, ScanWindow
+
+
+# -- events --------------------------------------------------------------------------------------------------
+class EventBatch(ABC):
+    """A batch of freshly mapped ECS rows on its way to the store (the ingest engine builds it)."""
+
+    @abstractmethod
+    def to_arrow(self) -> pa.Table:
+        """The rows as an Arrow table with flat ECS column names."""
+
+
+class DetectionRun(AbstractContextManager):
+    """One scan's view of the stored events, fixed when it opens (events stored meanwhile wait for the next
+    scan). Compiled rules are in the store's ``query_language``."""
+
+    events: int  # stored events seen by this run
+    latest_ingested: datetime | None  # the newest ``event.ingested`` seen (the next watermark)
+
+    @abstractmethod
+    def matches(self, queries: Sequence[str], window: ScanWindow, columns: dict[str, Sequence[str]]
+                ) -> list[dict[str, Any]]:
+        """Events matched by any of ``queries`` within ``window``, oldest first, one dict each with ``eid``,
+        ``ts`` and one key per ``columns`` entry (its fields coalesced in order)."""
+
+    @abstractmethod
+    def correlations(self, queries: Sequence[str], window: ScanWindow) -> list[tuple]:
+        """Rows of correlation ``queries`` within ``window``: (group_key, first, last, event_ids, first_event_id)."""
+
+    @abstractmethod
+    def values(self, event_ids: Sequence[str], columns: dict[str, Sequence[str]]) -> list[tuple]:
+        """One tuple per stored event of ``event_ids``, values in ``columns`` order (fields coalesced)."""
+
+
+class EventStore(ABC):
+    """Immutable ECS events. ``event.id`` is deterministic: appending the same event twice stores it once."""
+
+    kind: str = ""
+    query_language: str = ""  # what compiled rules and searches must be in ("duckdb" for the embedded store)
+
+    @abstractmethod
+    def write_lock(self) -> AbstractContextManager[None]:
+        """Serialise writers (two ingests never store one id twice)."""
+
+    @abstractmethod
+    def append(self, batch: EventBatch) -> int:
+        """Store the rows whose ``event.id`` is not stored yet; return how many were new."""
+
+    @abstractmethod
+    def detection(self, fields: Iterable[str]) -> DetectionRun:
+        """Open a scan over every stored event, with ``fields`` present (NULL where no event has them)."""
+
+    @abstractmethod
+    def by_ids(self, event_ids: Sequence[str], columns: Sequence[str] | None = None, limit: int | None = None
+               ) -> list[dict[str, Any]]:
+        """The stored events of ``event_ids``, oldest first (all columns, or ``columns``)."""
+
+    @abstractmethod
+    def around(self, fields: Sequence[str], value: str, lo: datetime | None, hi: datetime | None, limit: int
+               ) -> list[dict[str, Any]]:
+        """Pivot: events holding ``value`` in any of ``fields`` (list fields: as an element), in ``[lo, hi]``."""
+
+    @abstractmethod
+    def search(self, query: Any, columns: Sequence[str], limit: int) -> EventPage:
+        """Events matching a parsed search-box query (``soc.searchlang``), newest first, at most ``limit``."""
+
+    @abstractmethod
+    def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]], unknown_system: str
+                      ) -> list[tuple[str, str, str, int]]:
+        """Events per (day, dataset, system) for the given (day label, UTC start, UTC end) windows."""
+
+    @abstractmethod
+    def seen_before(self, fields: Sequence[str], candidates: pa.Table, where: str) -> pa.Table:
+        """The rows of ``candidates`` (columns ``fields`` + ``first_at``) an earlier stored event already has."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """Every stored event."""
