@@ -122,7 +122,8 @@ def alerts(
 ) -> None:
     """List alerts, newest first."""
     from soc.store import StateDB
-    from soc.store.state import LEVELS, STATUSES
+    from soc.triage.model import LEVELS, STATUSES
+    from soc.triage.queue import listing
 
     for s in status or []:
         if s not in STATUSES:
@@ -132,7 +133,7 @@ def alerts(
             _fail(f"unknown level {lv!r} (expected one of {', '.join(LEVELS)})", 2)
     cfg = _cfg()
     db = StateDB(cfg.data_dir / "state.db")
-    rows = db.alerts(status=status, level=level, limit=limit or None)
+    rows = db.alerts(listing(status, level), limit=limit or None)
     if as_json:
         for r in rows:
             sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -14,6 +14,7 @@ from soc.detect.scan import run_scan
 from soc.ingest.engine import ingest_paths
 from soc.store.state import ConflictError, StateDB
 from soc.triage import cases, suppressions, workflow
+from soc.triage.queue import listing
 
 SQLI_RULE = "4a6c3d97-8e5b-4d4c-9a3a-7b2c5f9e4d88"
 UA = '"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0"'
@@ -112,7 +113,7 @@ def test_scan_stores_matching_new_alerts_as_suppressed(tmp_path: Path) -> None:
     db = StateDB(cfg.data_dir / "state.db")
     by_ip = {a["source_ip"]: a["status"] for a in db.alerts() if a["rule_id"] == SQLI_RULE}
     assert by_ip == {"203.0.113.9": "suppressed", "198.51.100.7": "new"}
-    suppressed = next(a for a in db.alerts(status="suppressed"))
+    suppressed = next(a for a in db.alerts(listing(["suppressed"])))
     assert db.audit_trail(suppressed["id"])[0]["actor"] == "scan"
     db.close()
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from soc.config import from_dict
+from soc.store.alert_queue import glob_pattern
 from soc.store.state import StateDB
-from soc.tui.data import AlertSource, QueueFilter, Viewport
-from soc.tui.queue_model import SORT_KEYS
-from soc.tui.queue_sql import PAGE, glob_pattern, row_key
+from soc.triage.desk import AlertSource, Viewport
+from soc.triage.queue import PAGE, SORT_KEYS, QueueFilter, row_key
 
 SYSTEMS = ("Cổng thông tin", "DỊCH VỤ CÔNG", "LGSP", None)
 LEVELS = ("low", "medium", "high", "critical")

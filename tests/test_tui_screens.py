@@ -18,8 +18,8 @@ from soc.store.duck import connect
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
 from soc.triage import suppressions
+from soc.triage.desk import Viewport
 from soc.tui.app import SocApp
-from soc.tui.data import Viewport
 from soc.tui.screens.alert import AlertScreen
 from soc.tui.screens.cases import CaseScreen, CasesScreen
 from soc.tui.screens.forms import NoteModal, PromptModal, SuppressModal

@@ -18,9 +18,9 @@ from soc.store.embedded import EventStore
 from soc.store.search_sql import where
 from soc.store.state import StateDB
 from soc.triage import cases
+from soc.triage.dashboard import age_text, load
+from soc.triage.evidence import search_events
 from soc.tui.app import SocApp
-from soc.tui.dashboard_data import age_text, load
-from soc.tui.data import search_events
 from soc.tui.screens.dashboard import DashboardScreen
 from soc.tui.screens.help import HelpScreen
 from soc.tui.screens.pivot import PivotScreen

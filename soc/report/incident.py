@@ -22,6 +22,8 @@ from soc.report.profile import load_profile
 from soc.report.taxonomy import incident_type, type_names
 from soc.store import EventStore, StateDB
 from soc.timefmt import local_time, parse_utc
+from soc.triage import cases as cases_mod
+from soc.triage.workflow import notes
 
 MAX_EVENTS = 5000
 
@@ -41,9 +43,6 @@ class CaseData:
 
 
 def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
-    from soc.triage import cases as cases_mod
-    from soc.triage.workflow import notes
-
     db = StateDB(cfg.data_dir / "state.db")
     try:
         case = cases_mod.get(db, case_id)

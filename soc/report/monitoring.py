@@ -8,8 +8,6 @@ comparisons and words them. It never reads log text into the document unescaped 
 from __future__ import annotations
 
 import ipaddress
-import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,10 +19,11 @@ from soc.report.document import Bullets, Document, Heading, Image, Para, Table, 
 from soc.report.periodic import LEVEL_ORDER, PeriodicData, build, iso_utc
 from soc.report.profile import load_profile
 from soc.report.taxonomy import incident_type, type_names
+from soc.store.state import StateDB
+from soc.triage.model import CLOSED_CASE_STATUSES, OPEN_STATUSES
 
 LEVEL_VI = {"critical": "Nghiêm trọng", "high": "Cao", "medium": "Trung bình", "low": "Thấp",
             "informational": "Thông tin"}
-OPEN = ("new", "acknowledged", "in_progress", "escalated")
 
 
 @dataclass
@@ -77,22 +76,17 @@ def _response_times(cfg: Config, alerts: pd.DataFrame) -> dict[str, float | None
     path = cfg.data_dir / "state.db"
     if alerts.empty or not path.is_file():
         return out
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = StateDB(path)  # the file exists: a report never creates the state database
     try:
-        ids = alerts["id"].tolist()
-        rows = []
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            rows += con.execute(
-                f"SELECT object_id, at, after FROM audit WHERE object_type = 'alert' AND "
-                f"object_id IN ({','.join('?' * len(chunk))}) ORDER BY id", chunk).fetchall()
+        rows = db.audit_trail(object_type="alert", object_ids=alerts["id"].tolist())
     finally:
-        con.close()
+        db.close()
     created = dict(zip(alerts["id"], pd.to_datetime(alerts["created"], utc=True), strict=True))
     acked: dict[str, pd.Timestamp] = {}
     resolved: dict[str, pd.Timestamp] = {}
-    for oid, at, after in rows:
-        status = (json.loads(after or "{}") or {}).get("status")
+    for row in rows:
+        oid, at, after = row["object_id"], row["at"], row["after"]
+        status = (after or {}).get("status")
         when = pd.Timestamp(at)
         if status and status != "new":
             acked.setdefault(oid, when)
@@ -116,7 +110,7 @@ def build_monitoring(cfg: Config, start: date, end: date) -> Monitoring:
         for k, v in names.items()
     ])
     by_type["change"] = by_type["alerts"] - by_type["previous"]
-    risks = current.alerts[current.alerts["status"].isin(OPEN) & current.alerts["rule_level"].isin(
+    risks = current.alerts[current.alerts["status"].isin(OPEN_STATUSES) & current.alerts["rule_level"].isin(
         ["critical", "high"])]
     return Monitoring(current, previous, by_type, _response_times(cfg, current.alerts), risks.head(15),
                       _cases(cfg, iso_utc(current.start_utc), iso_utc(current.end_utc)))
@@ -128,19 +122,13 @@ def _cases(cfg: Config, lo: str, hi: str) -> dict[str, int]:
     path = cfg.data_dir / "state.db"
     if not path.is_file():
         return out
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = StateDB(path)  # the file exists: a report never creates the state database
     try:
-        if not con.execute("SELECT 1 FROM sqlite_master WHERE name = 'cases'").fetchone():
-            return out
-        out["opened"] = con.execute("SELECT count(*) FROM cases WHERE created >= ? AND created < ?",
-                                    (lo, hi)).fetchone()[0]
-        out["closed"] = con.execute(
-            "SELECT count(DISTINCT object_id) FROM audit WHERE object_type = 'case' AND at >= ? AND at < ? "
-            "AND json_extract(after, '$.status') IN ('resolved', 'closed')", (lo, hi)).fetchone()[0]
-        out["open"] = con.execute("SELECT count(*) FROM cases WHERE status NOT IN ('resolved', 'closed')"
-                                  ).fetchone()[0]
+        out["opened"] = db.cases_opened(lo, hi)
+        out["closed"] = db.cases_closed(lo, hi, CLOSED_CASE_STATUSES)
+        out["open"] = db.case_count(CLOSED_CASE_STATUSES, among=False)
     finally:
-        con.close()
+        db.close()
     return out
 
 

@@ -17,7 +17,9 @@ import pandas as pd
 
 from soc.config import Config
 from soc.store.embedded import EventStore
-from soc.store.state import LEVELS, StateDB
+from soc.store.state import StateDB
+from soc.triage.model import LEVELS
+from soc.triage.queue import listing
 
 # Most severe first: the order every table uses.
 LEVEL_ORDER: tuple[str, ...] = tuple(reversed(LEVELS))
@@ -159,7 +161,7 @@ def _load_alerts(cfg: Config, lo: datetime, hi: datetime) -> pd.DataFrame:
     if path.is_file():  # a report never creates the state database
         db = StateDB(path)
         try:
-            rows = db.alerts(since=iso_utc(lo), until=iso_utc(hi))
+            rows = db.alerts(listing(since=iso_utc(lo), until=iso_utc(hi)))
         finally:
             db.close()
     df = pd.DataFrame([{c: r.get(c) for c in ALERT_COLUMNS} for r in rows], columns=list(ALERT_COLUMNS))

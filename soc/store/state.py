@@ -1,142 +1,37 @@
-"""Mutable state in SQLite (WAL, busy timeout): alerts, file checkpoints, scan watermarks, audit trail.
+"""Mutable state in SQLite (WAL, busy timeout): alerts, file checkpoints, scan watermarks, audit trail; cases,
+notes and suppressions (``state_cases``), the alert queue and the figures of the dashboard and reports
+(``state_queue``).
 
 Several processes share it (TUI, cron ingest and scan). Every alert edit is a compare-and-set on ``version`` so two
-analysts never overwrite each other silently.
+analysts never overwrite each other silently. Knows no alert model: what a status means is ``soc.triage``'s.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS alerts (
-    id TEXT PRIMARY KEY,
-    rule_id TEXT NOT NULL,
-    rule_title TEXT NOT NULL,
-    rule_level TEXT NOT NULL,
-    rule_tags TEXT NOT NULL DEFAULT '[]',
-    rule_description TEXT NOT NULL DEFAULT '',
-    first_time TEXT,
-    last_time TEXT,
-    event_ids TEXT NOT NULL DEFAULT '[]',
-    event_count INTEGER NOT NULL DEFAULT 0,
-    group_key TEXT NOT NULL DEFAULT '',
-    host TEXT,
-    system TEXT,
-    source_ip TEXT,
-    user_name TEXT,
-    status TEXT NOT NULL DEFAULT 'new',
-    resolution TEXT,
-    assignee TEXT,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1
-);
-CREATE INDEX IF NOT EXISTS alerts_created ON alerts(created);
-CREATE INDEX IF NOT EXISTS alerts_status ON alerts(status);
-CREATE INDEX IF NOT EXISTS alerts_level ON alerts(rule_level);
-CREATE TABLE IF NOT EXISTS checkpoints (
-    path TEXT PRIMARY KEY,
-    inode INTEGER,
-    fingerprint TEXT,
-    offset INTEGER NOT NULL DEFAULT 0,
-    line_no INTEGER NOT NULL DEFAULT 0,
-    parser TEXT,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS watermarks (
-    rule_id TEXT PRIMARY KEY,
-    ingested TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    object_type TEXT NOT NULL,
-    object_id TEXT NOT NULL,
-    action TEXT NOT NULL,
-    before TEXT,
-    after TEXT
-);
-CREATE INDEX IF NOT EXISTS alerts_updated ON alerts(updated);
-CREATE INDEX IF NOT EXISTS audit_object ON audit(object_id);
-CREATE TABLE IF NOT EXISTS cases (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    title TEXT NOT NULL,
-    severity TEXT NOT NULL DEFAULT 'medium',
-    status TEXT NOT NULL DEFAULT 'open',
-    systems TEXT NOT NULL DEFAULT '[]',
-    assignee TEXT,
-    author TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE IF NOT EXISTS case_alerts (
-    case_id INTEGER NOT NULL,
-    alert_id TEXT NOT NULL,
-    added TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    PRIMARY KEY (case_id, alert_id)
-);
-CREATE TABLE IF NOT EXISTS notes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    object_type TEXT NOT NULL,
-    object_id TEXT NOT NULL,
-    at TEXT NOT NULL,
-    author TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS notes_object ON notes(object_type, object_id);
-CREATE TABLE IF NOT EXISTS suppressions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    rule_id TEXT NOT NULL,
-    field TEXT NOT NULL,
-    value TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    author TEXT NOT NULL,
-    created TEXT NOT NULL,
-    expires TEXT,
-    removed TEXT
-);
-"""
+from soc.store.alert_queue import list_sql
+from soc.store.state_api import StateStore
+from soc.store.state_cases import CaseState
+from soc.store.state_queue import QueueState
+from soc.store.state_rows import alert_dict, audit, utcnow
+from soc.store.state_schema import SCHEMA, migrate
+from soc.store.types import AlertQuery, Checkpoint, ConflictError, iter_chunks
 
-STATUSES = ("new", "acknowledged", "in_progress", "escalated", "resolved", "suppressed")
-RESOLUTIONS = ("true_positive", "false_positive", "benign")
-LEVELS = ("informational", "low", "medium", "high", "critical")
+__all__ = ["Checkpoint", "ConflictError", "StateDB", "utcnow"]
+
+ALERT_CHANGES = ("status", "resolution", "assignee")  # the columns an analyst's edit may set
 
 
-class ConflictError(Exception):
-    """Someone else changed the alert first; ``current`` holds the state they left."""
-
-    def __init__(self, message: str, current: dict[str, Any] | None):
-        super().__init__(message)
-        self.current = current
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-@dataclass
-class Checkpoint:
-    path: str
-    inode: int | None
-    fingerprint: str | None
-    offset: int
-    line_no: int
-
-
-class StateDB:
+class StateDB(CaseState, QueueState, StateStore):
     """The SQLite state database ``<data_dir>/state.db``."""
+
+    kind = "embedded"
 
     def __init__(self, path: Path, timeout: float = 30.0):
         self.path = Path(path)
@@ -147,25 +42,8 @@ class StateDB:
         self.con.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         self.con.execute("PRAGMA synchronous=NORMAL")
         self.con.executescript(SCHEMA)
-        self._migrate()
-
-    def _migrate(self) -> None:
-        """Columns added after a state.db was created (additive only, so older databases keep working)."""
-        have = {r[1] for r in self.con.execute("PRAGMA table_info(alerts)").fetchall()}
-        for column in ("rule_title_vi", "rule_description_vi"):
-            if column not in have:
-                self.con.execute(f"ALTER TABLE alerts ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
-        # the TUI queue: newest first a page at a time (soc.tui.queue_sql.TIME_SQL), filters by rule/system/assignee
-        indexes = {
-            "alerts_time": ("last_time", "coalesce(last_time, created), id"),
-            "alerts_rule": ("rule_id", "rule_id"),
-            "alerts_title": ("rule_title", "rule_title"),
-            "alerts_system": ("system", "system"),
-            "alerts_assignee": ("assignee", "assignee"),
-        }
-        for name, (column, expression) in indexes.items():
-            if column in have:
-                self.con.execute(f"CREATE INDEX IF NOT EXISTS {name} ON alerts({expression})")
+        migrate(self.con)
+        self._vocabulary = None
 
     def close(self) -> None:
         self.con.close()
@@ -180,6 +58,14 @@ class StateDB:
             self.con.execute("ROLLBACK")
             raise
         self.con.execute("COMMIT")
+
+    def cache_alerts(self) -> None:
+        # the queue scans the alerts table: keep it in this connection's cache (reads only, per connection)
+        self.con.execute("PRAGMA cache_size=-131072")
+        self.con.execute("PRAGMA mmap_size=536870912")
+
+    def data_version(self) -> int:
+        return int(self.con.execute("PRAGMA data_version").fetchone()[0])
 
     # -- checkpoints ---------------------------------------------------------------------------------------
     def checkpoint(self, path: str) -> Checkpoint | None:
@@ -238,7 +124,7 @@ class StateDB:
                     ),
                 )
                 if alert.get("status", "new") != "new":
-                    self._audit(con, "scan", "alert", alert["id"], "create", None, {"status": alert["status"]})
+                    audit(con, "scan", "alert", alert["id"], "create", None, {"status": alert["status"]})
                 return True
             ids = set(json.loads(row["event_ids"])) | set(alert.get("event_ids", []))
             if len(ids) == len(json.loads(row["event_ids"])):
@@ -254,36 +140,31 @@ class StateDB:
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         row = self.con.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
-        return _alert_dict(row) if row else None
+        return alert_dict(row) if row else None
 
-    def alerts(
-        self,
-        status: Iterable[str] | str | None = None,
-        level: Iterable[str] | str | None = None,
-        limit: int | None = None,
-        since: str | None = None,
-        until: str | None = None,
-    ) -> list[dict[str, Any]]:
-        """Alerts newest first, filtered by status / level (one value or several) and creation window."""
-        where, args = [], []
-        for col, val in (("status", status), ("rule_level", level)):
-            if val:
-                vals = [val] if isinstance(val, str) else list(val)
-                where.append(f"{col} IN ({','.join('?' * len(vals))})")
-                args.extend(vals)
-        if since:
-            where.append("coalesce(last_time, created) >= ?")
-            args.append(since)
-        if until:
-            where.append("coalesce(first_time, created) < ?")
-            args.append(until)
-        sql = "SELECT * FROM alerts"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY coalesce(last_time, created) DESC, id"
-        if limit:
-            sql += f" LIMIT {int(limit)}"
-        return [_alert_dict(r) for r in self.con.execute(sql, args).fetchall()]
+    def alert_event_count(self, alert_id: str) -> int | None:
+        row = self.con.execute("SELECT event_count FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def alert_to_widen(self, rule_id: str, group_key: str, first: str, last: str) -> str | None:
+        row = self.con.execute(
+            "SELECT id FROM alerts WHERE rule_id = ? AND group_key = ? AND first_time <= ? AND last_time >= ? "
+            "ORDER BY first_time LIMIT 1",
+            (rule_id, group_key, last, first),
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def alert_levels(self, alert_ids: Sequence[str]) -> list[str]:
+        levels: list[str] = []
+        for chunk in iter_chunks(list(alert_ids)):
+            levels += [r[0] for r in self.con.execute(
+                f"SELECT rule_level FROM alerts WHERE id IN ({','.join('?' * len(chunk))})", chunk).fetchall()]
+        return levels
+
+    def alerts(self, query: AlertQuery | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        """Whole alerts matching ``query`` (default: all, newest first) in its order, ties by id."""
+        sql, args = list_sql(query or AlertQuery(), self.vocabulary, limit)
+        return [alert_dict(r) for r in self.con.execute(sql, args).fetchall()]
 
     def alert_count(self) -> int:
         return self.con.execute("SELECT count(*) FROM alerts").fetchone()[0]
@@ -292,21 +173,20 @@ class StateDB:
         """Number of alerts by status."""
         return dict(self.con.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall())
 
+    def alert_versions(self, updated_since: str) -> dict[str, tuple[int, str]]:
+        rows = self.con.execute("SELECT id, version, updated FROM alerts WHERE updated >= ?", (updated_since,)).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
     def update_alert(self, alert_id: str, actor: str, expected_version: int | None = None, **changes: Any) -> dict:
         """Change status / resolution / assignee of an alert, audited; raise ConflictError on a stale version."""
-        allowed = {"status", "resolution", "assignee"}
-        bad = set(changes) - allowed
+        bad = set(changes) - set(ALERT_CHANGES)
         if bad:
             raise ValueError(f"cannot change {', '.join(sorted(bad))} on an alert")
-        if "status" in changes and changes["status"] not in STATUSES:
-            raise ValueError(f"unknown status {changes['status']!r}; expected one of {', '.join(STATUSES)}")
-        if changes.get("resolution") not in (None, *RESOLUTIONS):
-            raise ValueError(f"unknown resolution {changes['resolution']!r}")
         with self.tx() as con:
             row = con.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
             if row is None:
                 raise KeyError(f"no alert {alert_id}")
-            current = _alert_dict(row)
+            current = alert_dict(row)
             if expected_version is not None and current["version"] != expected_version:
                 raise ConflictError(
                     f"alert {alert_id} was changed by someone else (now {current['status']}, "
@@ -319,31 +199,35 @@ class StateDB:
                 (*changes.values(), utcnow(), alert_id),
             )
             before = {k: current[k] for k in changes}
-            self._audit(con, actor, "alert", alert_id, "update", before, changes)
+            audit(con, actor, "alert", alert_id, "update", before, changes)
             row = con.execute("SELECT * FROM alerts WHERE id = ?", (alert_id,)).fetchone()
-        return _alert_dict(row)
+        return alert_dict(row)
 
-    def audit_trail(self, object_id: str | None = None) -> list[dict[str, Any]]:
-        sql, args = "SELECT * FROM audit", ()
+    # -- audit ---------------------------------------------------------------------------------------------
+    def record(self, actor: str, object_type: str, object_id: str, action: str, before: Any, after: Any) -> None:
+        with self.tx() as con:
+            audit(con, actor, object_type, str(object_id), action, before, after)
+
+    def audit_trail(self, object_id: str | None = None, object_type: str | None = None,
+                    object_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        where, args = [], []
         if object_id:
-            sql, args = sql + " WHERE object_id = ?", (object_id,)
+            where.append("object_id = ?")
+            args.append(object_id)
+        if object_type:
+            where.append("object_type = ?")
+            args.append(object_type)
+        if object_ids is None:
+            return self._audit_rows(where, args)
+        rows: list[dict[str, Any]] = []
+        for chunk in iter_chunks(list(object_ids)):
+            rows += self._audit_rows([*where, f"object_id IN ({','.join('?' * len(chunk))})"], [*args, *chunk])
+        return sorted(rows, key=lambda r: r["id"])
+
+    def _audit_rows(self, where: list[str], args: list[Any]) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "")
         rows = self.con.execute(sql + " ORDER BY id", args).fetchall()
         return [
             {**dict(r), "before": json.loads(r["before"] or "null"), "after": json.loads(r["after"] or "null")}
             for r in rows
         ]
-
-    @staticmethod
-    def _audit(con: sqlite3.Connection, actor: str, otype: str, oid: str, action: str, before, after) -> None:
-        con.execute(
-            "INSERT INTO audit(at, actor, object_type, object_id, action, before, after) VALUES (?,?,?,?,?,?,?)",
-            (utcnow(), actor, otype, oid, action, json.dumps(before, ensure_ascii=False),
-             json.dumps(after, ensure_ascii=False)),
-        )
-
-
-def _alert_dict(row: sqlite3.Row) -> dict[str, Any]:
-    d = dict(row)
-    d["rule_tags"] = json.loads(d["rule_tags"] or "[]")
-    d["event_ids"] = json.loads(d["event_ids"] or "[]")
-    return d

@@ -67,6 +67,23 @@ class AlertQuery:
     status_order: tuple[str, ...] = ()
 
 
+@dataclass(eq=False)
+class AlertQueue:
+    """The queue of one ``AlertQuery`` as a store planned it: how many alerts it lets through (``count``) of all
+    stored (``total``), every stored alert counted by status, the first rows when counting read them anyway (``head``:
+    all of them when there are few; None: not read), and the store's own plan for reading more (opaque to stages).
+
+    Rows hold the columns the queue lists (``StateStore.queue_rows``); whole alerts are read one at a time.
+    """
+
+    query: AlertQuery
+    count: int
+    total: int
+    statuses: dict[str, int] = field(default_factory=dict)
+    head: list[dict[str, Any]] | None = None
+    plan: Any = None
+
+
 @dataclass
 class EventPage:
     """Events as flat ECS dicts (``{"source.ip": …}``), and whether more matched than were returned."""

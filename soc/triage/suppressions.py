@@ -1,7 +1,7 @@
 """Suppressions: exceptions (rule + field = value, reason, expiry, author) that make later scans store matching
 new alerts as ``suppressed`` instead of ``new``.
 
-Never hides an alert already stored and never deletes a suppression (removal is recorded and audited).
+Never hides an alert already stored and never deletes a suppression (the store records and audits its removal).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from soc.store.state import StateDB, utcnow
+from soc.store.contract import StateStore
 
 # Field an analyst names (ECS-style) → the alert column it compares with.
 FIELDS = {
@@ -23,7 +23,7 @@ ANY_RULE = "*"
 
 
 def create(
-    db: StateDB,
+    db: StateStore,
     rule_id: str,
     field: str,
     value: str,
@@ -41,41 +41,20 @@ def create(
         raise ValueError("a suppression needs a reason")
     if days is not None:
         expires = (datetime.now(UTC) + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    now = utcnow()
-    with db.tx() as con:
-        cur = con.execute(
-            "INSERT INTO suppressions(rule_id, field, value, reason, author, created, expires) VALUES (?,?,?,?,?,?,?)",
-            (rule_id or ANY_RULE, field, str(value), reason.strip(), author, now, expires),
-        )
-        sid = cur.lastrowid
-        after = {"rule_id": rule_id or ANY_RULE, "field": field, "value": str(value), "reason": reason.strip(),
-                 "expires": expires}
-        db._audit(con, author, "suppression", str(sid), "create", None, after)
-    return get(db, sid)  # type: ignore[return-value]
+    return db.add_suppression(rule_id or ANY_RULE, field, str(value), reason.strip(), author, expires)
 
 
-def get(db: StateDB, sid: int) -> dict[str, Any] | None:
-    row = db.con.execute("SELECT * FROM suppressions WHERE id = ?", (sid,)).fetchone()
-    return dict(row) if row else None
+def get(db: StateStore, sid: int) -> dict[str, Any] | None:
+    return db.suppression(sid)
 
 
-def active(db: StateDB, now: str | None = None) -> list[dict[str, Any]]:
+def active(db: StateStore, now: str | None = None) -> list[dict[str, Any]]:
     """Suppressions not removed and not expired, newest first."""
-    now = now or utcnow()
-    rows = db.con.execute(
-        "SELECT * FROM suppressions WHERE removed IS NULL AND (expires IS NULL OR expires > ?) ORDER BY id DESC",
-        (now,),
-    ).fetchall()
-    return [dict(r) for r in rows]
+    return db.active_suppressions(now)
 
 
-def remove(db: StateDB, sid: int, actor: str) -> None:
-    with db.tx() as con:
-        row = con.execute("SELECT * FROM suppressions WHERE id = ? AND removed IS NULL", (sid,)).fetchone()
-        if row is None:
-            raise KeyError(f"no active suppression {sid}")
-        con.execute("UPDATE suppressions SET removed = ? WHERE id = ?", (utcnow(), sid))
-        db._audit(con, actor, "suppression", str(sid), "remove", dict(row), None)
+def remove(db: StateStore, sid: int, actor: str) -> None:
+    db.remove_suppression(sid, actor)
 
 
 def matching(alert: dict[str, Any], rules: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -89,7 +68,7 @@ def matching(alert: dict[str, Any], rules: list[dict[str, Any]]) -> dict[str, An
     return None
 
 
-def apply(db: StateDB, alert: dict[str, Any]) -> dict[str, Any] | None:
+def apply(db: StateStore, alert: dict[str, Any]) -> dict[str, Any] | None:
     """Called by scans before storing a new alert: mark it ``suppressed`` when an active suppression matches."""
     hit = matching(alert, active(db))
     if hit is not None:

@@ -16,7 +16,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from soc.config import DEFAULT_TIMEZONE, Config
-from soc.tui.data import AlertSource
+from soc.triage.desk import AlertSource
 from soc.tui.i18n import tr
 from soc.tui.safe_text import clean
 from soc.tui.screens.cases import CasesScreen

@@ -18,7 +18,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static, Tree
 
-from soc.tui.data import AlertSource, MatchedEvent, local
+from soc.triage.desk import AlertSource
+from soc.triage.evidence import MatchedEvent, local
 from soc.tui.masking import mask
 from soc.tui.safe_text import clean, safe_text
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions

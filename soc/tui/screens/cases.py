@@ -14,9 +14,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from soc.store.state import ConflictError
-from soc.triage.cases import CASE_STATUSES
-from soc.tui.data import AlertSource, local
+from soc.triage.desk import AlertSource
+from soc.triage.evidence import local
+from soc.triage.model import CASE_STATUSES, ConflictError
 from soc.tui.safe_text import clean, safe_text
 from soc.tui.screens.forms import NoteModal
 from soc.tui.widgets.footer import QuietFooter

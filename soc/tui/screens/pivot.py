@@ -15,7 +15,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from soc.tui.data import PIVOT_FIELDS, AlertSource, alert_time, local
+from soc.triage.desk import AlertSource
+from soc.triage.evidence import PIVOT_FIELDS, alert_time, local
 from soc.tui.masking import mask
 from soc.tui.safe_text import clean, safe_text
 from soc.tui.widgets.footer import QuietFooter

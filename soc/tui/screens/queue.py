@@ -16,7 +16,9 @@ from textual.screen import Screen
 from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
-from soc.tui.data import AlertSource, MatchedEvent, QueueFilter, QueueSnapshot, Viewport
+from soc.triage.desk import AlertSource, QueueSnapshot, Viewport
+from soc.triage.evidence import MatchedEvent
+from soc.triage.queue import QueueFilter
 from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
 from soc.tui.safe_text import clean

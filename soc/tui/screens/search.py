@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from soc.searchlang import QueryError
-from soc.tui.data import SEARCH_LIMIT, AlertSource, SearchResult, local, search_events
+from soc.triage.desk import AlertSource
+from soc.triage.evidence import SEARCH_LIMIT, SearchResult, local, search_events
 from soc.tui.i18n import tr
 from soc.tui.masking import mask
 from soc.tui.safe_text import clean, safe_text

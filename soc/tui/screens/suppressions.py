@@ -13,7 +13,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header
 
-from soc.tui.data import AlertSource, local
+from soc.triage.desk import AlertSource
+from soc.triage.evidence import local
 from soc.tui.safe_text import clean, safe_text
 from soc.tui.widgets.footer import QuietFooter
 

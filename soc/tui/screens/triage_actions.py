@@ -9,8 +9,8 @@ from typing import Any
 from textual import work
 from textual.binding import Binding
 
-from soc.store.state import ConflictError
-from soc.tui.data import AlertSource
+from soc.triage.desk import AlertSource
+from soc.triage.model import ConflictError
 from soc.tui.i18n import tr
 from soc.tui.safe_text import clean
 from soc.tui.screens.forms import NoteModal, PromptModal, SuppressModal

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from soc.tui.data import MatchedEvent, local
+from soc.triage.evidence import MatchedEvent, local
 from soc.tui.masking import mask
 from soc.tui.safe_text import safe_text
 from soc.tui.widgets.alert_grid import LEVEL_STYLES, status_label

@@ -21,11 +21,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from soc.tui.data import local
+from soc.triage.evidence import local
+from soc.triage.queue import SORT_KEYS, QueueRows, row_key
 from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, SortChanged
-from soc.tui.queue_model import SORT_KEYS, QueueRows
-from soc.tui.queue_sql import row_key
 from soc.tui.safe_text import safe_text
 
 LEVEL_STYLES = {

@@ -12,7 +12,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from soc.tui.data import LEVEL_FILTERS, OPEN_STATUSES, STATUS_FILTERS, QueueFilter
+from soc.triage.model import LEVEL_FILTERS, OPEN_STATUSES, STATUS_FILTERS
+from soc.triage.queue import QueueFilter
 from soc.tui.messages import FiltersChanged
 from soc.tui.safe_text import clean
 

@@ -1,7 +1,7 @@
-"""Figures for the TUI dashboard from the state database: alerts per hour, by level and by e-gov system, open
-cases and the oldest unacknowledged alert.
+"""Figures for the dashboard from the state store: alerts per hour, by level and by e-gov system, open cases and
+the oldest unacknowledged alert.
 
-Read-only SELECTs on an open ``StateDB``; never writes. Times are stored UTC ISO strings.
+Reads only (a handful of store figures); never writes. Times are stored UTC ISO strings.
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from soc.store.state import LEVELS, StateDB
+from soc.store.contract import StateStore
 from soc.timefmt import parse_utc
-from soc.tui.queue_model import OPEN_STATUSES
+from soc.triage.model import LEVELS, OPEN_CASE_STATUSES, OPEN_STATUSES
 
 HOURS = 24
-OPEN_CASE_STATUSES = ("open", "in_progress")
+SYSTEMS_SHOWN = 12
+NO_SYSTEM = "—"
 _ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -30,50 +31,32 @@ class Dashboard:
     total: int = 0
 
 
-def load(db: StateDB, now: datetime | None = None) -> Dashboard:
+def load(db: StateStore, now: datetime | None = None) -> Dashboard:
     """Every figure of the dashboard in a handful of indexed queries."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     dash = Dashboard(now=now)
-    con = db.con
-    opened = ",".join("?" * len(OPEN_STATUSES))
     top = now.replace(minute=0, second=0, microsecond=0)
     start = top - timedelta(hours=HOURS - 1)
     buckets = [0] * HOURS
-    rows = con.execute(
-        "SELECT coalesce(last_time, first_time, created) AS t FROM alerts "
-        "WHERE coalesce(last_time, first_time, created) >= ?",
-        (start.strftime(_ISO),),
-    ).fetchall()
-    for (t,) in rows:
+    for t in db.alert_times_since(start.strftime(_ISO)):
         at = parse_utc(t)
         if at is not None and start <= at < top + timedelta(hours=1):
             buckets[int((at - start).total_seconds() // 3600)] += 1
     dash.per_hour = buckets
-    levels = con.execute(
-        f"SELECT rule_level, count(*), sum(status IN ({opened})) FROM alerts GROUP BY rule_level",
-        OPEN_STATUSES,
-    ).fetchall()
+    levels = db.alert_counts_by_level(OPEN_STATUSES)
     rank = {lv: i for i, lv in enumerate(reversed(LEVELS))}
     dash.by_level = sorted(((lv, n, o or 0) for lv, n, o in levels), key=lambda r: (rank.get(r[0], 99), r[0]))
     dash.total = sum(n for _, n, _ in dash.by_level)
-    systems = con.execute(
-        f"SELECT coalesce(nullif(system, ''), '—'), count(*), sum(status IN ({opened})) FROM alerts "
-        "GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1 LIMIT 12",
-        OPEN_STATUSES,
-    ).fetchall()
+    systems = db.alert_counts_by_system(OPEN_STATUSES, SYSTEMS_SHOWN, NO_SYSTEM)
     dash.by_system = [(s, n, o or 0) for s, n, o in systems]
-    dash.open_cases = con.execute(
-        f"SELECT count(*) FROM cases WHERE status IN ({','.join('?' * len(OPEN_CASE_STATUSES))})",
-        OPEN_CASE_STATUSES,
-    ).fetchone()[0]
-    row = con.execute(
-        "SELECT id, rule_title, rule_level, created FROM alerts WHERE status = 'new' ORDER BY created LIMIT 1"
-    ).fetchone()
+    dash.open_cases = db.case_count(OPEN_CASE_STATUSES)
+    row = db.oldest_alert("new")
     if row is not None:
         created = parse_utc(row["created"])
         dash.oldest_new = {"id": row["id"], "rule_title": row["rule_title"], "rule_level": row["rule_level"],
                            "created": row["created"], "age": (now - created) if created else None}
     return dash
+
 
 
 def age_text(age: timedelta | None) -> str:

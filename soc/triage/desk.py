@@ -1,8 +1,7 @@
-"""What the TUI reads and writes: alerts, cases, notes, suppressions and audit in the state database, events in
-the event store.
+"""The analyst's desk: what the TUI reads and writes, over the store contract — the alert queue, alerts, cases,
+notes, suppressions and audit in the state store, events in the event store.
 
 Called from worker threads only, never the UI thread; never changes an alert without the version the analyst saw.
-Event queries bind user values as parameters, never as SQL text.
 """
 
 from __future__ import annotations
@@ -10,53 +9,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from soc.config import Config
-from soc.searchlang import parse
+from soc.store.contract import StateStore
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
-from soc.timefmt import local_time, parse_utc
+from soc.store.types import AlertQueue
 from soc.triage import cases, suppressions, workflow
-from soc.tui.queue_model import (  # noqa: F401  (re-exported for screens and tests)
-    LEVEL_FILTERS,
-    OPEN_STATUSES,
-    STATUS_FILTERS,
-    ChangeWatch,
-    QueueFilter,
-    QueueRows,
+from soc.triage.dashboard import Dashboard
+from soc.triage.dashboard import load as load_dashboard
+from soc.triage.evidence import (
+    EVENT_ID_LIMIT,
+    EVENT_LIMIT,
+    PIVOT_FIELDS,
+    PIVOT_LIMIT,
+    MatchedEvent,
+    events_of,
 )
-from soc.tui.queue_sql import (  # noqa: F401  (re-exported for screens and tests)
-    LIST_COLUMNS,
-    PAGE,
-    TIME_SQL,
-    QueuePlan,
-    Vocabulary,
-    fetch_rows,
-    plan,
-    row_key,
-    vocabulary_key,
-)
-
-EVENT_LIMIT = 50
-EVENT_ID_LIMIT = 5000  # ids sent to DuckDB per alert; the detail shows the first EVENT_LIMIT by time
-PIVOT_LIMIT = 500
-PIVOT_FIELDS = {  # alert column → event fields holding the same value
-    "source_ip": ("source.ip", "related.ip"),
-    "user_name": ("user.name", "related.user"),
-    "host": ("host.hostname", "url.domain"),
-    "system": ("soc.system",),
-}
-
-
-@dataclass(frozen=True)
-class MatchedEvent:
-    timestamp: datetime | None
-    dataset: str | None
-    original: str | None
-    fields: dict[str, Any] = field(default_factory=dict, compare=False)
+from soc.triage.queue import PAGE, ChangeWatch, QueueFilter, QueueRows
 
 
 @dataclass
@@ -86,14 +58,13 @@ class Viewport:
 
 
 class AlertSource:
-    """One state-database connection per app, shared by worker threads (serialised by a lock)."""
+    """One state-store connection per app, shared by worker threads (serialised by a lock)."""
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
         self.events = EventStore(cfg.data_dir)
         self.watch = ChangeWatch()
-        self._vocabulary: Vocabulary | None = None
-        self._db: StateDB | None = None
+        self._db: StateStore | None = None
         self._lock = threading.RLock()
 
     @property
@@ -101,12 +72,10 @@ class AlertSource:
         return self.cfg.analyst_name
 
     @property
-    def db(self) -> StateDB:
+    def db(self) -> StateStore:
         if self._db is None:
             self._db = StateDB(self.cfg.data_dir / "state.db")
-            # the queue scans the alerts table: keep it in this connection's cache (reads only, per connection)
-            self._db.con.execute("PRAGMA cache_size=-131072")
-            self._db.con.execute("PRAGMA mmap_size=536870912")
+            self._db.cache_alerts()
         return self._db
 
     def close(self) -> None:
@@ -119,7 +88,7 @@ class AlertSource:
     def refresh(self) -> int:
         """How many alerts changed since the last look (0 when nothing did); cheap enough to poll."""
         with self._lock:
-            return self.watch.look(self.db.con)
+            return self.watch.look(self.db)
 
     def snapshot(self, flt: QueueFilter, sort: str = "time", descending: bool = True,
                  view: Viewport | None = None, marked: Iterable[str] = ()) -> QueueSnapshot:
@@ -127,18 +96,15 @@ class AlertSource:
         read when scrolled to)."""
         view = view or Viewport()
         with self._lock:
-            con = self.db.con
-            self.watch.look(con)
-            key = vocabulary_key(con)
-            if self._vocabulary is None or self._vocabulary.key != key:
-                self._vocabulary = Vocabulary(con, key)
-            vocab = self._vocabulary
-            counts = dict(vocab.statuses)
-            queue, head = plan(con, flt, sort, descending, vocab)
+            db = self.db
+            self.watch.look(db)
+            queue = db.queue(flt.alert_query(sort, descending))
+            counts = dict(queue.statuses)
+            head = queue.head
             rows = QueueRows(queue.count, self._reader(queue), dict(enumerate(head or [])))
             cursor = rows.index_of(view.anchor) if view.anchor else None
             if view.anchor and cursor is None and not (head is not None and len(head) == queue.count):
-                found = queue.position(con, view.anchor)
+                found = db.queue_position(queue, view.anchor)
                 if found is not None:
                     cursor = found[0]
                     rows.put(*found)
@@ -149,26 +115,17 @@ class AlertSource:
             top = min(max(top, 0), max(queue.count - height, 0))
             rows.load(top, top + height)
             rows.load(row, row + 1)
-            shown = self._marked(con, queue, list(marked))
+            shown = db.queue_rows_of(queue, list(marked))
         return QueueSnapshot(rows, counts, sum(counts.values()), cursor, shown)
 
-    def _reader(self, queue: QueuePlan):
+    def _reader(self, queue: AlertQueue):
         def read(offset: int, limit: int, next_to: dict[str, Any] | None, before: bool) -> list[dict[str, Any]]:
             with self._lock:
                 if next_to is not None:
-                    return queue.read_next(self.db.con, next_to, limit, before)
-                return queue.read(self.db.con, offset, limit)
+                    return self.db.queue_rows_after(queue, next_to, limit, before)
+                return self.db.queue_rows(queue, offset, limit)
 
         return read
-
-    @staticmethod
-    def _marked(con: Any, queue: QueuePlan, ids: list[str]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            out += fetch_rows(con, f"SELECT {LIST_COLUMNS} FROM alerts WHERE id IN ({','.join('?' * len(chunk))}) "
-                               f"AND {queue.where}", (*chunk, *queue.args))
-        return sorted(out, key=lambda r: row_key(r, queue.sort), reverse=queue.descending)
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -246,70 +203,25 @@ class AlertSource:
         with self._lock:
             suppressions.remove(self.db, sid, self.actor)
 
-    def dashboard(self, now: datetime | None = None) -> Any:
-        """The dashboard figures (``soc.tui.dashboard_data.Dashboard``)."""
-        from soc.tui.dashboard_data import load
-
+    def dashboard(self, now: datetime | None = None) -> Dashboard:
+        """The dashboard figures."""
         with self._lock:
-            return load(self.db, now)
+            return load_dashboard(self.db, now)
 
     # -- events --------------------------------------------------------------------------------------------
     def matched_events(self, alert: dict[str, Any], limit: int = EVENT_LIMIT) -> list[MatchedEvent]:
         """The alert's events (oldest first, at most ``limit``) from the event store, with their fields."""
         ids = [str(i) for i in list(alert.get("event_ids") or [])[:EVENT_ID_LIMIT]]
-        return _events(self.events.by_ids(ids, limit=limit))
+        return events_of(self.events.by_ids(ids, limit=limit))
 
     def pivot_events(self, column: str, value: str, around: datetime | None, minutes: int) -> list[MatchedEvent]:
         """Events holding ``value`` in the fields behind alert column ``column``, ±``minutes`` around ``around``."""
         span = timedelta(minutes=minutes)
         lo, hi = (around - span, around + span) if around is not None else (None, None)
-        return _events(self.events.around(PIVOT_FIELDS[column], value, lo, hi, PIVOT_LIMIT))
+        return events_of(self.events.around(PIVOT_FIELDS[column], value, lo, hi, PIVOT_LIMIT))
 
     def alerts_sharing(self, column: str, value: str, exclude: str | None = None) -> list[dict[str, Any]]:
         if column not in PIVOT_FIELDS:
             raise ValueError(f"cannot pivot on {column!r}")
         with self._lock:
-            cur = self.db.con.execute(
-                f"SELECT {LIST_COLUMNS} FROM alerts WHERE {column} = ? AND (? IS NULL OR id != ?) "
-                f"ORDER BY {TIME_SQL} DESC, id DESC LIMIT ?",
-                (value, exclude, exclude, PIVOT_LIMIT),
-            )
-            return [dict(r) for r in cur.fetchall()]
-
-
-def _events(rows: list[dict[str, Any]]) -> list[MatchedEvent]:
-    return [MatchedEvent(r.get("@timestamp"), r.get("event.dataset"), r.get("event.original"), r) for r in rows]
-
-
-def local(value: datetime | str | None, zone: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """A stored UTC time (ISO string or naive datetime) shown in ``zone``; empty for no value."""
-    if isinstance(value, str) or value is None:
-        return local_time(value, zone, fmt)
-    dt = value
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(ZoneInfo(zone)).strftime(fmt)
-
-
-def alert_time(alert: dict[str, Any]) -> datetime | None:
-    return parse_utc(alert.get("last_time") or alert.get("first_time") or alert.get("created"))
-
-
-SEARCH_LIMIT = 1000
-SEARCH_COLUMNS = ("@timestamp", "event.dataset", "source.ip", "user.name", "url.original", "message",
-                  "event.original")
-
-
-@dataclass
-class SearchResult:
-    rows: list[dict[str, Any]]
-    limited: bool  # more rows matched than ``SEARCH_LIMIT``
-
-
-def search_events(store: EventStore, text: str, zone: str, limit: int = SEARCH_LIMIT) -> SearchResult:
-    """Events matching the search box ``text`` (see ``soc.searchlang``), newest first, at most ``limit``.
-
-    Raises ``QueryError`` for a query it cannot run (unknown field, bad time, unclosed quote).
-    """
-    page = store.search(parse(text, zone), SEARCH_COLUMNS, limit)
-    return SearchResult(page.rows, page.limited)
+            return self.db.alerts_sharing(column, value, exclude, PIVOT_LIMIT)

@@ -1,5 +1,8 @@
-"""The alert queue as SQL: one filter and sort become one query over the SQLite ``alerts`` table (indexes in
-soc.store.state), matched case-insensitively the way Python's casefold does, counted with COUNT / GROUP BY."""
+"""The alert queue as SQL: one ``AlertQuery`` becomes one query over the SQLite ``alerts`` table (indexes in
+soc.store.state), matched case-insensitively the way Python's casefold does, counted with COUNT / GROUP BY.
+
+Never writes, and knows no alert model: the order of levels and statuses comes in the query.
+"""
 
 from __future__ import annotations
 
@@ -7,35 +10,25 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from soc.store.state import LEVELS, STATUSES
-
-if TYPE_CHECKING:
-    from soc.tui.queue_model import QueueFilter
+from soc.store.types import AlertQuery
 
 LIST_COLUMNS = (
     "id, rule_id, rule_title, rule_level, first_time, last_time, created, updated, source_ip, user_name, host, "
     "system, status, resolution, assignee, version, event_count, group_key"
 )
 _NAMES = tuple(LIST_COLUMNS.split(", "))
-LEVEL_RANK = {lv: i for i, lv in enumerate(LEVELS)}
-STATUS_RANK = {s: i for i, s in enumerate(STATUSES)}
 TEXT_COLUMNS = ("rule_title", "rule_id", "source_ip", "user_name", "host", "system", "assignee", "group_key", "id")
-PAGE = 100  # rows read at a time
 SMALL = 1000  # a filter letting through at most this many alerts is read whole in one pass (no COUNT)
 WALK = 5000  # entries of the newest-first index worth walking (a row lookup each) instead of one scan and sort
 TIME_SQL = "coalesce(last_time, created)"
-_LEVEL_SQL = "CASE rule_level " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(LEVELS)) + " ELSE -1 END"
-_STATUS_SQL = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(STATUSES)) + " ELSE 99 END"
-SORT_SQL = {
-    "time": (TIME_SQL,),
-    "level": (_LEVEL_SQL, TIME_SQL),
-    "status": (_STATUS_SQL, TIME_SQL),
-    "rule": ("lower(rule_title)", TIME_SQL),
-    "source": ("lower(coalesce(source_ip, ''))", TIME_SQL),
-    "system": ("lower(coalesce(system, ''))", TIME_SQL),
-    "assignee": ("lower(coalesce(assignee, ''))", TIME_SQL),
+SORTS = ("time", "level", "status", "rule", "source", "system", "assignee")
+_TEXT_SORT_SQL = {
+    "rule": "lower(rule_title)",
+    "source": "lower(coalesce(source_ip, ''))",
+    "system": "lower(coalesce(system, ''))",
+    "assignee": "lower(coalesce(assignee, ''))",
 }
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -71,20 +64,47 @@ def glob_pattern(needle: str, anywhere: bool = True) -> str:
     return f"*{body}*" if anywhere else body
 
 
+def _rank_sql(column: str, order: tuple[str, ...], other: int) -> str:
+    """``CASE column WHEN 'first' THEN 0 … ELSE other END``: the rank of each value in ``order``."""
+    if not order:
+        return str(other)
+    whens = " ".join(f"WHEN '{v.replace(chr(39), chr(39) * 2)}' THEN {i}" for i, v in enumerate(order))
+    return f"CASE {column} {whens} ELSE {other} END"
+
+
+@cache
+def sort_sql(sort: str, level_order: tuple[str, ...], status_order: tuple[str, ...]) -> tuple[str, ...]:
+    """The ORDER BY expressions of ``sort`` before the final ``id``; the time one matches the ``alerts_time``
+    index of the state database."""
+    if sort == "time":
+        return (TIME_SQL,)
+    if sort == "level":
+        return (_rank_sql("rule_level", level_order, -1), TIME_SQL)
+    if sort == "status":
+        return (_rank_sql("status", status_order, 99), TIME_SQL)
+    return (_TEXT_SORT_SQL[sort], TIME_SQL)
+
+
+@cache
+def _ranks(order: tuple[str, ...]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(order)}
+
+
 def ascii_lower(value: str | None) -> str:
     """What SQLite's ``lower()`` returns (ASCII letters only), for ordering rows the way the queries do."""
     return (value or "").translate(_ASCII_LOWER)
 
 
-def row_key(row: dict[str, Any], sort: str) -> tuple:
+def row_key(row: dict[str, Any], sort: str, level_order: tuple[str, ...] = (),
+            status_order: tuple[str, ...] = ()) -> tuple:
     """The sort key of a row, the same as the ORDER BY of ``sort`` (used to order marked rows)."""
     when = row["last_time"] if row.get("last_time") is not None else row.get("created") or ""
     if sort == "time":
         first: tuple = ()
     elif sort == "level":
-        first = (LEVEL_RANK.get(row.get("rule_level"), -1),)
+        first = (_ranks(level_order).get(row.get("rule_level"), -1),)
     elif sort == "status":
-        first = (STATUS_RANK.get(row.get("status"), 99),)
+        first = (_ranks(status_order).get(row.get("status"), 99),)
     else:
         column = {"rule": "rule_title", "source": "source_ip", "system": "system", "assignee": "assignee"}[sort]
         first = (ascii_lower(row.get(column)),)
@@ -154,18 +174,22 @@ class _Where:
         return f"+{column} GLOB ?", [glob_pattern(needle)]
 
 
-def _where(flt: QueueFilter, vocab: Vocabulary) -> tuple[str, list[Any]]:
+def _only_status_and_level(q: AlertQuery) -> bool:
+    return not (q.rule or q.system or q.assignee or q.since or q.until or q.text.split())
+
+
+def _where(flt: AlertQuery, vocab: Vocabulary) -> tuple[str, list[Any]]:
     """WHERE clause and arguments. Rule, system and assignee match their indexed distinct values; other columns
     carry a unary ``+`` (no index) unless what they let by is narrow: walking an index costs a row lookup per
     entry, slower than one scan of the table once a predicate lets many rows by."""
     w = _Where(vocab)
     total = vocab.total
-    statuses = flt.statuses()
+    statuses = flt.statuses
     if statuses is not None:
         narrow = sum(vocab.statuses.get(s, 0) for s in statuses) * 10 < total
         w.terms.append(f"{'' if narrow else '+'}status IN ({','.join('?' * len(statuses))})")
         w.args += statuses
-    levels = flt.levels()
+    levels = flt.levels
     if levels is not None:
         w.terms.append(f"+rule_level IN ({','.join('?' * len(levels))})")
         w.args += levels
@@ -203,10 +227,20 @@ class QueuePlan:
     args: tuple[Any, ...]
     count: int = 0
     total: int = 0
+    level_order: tuple[str, ...] = ()
+    status_order: tuple[str, ...] = ()
+
+    def keys(self) -> list[str]:
+        """The ORDER BY expressions of the sort, ending with ``id``."""
+        return [*sort_sql(self.sort, self.level_order, self.status_order), "id"]
+
+    def key(self, row: dict[str, Any]) -> tuple:
+        """The sort key of ``row`` (what ``keys`` compare)."""
+        return row_key(row, self.sort, self.level_order, self.status_order)
 
     def _order(self, reverse: bool, walk: bool) -> str:
         direction = "ASC" if self.descending == reverse else "DESC"
-        keys = [*SORT_SQL[self.sort], "id"]
+        keys = self.keys()
         if not walk:  # a unary + keeps SQLite from walking an index in sort order
             keys = [f"+{k}" for k in keys]
         return ", ".join(f"{k} {direction}" for k in keys)
@@ -231,11 +265,11 @@ class QueuePlan:
                   before: bool = False) -> list[dict[str, Any]]:
         """The ``limit`` rows right after ``row`` in the queue (right before it with ``before``), found from its
         sort key rather than counted from the top, so reading deep into the queue costs no more than its start."""
-        keys = [*SORT_SQL[self.sort], "id"]
+        keys = self.keys()
         walk = self._walk(limit)
         listed = ", ".join(keys if walk else (f"+{k}" for k in keys))
         op = ">" if self.descending == before else "<"
-        key = row_key(row, self.sort)
+        key = self.key(row)
         # the row value alone would walk the index from its start; a range on the first key starts at the row
         first = f"{keys[0]} {op}= ? AND " if walk else ""
         sql = (f"SELECT {LIST_COLUMNS} FROM alerts WHERE {self.where} AND {first}({listed}) {op} "
@@ -249,12 +283,12 @@ class QueuePlan:
                            (alert_id, *self.args))
         if not found:
             return None
-        keys = [*SORT_SQL[self.sort], "id"]
+        keys = self.keys()
         op = ">" if self.descending else "<"
         before = con.execute(
             f"SELECT count(*) FROM alerts WHERE {self.where} AND ({', '.join(f'+{k}' for k in keys)}) {op} "
             f"({', '.join('?' * len(keys))})",
-            (*self.args, *row_key(found[0], self.sort)),
+            (*self.args, *self.key(found[0])),
         ).fetchone()[0]
         return int(before), found[0]
 
@@ -271,21 +305,22 @@ def status_counts(con: sqlite3.Connection) -> dict[str, int]:
     return {s: int(n) for s, n in con.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall()}
 
 
-def plan(con: sqlite3.Connection, flt: QueueFilter, sort: str, descending: bool,
+def plan(con: sqlite3.Connection, query: AlertQuery,
          vocab: Vocabulary) -> tuple[QueuePlan, list[dict[str, Any]] | None]:
-    """The plan of a filter; with the first rows already read when counting them took a pass anyway.
+    """The plan of a query; with the first rows already read when counting them took a pass anyway.
 
     Returns (plan, head): ``head`` is the first ``min(count, SMALL)`` rows (all of them when ``count`` is at most
     ``SMALL``), or None when not read.
     """
-    if sort not in SORT_SQL:
-        raise ValueError(f"cannot sort by {sort!r}")
-    where, args = _where(flt, vocab)
+    if query.sort not in SORTS:
+        raise ValueError(f"cannot sort by {query.sort!r}")
+    where, args = _where(query, vocab)
     total = vocab.total
-    base = QueuePlan(sort, descending, where, tuple(args), 0, total)
-    if flt.only_status_and_level:  # counted from the status counts, or one scan; rows read when shown
-        statuses = flt.statuses()
-        if flt.level == "all":
+    base = QueuePlan(query.sort, query.descending, where, tuple(args), 0, total, query.level_order,
+                     query.status_order)
+    if _only_status_and_level(query):  # counted from the status counts, or one scan; rows read when shown
+        statuses = query.statuses
+        if query.levels is None:
             count = total if statuses is None else sum(vocab.statuses.get(s, 0) for s in statuses)
         else:
             count = con.execute(f"SELECT count(*) FROM alerts WHERE {where}", args).fetchone()[0]
@@ -299,3 +334,45 @@ def plan(con: sqlite3.Connection, flt: QueueFilter, sort: str, descending: bool,
     return replace(base, count=int(count)), head[:SMALL]
 
 
+def rows_of(con: sqlite3.Connection, queue: QueuePlan, ids: list[str]) -> list[dict[str, Any]]:
+    """The rows of alerts ``ids`` the queue lets through, in its order."""
+    out: list[dict[str, Any]] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        out += fetch_rows(con, f"SELECT {LIST_COLUMNS} FROM alerts WHERE id IN ({','.join('?' * len(chunk))}) "
+                           f"AND {queue.where}", (*chunk, *queue.args))
+    return sorted(out, key=queue.key, reverse=queue.descending)
+
+
+def list_sql(query: AlertQuery, vocab: Callable[[], Vocabulary], limit: int | None) -> tuple[str, list[Any]]:
+    """A whole list of alerts (``soc alerts``, reports): statuses, levels and the period as plain conditions (the
+    ``alerts_time`` index serves a period), rule / system / assignee / words matched as the queue matches them;
+    in the query's order, ties by id."""
+    where: list[str] = []
+    args: list[Any] = []
+    for col, vals in (("status", query.statuses), ("rule_level", query.levels)):
+        if vals:
+            where.append(f"{col} IN ({','.join('?' * len(vals))})")
+            args.extend(vals)
+    if query.since:
+        where.append(f"{TIME_SQL} >= ?")
+        args.append(query.since)
+    if query.until:
+        where.append("coalesce(first_time, created) < ?")
+        args.append(query.until)
+    text = replace(query, statuses=None, levels=None, since="", until="")
+    if not _only_status_and_level(text):
+        match, match_args = _where(text, vocab())
+        where.append(match)
+        args.extend(match_args)
+    if query.sort not in SORTS:
+        raise ValueError(f"cannot sort by {query.sort!r}")
+    direction = "DESC" if query.descending else "ASC"
+    order = ", ".join(f"{k} {direction}" for k in sort_sql(query.sort, query.level_order, query.status_order))
+    sql = "SELECT * FROM alerts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += f" ORDER BY {order}, id"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return sql, args

@@ -1,31 +1,44 @@
-"""The queue read from SQLite a window at a time: a filter and a sort become one query; the grid reads only the
-rows it shows (a page around them), the counts come from COUNT / GROUP BY queries, nothing is sorted in Python.
+"""The alert queue as the analyst filters it: a filter and a sort become one ``AlertQuery`` the store runs (the
+TUI queue, ``soc alerts`` and the reports' alert lists alike); the grid reads only the rows it shows (a page around
+them), nothing is sorted in Python.
 
 Reads only the columns the list shows (full alerts are read on demand); never writes.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, overload
 
-from soc.store.state import LEVELS, STATUSES
+from soc.store import alert_queue
+from soc.store.contract import AlertQuery, StateStore
 from soc.timefmt import parse_when
-from soc.tui.queue_sql import PAGE
+from soc.triage.model import LEVEL_FILTERS, LEVELS, OPEN_STATUSES, STATUS_FILTERS, STATUSES
 
-OPEN_STATUSES = ("new", "acknowledged", "in_progress", "escalated")
-LEVEL_FILTERS = ("all", "low", "medium", "high", "critical")  # minimum level shown
-STATUS_FILTERS = ("open", *STATUSES, "all")
+__all__ = ["LEVEL_FILTERS", "OPEN_STATUSES", "PAGE", "SORT_KEYS", "STATUS_FILTERS", "ChangeWatch", "QueueFilter",
+           "QueueRows", "listing", "parse_time", "row_key"]
+
+PAGE = 100  # rows read at a time
 SORT_KEYS = ("time", "level", "rule", "source", "system", "status", "assignee")
 REFRESH_OVERLAP = timedelta(seconds=5)  # writers commit out of order; re-read a little before the last seen
 TOKENS = ("level", "status", "rule", "system", "assignee", "from", "to")
 
 
-# Sort expressions; the time one matches the ``alerts_time`` index of the state database.
+def row_key(row: dict[str, Any], sort: str) -> tuple:
+    """The sort key of a queue row, the same as the store's order of ``sort`` (levels and statuses in the
+    model's order)."""
+    return alert_queue.row_key(row, sort, LEVELS, STATUSES)
+
+
+def listing(statuses: Iterable[str] | None = None, levels: Iterable[str] | None = None, since: str = "",
+            until: str = "") -> AlertQuery:
+    """A plain list of alerts, newest first (``soc alerts``, reports): exact statuses and levels (none: all) and
+    a period (ISO UTC: last seen at or after ``since``, first seen before ``until``)."""
+    return AlertQuery(statuses=tuple(statuses) if statuses else None, levels=tuple(levels) if levels else None,
+                      since=since, until=until, level_order=LEVELS, status_order=STATUSES)
 
 
 def parse_time(value: str, zone: str = "UTC", now: datetime | None = None) -> str:
@@ -88,6 +101,15 @@ class QueueFilter:
     @property
     def only_status_and_level(self) -> bool:
         return not (self.rule or self.system or self.assignee or self.since or self.until or self.text.split())
+
+    def alert_query(self, sort: str = "time", descending: bool = True) -> AlertQuery:
+        """The filter and a sort as the store runs them."""
+        statuses, levels = self.statuses(), self.levels()
+        return AlertQuery(
+            statuses=None if statuses is None else tuple(statuses), levels=None if levels is None else tuple(levels),
+            rule=self.rule, system=self.system, assignee=self.assignee, since=self.since, until=self.until,
+            text=self.text, sort=sort, descending=descending, level_order=LEVELS, status_order=STATUSES,
+        )
 
 
 # -- the rows the grid shows -------------------------------------------------------------------------------
@@ -184,7 +206,7 @@ class QueueRows(Sequence[dict[str, Any]]):
 
 @dataclass
 class ChangeWatch:
-    """Tells whether alerts changed since the last look: by PRAGMA data_version (another connection committed),
+    """Tells whether alerts changed since the last look: by the store's data version (another connection committed),
     the number of alerts, and the alerts updated since a little before the last look."""
 
     since: str = ""
@@ -192,16 +214,13 @@ class ChangeWatch:
     data_version: int = -1
     seen: dict[str, tuple[int, str]] | None = None
 
-    def look(self, con: sqlite3.Connection) -> int:
-        version = con.execute("PRAGMA data_version").fetchone()[0]
+    def look(self, state: StateStore) -> int:
+        version = state.data_version()
         if version == self.data_version and self.seen is not None:
             return 0
         cursor = (datetime.now(UTC) - REFRESH_OVERLAP).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        total = con.execute("SELECT count(*) FROM alerts").fetchone()[0]
-        rows = con.execute(
-            "SELECT id, version, updated FROM alerts WHERE updated >= ?", (self.since or cursor,)
-        ).fetchall()
-        seen = {r[0]: (r[1], r[2]) for r in rows}
+        total = state.alert_count()
+        seen = state.alert_versions(self.since or cursor)
         changed = 0
         if self.seen is not None:
             changed = sum(1 for k, v in seen.items() if self.seen.get(k) != v) + (total != self.total)
