@@ -22,6 +22,7 @@ from soc.triage.queue import QueueFilter
 from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
 from soc.tui.safe_text import clean
+from soc.tui.screens.alert import AlertScreen
 from soc.tui.screens.forms import PromptModal
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import AlertDetail
@@ -189,8 +190,6 @@ class QueueScreen(TriageActions, Screen):
         self.reload()
 
     def action_open(self) -> None:
-        from soc.tui.screens.alert import AlertScreen
-
         alert = self.grid.current_alert
         if alert is not None:
             self.app.push_screen(AlertScreen(self.source, alert["id"], self.zone), lambda _: self.reload())

@@ -24,6 +24,7 @@ from soc.triage.evidence import SEARCH_LIMIT, SearchResult, local, search_events
 from soc.tui.i18n import tr
 from soc.tui.masking import mask
 from soc.tui.safe_text import clean, safe_text
+from soc.tui.screens.pivot import PivotScreen
 from soc.tui.widgets.footer import QuietFooter
 
 COLUMNS = ("Time", "Dataset", "Source IP", "User", "URL / message", "Event")
@@ -120,8 +121,6 @@ class SearchScreen(Screen):
         self.query_one(Input).focus()
 
     def action_pivot(self) -> None:
-        from soc.tui.screens.pivot import PivotScreen
-
         row = self.current
         if row is None:
             self.notify(tr("No event is highlighted.", self.lang), severity="warning")

@@ -14,6 +14,7 @@ from soc.triage.model import ConflictError
 from soc.tui.i18n import tr
 from soc.tui.safe_text import clean
 from soc.tui.screens.forms import NoteModal, PromptModal, SuppressModal
+from soc.tui.screens.pivot import PivotScreen
 
 TRIAGE_BINDINGS = [
     Binding("a", "set_status('acknowledged')", "Acknowledge"),
@@ -101,8 +102,6 @@ class TriageActions:
         self.app.push_screen(SuppressModal(alerts[0]), self._save_suppression)  # type: ignore[attr-defined]
 
     def action_pivot(self) -> None:
-        from soc.tui.screens.pivot import PivotScreen
-
         alerts = self.target_alerts()[:1]
         if not alerts:
             self.notify(tr("No alert is highlighted.", self.app.lang), severity="warning")  # type: ignore[attr-defined]
