@@ -1,4 +1,4 @@
-"""The analyst's terminal UI (Textual): alert queue, detail pane, triage keys.
+"""The analyst's terminal UI (Textual): screens, widgets and messages over the analyst's desk (``soc.triage.desk``).
 
-Shows log-derived text only through ``safe_text`` (never as markup); all database work runs in worker threads.
+Views only: reads and writes through ``soc.triage``, in worker threads; log-derived text only through ``safe_text``.
 """

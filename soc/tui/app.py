@@ -1,7 +1,7 @@
 """The Textual application behind ``soc tui``: the alert queue, alert/case/suppression/search/dashboard screens,
 help, command palette entries for every key, Vietnamese/English labels.
 
-Owns the state-database connection for the session; never touches the database on the UI thread.
+Owns the analyst's desk (``soc.triage.desk.AlertSource``) for the session; never touches the store on the UI thread.
 """
 
 from __future__ import annotations

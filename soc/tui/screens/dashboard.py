@@ -1,7 +1,7 @@
 """Dashboard: alerts per hour over the last 24 h (sparkline), alerts by level and by e-gov system, open cases,
 and the oldest alert nobody has acknowledged yet.
 
-Reads the state database in a worker (read-only); every stored text is ``safe_text``; never markup.
+Reads the figures (``soc.triage.dashboard``) in a worker (read-only); every stored text is ``safe_text``; never markup.
 """
 
 from __future__ import annotations
