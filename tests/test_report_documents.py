@@ -182,7 +182,7 @@ def test_breach_notice_shows_72h_deadline_and_masks(demo_cfg, tmp_path):
 
 
 def test_masking_of_identifiers():
-    from soc.report.masking import mask_text
+    from soc.enrich.masking import mask_text
 
     assert mask_text("cccd=001099012345&sdt=0912345678 mail an.nguyen@gov.vn") == \
         "cccd=0010******45&sdt=0912****78 mail a***@gov.vn"

@@ -19,10 +19,10 @@ from soc.store.duck import connect
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
 from soc.tui.app import SocApp
-from soc.tui.safe_text import ESCAPE_STYLE, clean, safe_text
 from soc.tui.screens.help import HelpScreen
 from soc.tui.widgets.alert_grid import AlertGrid
 from soc.tui.widgets.filter_bar import FilterBar
+from soc.tui.widgets.safe_text import ESCAPE_STYLE, clean, safe_text
 
 CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 HOSTILE_LINES = [

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
+
+from soc.commands.common import err, load_config, out
 
 app = typer.Typer(help="Detection rules: list, test samples, import Sigma rules, evaluate PII detectors.",
                   no_args_is_help=True)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory [default: shipped rules]")]
 
@@ -64,10 +63,9 @@ def import_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every unsupported rule")] = False,
 ) -> None:
     """Copy Sigma rules unchanged into the rules that scans load; unsupported log sources are reported."""
-    from soc.cli import _cfg
     from soc.detect.rule_import import import_rules
 
-    target = dest or Path(_cfg().data_dir) / "rules"
+    target = dest or Path(load_config().data_dir) / "rules"
     try:
         summary = import_rules(src, target)
     except FileNotFoundError as exc:

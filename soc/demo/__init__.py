@@ -206,17 +206,13 @@ DEMO_CASES = (  # (kind, title, rule title fragment): cases an analyst would ope
 def write_reports(cfg: Config, start: date, end: date) -> dict[str, dict[str, Path]]:
     """The demo's reports: the periodic report, and an incident report and a breach notice from demo cases."""
     from soc.config import dump_toml
-    from soc.report.incident import breach_document, case_annex, incident_document, load_case
-    from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document
-    from soc.report.writer import write_report
+    from soc.report.publish import write_case_report, write_monitoring
     from soc.store.state import StateDB
     from soc.triage import cases
 
     (cfg.data_dir / "soc.toml").write_text(dump_toml(cfg.raw), encoding="utf-8")  # later commands reuse it
     out = cfg.data_dir / "reports"
-    m = build_monitoring(cfg, start, end)
-    written = {"periodic": write_report(monitoring_document(cfg, m), annex_frames(m), out,
-                                        f"bao-cao-giam-sat_{start.isoformat()}_{end.isoformat()}")}
+    written = {"periodic": write_monitoring(cfg, start, end, out)}
     db = StateDB(cfg.data_dir / "state.db")
     try:
         existing = {c["title"]: c["id"] for c in cases.list_cases(db)}
@@ -225,11 +221,7 @@ def write_reports(cfg: Config, start: date, end: date) -> dict[str, dict[str, Pa
             if not ids:
                 continue
             case_id = existing.get(title) or cases.create(db, title, "demo", ids)["id"]
-            data = load_case(cfg, case_id)
-            doc = breach_document(cfg, data) if kind == "breach" else incident_document(cfg, data)
-            name = (f"thong-bao-vi-pham-dlcn_case-{case_id}" if kind == "breach"
-                    else f"bao-cao-su-co_case-{case_id}_ban-dau")
-            written[kind] = write_report(doc, case_annex(data), out, name)
+            written[kind] = write_case_report(cfg, kind, case_id, False, False, out)
     finally:
         db.close()
     return written

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from soc.config import Config
+from soc.enrich.masking import mask_text
 from soc.report.document import Bullets, Callout, Document, Fields, Heading, Para, Table, vn_number
-from soc.report.masking import mask_text
 from soc.report.monitoring import LEVEL_VI
 from soc.report.profile import load_profile
 from soc.report.taxonomy import incident_type, type_names

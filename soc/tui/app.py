@@ -16,15 +16,15 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 from soc.config import DEFAULT_TIMEZONE, Config
+from soc.i18n import tr
 from soc.triage.desk import AlertSource
-from soc.tui.i18n import tr
-from soc.tui.safe_text import clean
 from soc.tui.screens.cases import CasesScreen
 from soc.tui.screens.dashboard import DashboardScreen
 from soc.tui.screens.help import HelpScreen
 from soc.tui.screens.queue import QueueScreen
 from soc.tui.screens.search import SearchScreen
 from soc.tui.screens.suppressions import SuppressionsScreen
+from soc.tui.widgets.safe_text import clean
 
 DEFAULT_REFRESH_SECONDS = 5.0
 

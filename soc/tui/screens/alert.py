@@ -18,13 +18,13 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static, Tree
 
+from soc.enrich.masking import mask_text
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import MatchedEvent, local
-from soc.tui.masking import mask
-from soc.tui.safe_text import clean, safe_text
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import ORIGINAL_LIMIT, alert_summary
 from soc.tui.widgets.footer import QuietFooter
+from soc.tui.widgets.safe_text import clean, safe_text
 
 VALUE_LIMIT = 300
 
@@ -112,12 +112,12 @@ class AlertScreen(TriageActions, Screen):
         tree.clear()
         tree.root.expand()
         for ev in self.events:
-            original = ev.original if self.revealed else mask(ev.original)
+            original = ev.original if self.revealed else mask_text(ev.original, "screen")
             label = Text(local(ev.timestamp, self.zone) + " ", style="cyan")
             label.append_text(safe_text(original or "(no original line)", limit=ORIGINAL_LIMIT))
             node = tree.root.add(label, expand=False)
             for name, value in sorted(ev.fields.items()):
-                shown = str(value) if self.revealed else mask(str(value))
+                shown = str(value) if self.revealed else mask_text(str(value), "screen")
                 leaf = Text.assemble((clean(name), "bold"), " = ")
                 leaf.append_text(safe_text(shown, limit=VALUE_LIMIT))
                 node.add_leaf(leaf)

@@ -17,9 +17,9 @@ from textual.widgets import DataTable, Header, Static
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
 from soc.triage.model import CASE_STATUSES, ConflictError
-from soc.tui.safe_text import clean, safe_text
 from soc.tui.screens.forms import NoteModal
 from soc.tui.widgets.footer import QuietFooter
+from soc.tui.widgets.safe_text import clean, safe_text
 
 
 class CasesScreen(Screen):

@@ -17,12 +17,12 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Sparkline, Static
 
+from soc.i18n import tr
 from soc.triage.dashboard import HOURS, Dashboard, age_text
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
-from soc.tui.i18n import tr
-from soc.tui.safe_text import clean, safe_text
 from soc.tui.widgets.footer import QuietFooter
+from soc.tui.widgets.safe_text import clean, safe_text
 
 
 class DashboardScreen(Screen):

@@ -15,11 +15,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from soc.enrich.masking import mask_text
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import PIVOT_FIELDS, alert_time, local
-from soc.tui.masking import mask
-from soc.tui.safe_text import clean, safe_text
 from soc.tui.widgets.footer import QuietFooter
+from soc.tui.widgets.safe_text import clean, safe_text
 
 WINDOWS = (5, 15, 60, 360, 1440)  # minutes either side
 
@@ -82,7 +82,7 @@ class PivotScreen(Screen):
         ev.clear()
         for e in events:
             ev.add_row(Text(local(e.timestamp, self.zone)), safe_text(e.dataset or "", limit=30),
-                       safe_text(mask(e.original) or "", limit=300))
+                       safe_text(mask_text(e.original, "screen") or "", limit=300))
         al = self.query_one("#pivot-alerts", DataTable)
         al.clear()
         for a in alerts:

@@ -16,12 +16,11 @@ from textual.screen import Screen
 from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
+from soc.i18n import tr
 from soc.triage.desk import AlertSource, QueueSnapshot, Viewport
 from soc.triage.evidence import MatchedEvent
 from soc.triage.queue import QueueFilter
-from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
-from soc.tui.safe_text import clean
 from soc.tui.screens.alert import AlertScreen
 from soc.tui.screens.forms import PromptModal
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
@@ -29,6 +28,7 @@ from soc.tui.widgets.alert_detail import AlertDetail
 from soc.tui.widgets.alert_grid import AlertGrid
 from soc.tui.widgets.filter_bar import FilterBar
 from soc.tui.widgets.footer import QuietFooter
+from soc.tui.widgets.safe_text import clean
 
 EVENTS_DEBOUNCE = 0.12  # seconds
 STATUS_ORDER = ("new", "acknowledged", "in_progress", "escalated", "resolved", "suppressed")

@@ -18,14 +18,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
+from soc.enrich.masking import mask_text
+from soc.i18n import tr
 from soc.searchlang import QueryError
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import SEARCH_LIMIT, SearchResult, local, search_events
-from soc.tui.i18n import tr
-from soc.tui.masking import mask
-from soc.tui.safe_text import clean, safe_text
 from soc.tui.screens.pivot import PivotScreen
 from soc.tui.widgets.footer import QuietFooter
+from soc.tui.widgets.safe_text import clean, safe_text
 
 COLUMNS = ("Time", "Dataset", "Source IP", "User", "URL / message", "Event")
 PLACEHOLDER = ('source.ip:10.0.0.1 AND NOT user.name:"a b" url:/admin* words from:24h to:2026-11-24T10:00 '
@@ -98,9 +98,9 @@ class SearchScreen(Screen):
                 Text(local(row["@timestamp"], self.zone)),
                 safe_text(row["event.dataset"] or "", limit=30),
                 safe_text(row["source.ip"] or "", limit=45),
-                safe_text(mask(row["user.name"]) or "", limit=40),
-                safe_text(mask(row["url.original"] or row["message"]) or "", limit=60),
-                safe_text(mask(row["event.original"]) or "", limit=300),
+                safe_text(mask_text(row["user.name"], "screen") or "", limit=40),
+                safe_text(mask_text(row["url.original"] or row["message"], "screen") or "", limit=60),
+                safe_text(mask_text(row["event.original"], "screen") or "", limit=300),
             )
         n = len(result.rows)
         status = (tr("first {n} events (more match; narrow the query)", self.lang).format(n=SEARCH_LIMIT)

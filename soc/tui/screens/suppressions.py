@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Header
 
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
-from soc.tui.safe_text import clean, safe_text
 from soc.tui.widgets.footer import QuietFooter
+from soc.tui.widgets.safe_text import clean, safe_text
 
 
 class SuppressionsScreen(Screen):

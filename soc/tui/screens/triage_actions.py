@@ -9,12 +9,12 @@ from typing import Any
 from textual import work
 from textual.binding import Binding
 
+from soc.i18n import tr
 from soc.triage.desk import AlertSource
 from soc.triage.model import ConflictError
-from soc.tui.i18n import tr
-from soc.tui.safe_text import clean
 from soc.tui.screens.forms import NoteModal, PromptModal, SuppressModal
 from soc.tui.screens.pivot import PivotScreen
+from soc.tui.widgets.safe_text import clean
 
 TRIAGE_BINDINGS = [
     Binding("a", "set_status('acknowledged')", "Acknowledge"),

@@ -16,10 +16,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from soc.enrich.masking import mask_text
 from soc.triage.evidence import MatchedEvent, local
-from soc.tui.masking import mask
-from soc.tui.safe_text import safe_text
 from soc.tui.widgets.alert_grid import LEVEL_STYLES, status_label
+from soc.tui.widgets.safe_text import safe_text
 
 ORIGINAL_LIMIT = 4000  # characters of one raw line shown; the rest is summarised as "… (+N chars)"
 FIELD_LIMIT = 500
@@ -76,7 +76,7 @@ def events_text(events: Sequence[MatchedEvent] | None, total: int, zone: str, re
         out.append(" ")
         out.append_text(
             safe_text(
-                (ev.original if reveal else mask(ev.original)) if ev.original is not None else "(no original line)",
+                (ev.original if reveal else mask_text(ev.original, "screen")) if ev.original is not None else "(no original line)",
                 limit=ORIGINAL_LIMIT,
             )
         )

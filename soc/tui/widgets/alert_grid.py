@@ -21,11 +21,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from soc.i18n import tr
 from soc.triage.evidence import local
 from soc.triage.queue import SORT_KEYS, QueueRows, row_key
-from soc.tui.i18n import tr
 from soc.tui.messages import AlertHighlighted, SortChanged
-from soc.tui.safe_text import safe_text
+from soc.tui.widgets.safe_text import safe_text
 
 LEVEL_STYLES = {
     "critical": "bold white on red",

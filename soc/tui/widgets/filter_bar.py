@@ -15,7 +15,7 @@ from textual.widget import Widget
 from soc.triage.model import LEVEL_FILTERS, OPEN_STATUSES, STATUS_FILTERS
 from soc.triage.queue import QueueFilter
 from soc.tui.messages import FiltersChanged
-from soc.tui.safe_text import clean
+from soc.tui.widgets.safe_text import clean
 
 
 def _next(values: tuple[str, ...], current: str) -> str:

@@ -1,4 +1,5 @@
-"""Vietnamese labels for the TUI's actions (English is the source text). Display only."""
+"""The words shown to analysts and officials, English as the source text and Vietnamese beside it: one catalogue
+for the TUI (and, as they move here, the reports). Display only: never decides anything."""
 
 from __future__ import annotations
 

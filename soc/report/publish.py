@@ -1,0 +1,57 @@
+"""Each report command's one call: build the data, the document and its annex, and write every requested format
+under a deterministic name (re-running replaces). Revealing personal data is audited here, before anything is
+written; nothing here decides what a report says."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from soc.config import Config
+from soc.report.writer import FORMATS, write_report
+
+
+def monitoring_name(start: date, end: date) -> str:
+    return f"bao-cao-giam-sat_{start.isoformat()}_{end.isoformat()}"
+
+
+def case_report_name(kind: str, case_id: int, final: bool = False) -> str:
+    if kind == "breach":
+        return f"thong-bao-vi-pham-dlcn_case-{case_id}"
+    return f"bao-cao-su-co_case-{case_id}_{'ket-thuc' if final else 'ban-dau'}"
+
+
+def write_monitoring(cfg: Config, start: date, end: date, out_dir: Path,
+                     formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+    """The periodic monitoring report of local dates ``start``..``end`` in ``formats``."""
+    from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document
+
+    m = build_monitoring(cfg, start, end)
+    return write_report(monitoring_document(cfg, m), annex_frames(m), out_dir, monitoring_name(start, end), formats)
+
+
+def write_period_markdown(cfg: Config, start: date, end: date, out: Path) -> Path:
+    """The periodic report's tables as one Markdown file (``soc report periodic --out FILE.md``)."""
+    from soc.report.markdown import write_markdown
+    from soc.report.periodic import build
+
+    return write_markdown(build(cfg, start, end), out)
+
+
+def write_case_report(cfg: Config, kind: str, case_id: int, final: bool, reveal: bool, out_dir: Path,
+                      formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+    """The incident report (``kind`` "incident", initial or ``final``) or the breach notice (``kind`` "breach") of
+    a case; ``reveal`` unmasks personal data and is audited first. Raises ``CaseNotFound``."""
+    from soc.report.incident import breach_document, case_annex, incident_document, load_case
+    from soc.store.state import StateDB
+    from soc.triage.workflow import record
+
+    data = load_case(cfg, case_id, reveal=reveal)
+    if reveal:
+        db = StateDB(cfg.data_dir / "state.db")
+        try:
+            record(db, cfg.analyst_name, "case", str(case_id), "reveal", {"report": kind})
+        finally:
+            db.close()
+    doc = breach_document(cfg, data) if kind == "breach" else incident_document(cfg, data, final, reveal)
+    return write_report(doc, case_annex(data), out_dir, case_report_name(kind, case_id, final), formats)
