@@ -64,7 +64,7 @@ def ingest(
     parser: Annotated[str | None, typer.Option("--parser", "-p", help="Parser name (default: auto-detect)")] = None,
 ) -> None:
     """Read logs into the store (only what is new since the last run)."""
-    from soc.ingest.engine import ingest_paths
+    from soc.enrich.pipeline import ingest_paths
     from soc.ingest.parser import ParserError
     from soc.ingest.records import DecoderUnavailable
     from soc.ingest.sources import SourceError
@@ -88,7 +88,8 @@ def scan(
     full: Annotated[bool, typer.Option("--full", help="Ignore watermarks; scan everything")] = False,
 ) -> None:
     """Run the Sigma rules over new events and record alerts."""
-    from soc.detect.scan import ScanLocked, run_scan
+    from soc.detect.scan import ScanLocked
+    from soc.triage.intake import scan as run_scan
 
     if since and full:
         _fail("--since and --full cannot be used together", 2)
@@ -288,7 +289,8 @@ def parsers_list() -> None:
 @parsers_app.command("detect")
 def parsers_detect(file: Annotated[Path, typer.Argument(help="A log file")]) -> None:
     """Which parser auto-detection picks for FILE, with its confidence."""
-    from soc.ingest.detect import SAMPLE_LINES, detect_binary, rank
+    from soc.enrich import default_enrichers
+    from soc.ingest.autodetect import SAMPLE_LINES, detect_binary, rank
     from soc.ingest.sources import Input, open_stream
 
     with open_stream(Input(str(file))) as fh:
@@ -302,7 +304,7 @@ def parsers_detect(file: Annotated[Path, typer.Argument(help="A log file")]) -> 
             lines.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
             if len(lines) >= SAMPLE_LINES:
                 break
-    for d in rank(lines):
+    for d in rank(lines, enrichers=default_enrichers()):
         out.print(f"{escape(d.parser):20} {d.confidence:6.1%}")
 
 
@@ -312,18 +314,20 @@ def parsers_test(
     generate: Annotated[bool, typer.Option("--generate", help="Write expected files from current output")] = False,
 ) -> None:
     """Run parser samples and show field-by-field differences."""
+    from soc.enrich import default_enrichers
     from soc.ingest.parser import all_parsers
     from soc.ingest.samples import check_parser, generate_expected
 
+    enrichers = default_enrichers(_cfg())
     failed = 0
     for p in all_parsers().values():
         if name and p.name != name:
             continue
         if generate:
-            for path in generate_expected(_cfg(), p):
+            for path in generate_expected(_cfg(), p, enrichers):
                 out.print(f"wrote {escape(str(path))}")
             continue
-        problems = check_parser(_cfg(), p)
+        problems = check_parser(_cfg(), p, enrichers)
         failed += bool(problems)
         out.print(f"{'FAIL' if problems else 'ok  '} {escape(p.name)}")
         for problem in problems:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from soc.ingest.records import fingerprint_span
+from soc.ingest.registry import fingerprint_span
 from soc.store.state import Checkpoint
 
 FINGERPRINT_BYTES = 1024

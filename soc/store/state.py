@@ -341,6 +341,16 @@ class StateDB:
              json.dumps(after, ensure_ascii=False)),
         )
 
+    def alert_event_count(self, alert_id: str) -> int | None:
+        row = self.con.execute("SELECT event_count FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        return row[0] if row else None
+
+    def alert_to_widen(self, rule_id: str, group_key: str, first: str, last: str) -> str | None:
+        row = self.con.execute(
+            "SELECT id FROM alerts WHERE rule_id = ? AND group_key = ? AND first_time <= ? AND last_time >= ? "
+            "ORDER BY first_time LIMIT 1", (rule_id, group_key, last, first)).fetchone()
+        return row[0] if row else None
+
 
 def _alert_dict(row: sqlite3.Row) -> dict[str, Any]:
     d = dict(row)
