@@ -107,7 +107,7 @@ def scan(
     cfg = _cfg()
     try:
         summary = run_scan(cfg, rules_dir=rules, since=since_dt, full=full)
-    except ScanLocked as exc:
+    except (ScanLocked, config_mod.ConfigError) as exc:
         _fail(str(exc))
     out.print(escape(str(summary)))
     for e in summary.errors:

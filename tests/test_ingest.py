@@ -318,3 +318,18 @@ def test_dedup_reads_only_files_meeting_the_chunk_time_range(cfg, tmp_path, monk
     total, distinct = EventStore(cfg.data_dir).open_events().execute(
         'SELECT count(*), count(DISTINCT "event.id") FROM events').fetchone()
     assert total == distinct == 60
+
+
+def test_store_kind_names_the_store_and_an_unknown_kind_is_refused(tmp_path):
+    """``[store] kind`` picks the store from the registry (default: embedded); an unknown kind says which exist."""
+    from soc.config import ConfigError
+    from soc.store.registry import open_store
+
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 3))
+    cfg = from_dict({"store": {"kind": "embedded"}}, data_dir=tmp_path / "d")
+    assert ingest_paths(cfg, [log]).stored == 3
+    with open_store(cfg) as store:
+        assert store.events.kind == "embedded" and store.events.count() == 3
+    with pytest.raises(ConfigError, match="'elastic'.*known: embedded"):
+        ingest_paths(dataclasses.replace(cfg, store="elastic", data_dir=tmp_path / "e"), [log])

@@ -30,10 +30,9 @@ def enrich(batch: MappedBatch) -> None:
     if not set(NEEDED) <= set(ws.columns(table)):
         return
     # per (account, country) of the batch: its first successful login (time and row)
-    firsts = ws.arrow(
-        f'SELECT lower("user.name") AS account, {ident(COUNTRY)} AS country, min("@timestamp") AS first_at, '
-        f'arg_min(rowid, "@timestamp") AS rid FROM {ident(table)} WHERE {_successful_login()} GROUP BY 1, 2'
-    )
+    firsts = ws.select_arrow(table, {"account": 'lower("user.name")', "country": ident(COUNTRY),
+                                     "first_at": 'min("@timestamp")', "rid": 'arg_min(rowid, "@timestamp")'},
+                             where=_successful_login(), group_by=2)
     if not firsts.num_rows:
         return
     ws.add_column(table, FLAG, "BOOLEAN")

@@ -169,8 +169,8 @@ def enrich(batch: MappedBatch) -> None:
         return
     sys_cols = [c for c in SYSTEM_COLUMNS if c in columns]
     where = " OR ".join(f"regexp_matches(CAST({ident(c)} AS VARCHAR), {literal(PREFILTER)})" for c in scan)
-    select = ", ".join([*(f"CAST({ident(c)} AS VARCHAR)" for c in [*sys_cols, *scan]), *map(_number_hint, scan)])
-    rows = ws.rows(f"SELECT rowid, {select} FROM {ident(table)} WHERE {where}")
+    select = ["rowid", *(f"CAST({ident(c)} AS VARCHAR)" for c in [*sys_cols, *scan]), *map(_number_hint, scan)]
+    rows = ws.select(table, select, where)
     if not rows:
         return
     today = date.today()
@@ -217,10 +217,8 @@ def _store(ws: Workspace, table: str, columns: set[str], rids: list[int], summar
     sets = {k: f"u.{ident(k)}" for k in OUT_COLUMNS}
     text_columns = sorted({f for r in redacted for f in r})
     if text_columns and "event.original" in columns:
-        originals = dict(ws.rows(
-            f'SELECT rowid, "event.original" FROM {ident(table)} WHERE rowid IN (SELECT unnest(?))',
-            [[rid for rid, r in zip(rids, redacted, strict=True) if r]],
-        ))
+        originals = dict(ws.select(table, ["rowid", '"event.original"'],
+                                   rowids=[rid for rid, r in zip(rids, redacted, strict=True) if r]))
         for rid, r, types in zip(rids, redacted, row_types, strict=True):
             if r and "event.original" not in r:
                 r["event.original"] = pii.redact(originals.get(rid), types, today)

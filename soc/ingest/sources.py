@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from soc.ingest.registry import fingerprint_span
-from soc.store.state import Checkpoint
+from soc.store.types import Checkpoint
 
 FINGERPRINT_BYTES = 1024
 

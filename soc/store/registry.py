@@ -18,8 +18,9 @@ DEFAULT_KIND = "embedded"
 
 
 def store_kind(cfg: Config) -> str:
-    """``[store] kind`` (default: embedded); an unknown kind is a configuration error naming the known ones."""
-    kind = str(((cfg.raw.get("store") or {}).get("kind")) or DEFAULT_KIND)
+    """``[store] kind`` (or ``SOC_STORE``; default: embedded); an unknown kind is a configuration error naming the
+    known ones."""
+    kind = cfg.store or DEFAULT_KIND
     if kind not in STORES:
         raise ConfigError(f"[store] kind = {kind!r} is not a known store (known: {', '.join(STORES)})")
     return kind

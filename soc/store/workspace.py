@@ -79,6 +79,19 @@ class Workspace:
     def count(self, table: str) -> int:
         return self._con.execute(f"SELECT count(*) FROM {ident(table)}").fetchall()[0][0]
 
+    def select(self, table: str, columns: Sequence[str] | Mapping[str, str], where: str | None = None,
+               group_by: int = 0, rowids: Sequence[int] | None = None) -> list[tuple]:
+        """Rows of ``table``: ``columns`` are expressions (a mapping: name → expression), kept where ``where``
+        holds and, with ``rowids``, only those rows; ``group_by``: grouped by the first that many columns."""
+        sql, params = _select(table, columns, where, group_by, rowids)
+        return self._con.execute(sql, params).fetchall()
+
+    def select_arrow(self, table: str, columns: Sequence[str] | Mapping[str, str], where: str | None = None,
+                     group_by: int = 0, rowids: Sequence[int] | None = None) -> pa.Table:
+        """:meth:`select` as an Arrow table."""
+        sql, params = _select(table, columns, where, group_by, rowids)
+        return self._con.sql(sql, params=params).to_arrow_table()
+
     def records(self, table: str, order_by: str | None = None) -> list[dict[str, Any]]:
         """Every row of ``table`` as a dict (all columns), ordered by the column ``order_by``."""
         order = f" ORDER BY {ident(order_by)}" if order_by else ""
@@ -123,6 +136,25 @@ class Workspace:
         """The rows of ``table`` (less the ``exclude`` columns) as an :class:`EventBatch` for ``EventStore.append``."""
         drop = f" EXCLUDE ({', '.join(ident(c) for c in exclude)})" if exclude else ""
         return WorkspaceBatch(self, f"(SELECT *{drop} FROM {ident(table)})")
+
+
+def _select(table: str, columns: Sequence[str] | Mapping[str, str], where: str | None, group_by: int,
+            rowids: Sequence[int] | None) -> tuple[str, list[Any] | None]:
+    if isinstance(columns, Mapping):
+        shown = ", ".join(f"{expr} AS {ident(name)}" for name, expr in columns.items())
+    else:
+        shown = ", ".join(columns)
+    conditions = [where] if where else []
+    params: list[Any] | None = None
+    if rowids is not None:
+        conditions.append("rowid IN (SELECT unnest(?))")
+        params = [list(rowids)]
+    sql = f"SELECT {shown} FROM {ident(table)}"
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    if group_by:
+        sql += " GROUP BY " + ", ".join(str(i) for i in range(1, group_by + 1))
+    return sql, params
 
 
 class WorkspaceBatch(EventBatch):
