@@ -1,7 +1,7 @@
 """Packaging detail pyproject.toml cannot say alone: the top-level parsers/ and rules/ folders ship inside the wheel
 as soc/_parsers and soc/_rules, so a non-editable install finds them (soc/paths.py looks there); and the optional C
-helpers of the decoders (soc/ingest/_fastcols.c, soc/ingest/_winlog.c: without a compiler the install goes on, pure
-Python)."""
+helpers (soc/_fastcols.c for Arrow columns, soc/ingest/_winlog.c for EVTX records: without a compiler the install
+goes on, pure Python)."""
 
 from setuptools import Extension, find_packages, setup
 
@@ -14,6 +14,6 @@ setup(
         "soc._rules": ["**/*"],
     },
     include_package_data=False,
-    ext_modules=[Extension(f"soc.ingest.{name}", [f"soc/ingest/{name}.c"], optional=True, extra_compile_args=["-O2"])
-                 for name in ("_fastcols", "_winlog")],
+    ext_modules=[Extension(name, [f"{name.replace('.', '/')}.c"], optional=True, extra_compile_args=["-O2"])
+                 for name in ("soc._fastcols", "soc.ingest._winlog")],
 )

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import evtxgen  # noqa: E402
 
 from soc.config import from_dict  # noqa: E402
-from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.enrich.pipeline import ingest_paths  # noqa: E402
 
 
 def events(n: int):

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import ingest_sources  # noqa: E402  (this folder, first on sys.path when run as a script)
 
 from soc.config import from_dict  # noqa: E402
-from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.enrich.pipeline import ingest_paths  # noqa: E402
 from soc.ingest.parser import get_parser  # noqa: E402
 
 PATHS = ["/web/guest/tin-tuc", "/dvc/thu-tuc-hanh-chinh", "/api/hoso/tra-cuu", "/static/app.js", "/images/logo.png",

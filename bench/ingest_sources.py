@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from soc.config import from_dict  # noqa: E402
-from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.enrich.pipeline import ingest_paths  # noqa: E402
 from soc.ingest.parser import all_parsers, get_parser  # noqa: E402
-from soc.ingest.records import is_record_decoder  # noqa: E402
+from soc.ingest.registry import is_record_decoder  # noqa: E402
 
 PARSERS = ["nginx_combined"] + sorted(n for n, p in all_parsers().items()
                                       if n != "nginx_combined" and not is_record_decoder(p.decoder))

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import pcapgen  # noqa: E402
 
 from soc.config import from_dict  # noqa: E402
-from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.enrich.pipeline import ingest_paths  # noqa: E402
 from soc.ingest.pcap import tshark as ts  # noqa: E402
 
 BASE = 10_000  # packets built by scapy; the rest are time-shifted copies

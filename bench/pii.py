@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import soc.enrich as enrich  # noqa: E402
 from soc.config import from_dict  # noqa: E402
-from soc.enrich import pii  # noqa: E402
+from soc.enrich import default_enrichers, pii  # noqa: E402
 from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.store.workspace import Enrichers  # noqa: E402
 
 UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"
 
@@ -45,9 +45,9 @@ def make_log(path: Path, n: int, share: float, seed: int = 1) -> None:
                      f'"-" "{UA}"\n')
 
 
-def run(log: Path, data: Path, lines: int) -> float:
+def run(log: Path, data: Path, lines: int, enrichers: Enrichers) -> float:
     t0 = time.perf_counter()
-    summary = ingest_paths(from_dict({}, data_dir=data), [log], parser="nginx_combined")
+    summary = ingest_paths(from_dict({}, data_dir=data), [log], parser="nginx_combined", enrichers=enrichers)
     assert summary.stored == lines, summary
     return time.perf_counter() - t0
 
@@ -68,12 +68,10 @@ def main() -> None:
     try:
         log = work / "access.log"
         make_log(log, args.lines, args.share)
-        saved = list(enrich.ENRICHERS)
-        enrich.ENRICHERS.clear()
-        off = run(log, work / "off", args.lines)
-        enrich.ENRICHERS.extend(saved)
+        shipped = default_enrichers()
+        off = run(log, work / "off", args.lines, Enrichers(columns=shipped.columns))  # no row enrichers
         pii.find = counting_find
-        on = run(log, work / "on", args.lines)
+        on = run(log, work / "on", args.lines, shipped)
         print(f"lines:                 {args.lines:,} ({args.share:.0%} with identifiers)")
         print(f"ingest, no enrichers:  {args.lines / off:12,.0f} lines/s  ({off:.2f} s)")
         print(f"ingest, enrichers:     {args.lines / on:12,.0f} lines/s  ({on:.2f} s)")

@@ -25,6 +25,7 @@ from soc.report.monitoring import annex_frames, build_monitoring, monitoring_doc
 from soc.report.writer import write_report  # noqa: E402
 from soc.store import EventStore, StateDB  # noqa: E402
 from soc.store.duck import connect  # noqa: E402
+from soc.store.events_api import ArrowBatch  # noqa: E402
 
 MONTH = (date(2026, 10, 1), date(2026, 10, 31))
 SYSTEMS = ["Cổng thông tin điện tử tỉnh", "Cổng dịch vụ công tỉnh", "LGSP", "Thư điện tử công vụ"]
@@ -51,7 +52,7 @@ def generate_events(data_dir: Path, n: int) -> None:
         FROM range({n}) t(i)""")
     store = EventStore(data_dir)
     with store.write_lock():
-        store.append(con, "batch")
+        store.append(ArrowBatch(con.table("batch").to_arrow_table()))
     con.close()
 
 

@@ -24,9 +24,10 @@ from soc.config import from_dict
 from soc.detect.backend import DuckDBBackend
 from soc.detect.pipeline import ecs_pipeline
 from soc.detect.rules import compile_rules, rule_files
-from soc.detect.scan import run_scan
 from soc.store.duck import connect
 from soc.store.embedded import EventStore
+from soc.store.events_api import ArrowBatch
+from soc.triage.intake import scan as run_scan
 
 PATHS = ["/", "/tin-tuc/chinh-sach-moi.html", "/van-ban/quyet-dinh-123.pdf", "/dich-vu-cong/nop-ho-so", "/lien-he",
          "/static/js/app.js", "/static/css/site.css", "/images/logo.png", "/search?q=thu+tuc+dat+dai",
@@ -79,7 +80,7 @@ def generate(data_dir: Path, n: int, seed: int) -> None:
     con.execute("CREATE TABLE batch AS SELECT * FROM web2 UNION ALL BY NAME SELECT * FROM auth")
     store = EventStore(data_dir)
     with store.write_lock():
-        store.append(con, "batch")
+        store.append(ArrowBatch(con.table("batch").to_arrow_table()))
 
 
 def sqlite_rate(data_dir: Path, n: int) -> tuple[float, int, list[str]]:

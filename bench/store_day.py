@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import make_log  # noqa: E402
 
 from soc.config import from_dict  # noqa: E402
-from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.enrich.pipeline import ingest_paths  # noqa: E402
 
 
 def rate(log: Path, data: Path, lines: int) -> float:

@@ -10,8 +10,8 @@ from typing import Any
 import pyarrow as pa
 
 from soc import ecs
-from soc.store.duck import connect
 from soc.store.embedded import EventStore
+from soc.store.events_api import ArrowBatch
 
 T0 = datetime(2026, 11, 24, 3, 0, 0)
 
@@ -37,13 +37,9 @@ def store(data_dir: Path, events: list[dict[str, Any]], ingested: datetime | Non
         ftype = ecs.field_type(n)
         values = [e.get(n, ingested if n == "event.ingested" else None) for e in events]
         columns[n] = pa.array(values, type=_ARROW.get(ftype, pa.string()))
-    table = pa.table(columns)
     es = EventStore(data_dir)
-    con = connect()
-    con.register("batch_arrow", table)
-    con.execute("CREATE TEMP TABLE batch AS SELECT * FROM batch_arrow")
     with es.write_lock():
-        return es.append(con, "batch")
+        return es.append(ArrowBatch(pa.table(columns)))
 
 
 def at(seconds: float) -> datetime:

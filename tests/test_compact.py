@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import time
 
-from soc.detect.scan import run_scan
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.store import EventStore, StateDB
 from soc.store.compact import compact
+from soc.triage.intake import scan as run_scan
 
 LINE = '203.0.113.{n} - - [20/Nov/2026:10:00:{s:02d} +0700] "GET /.git/config?{n} HTTP/1.1" 200 {n} "-" "curl"\n'
 

@@ -17,9 +17,10 @@ from soc.config import from_dict
 from soc.detect.backend import DuckDBBackend
 from soc.detect.pipeline import ecs_pipeline
 from soc.detect.rules import compile_rules
-from soc.detect.scan import ScanLocked, run_scan, scan_lock
+from soc.detect.scan import ScanLocked, scan_lock
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
+from soc.triage.intake import scan as run_scan
 
 BRUTE = """
 title: failed
@@ -187,7 +188,7 @@ def _sqlite_copy(con) -> sqlite3.Connection:
 
 
 def test_same_matches_as_pysigma_sqlite_backend(tmp_path: Path):
-    from soc.ingest.engine import ingest_paths
+    from soc.enrich.pipeline import ingest_paths
 
     cfg = from_dict({}, data_dir=tmp_path)
     for log in sorted(paths.rules_dir().glob("web/samples/*/*.log")):

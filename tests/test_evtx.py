@@ -20,13 +20,13 @@ import evtxgen  # noqa: E402
 from storekit import stored, stored_dicts  # noqa: E402
 
 from soc.config import from_dict  # noqa: E402
-from soc.detect.scan import run_scan  # noqa: E402
-from soc.ingest.detect import detect_binary  # noqa: E402
-from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.enrich.pipeline import ingest_paths  # noqa: E402
+from soc.ingest.autodetect import detect_binary  # noqa: E402
 from soc.ingest.evtx import DECODER, flatten  # noqa: E402
 from soc.ingest.parser import all_parsers  # noqa: E402
 from soc.ingest.samples import ENRICHED, VOLATILE, _clean  # noqa: E402
 from soc.store import StateDB  # noqa: E402
+from soc.triage.intake import scan as run_scan  # noqa: E402
 
 SAMPLES = all_parsers()["windows_evtx"].samples_dir
 SAMPLE = SAMPLES / "security_system_sysmon.evtx"

@@ -1,4 +1,4 @@
-"""The C helpers of the line decoders (soc/ingest/_fastcols.c) give exactly what their Python equivalents give,
+"""The C helpers of the line decoders (soc/_fastcols.c) give exactly what their Python equivalents give,
 on the parsers' samples and on hostile, random texts."""
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from soc.ingest import fastcols
+from soc import fastcols
 from soc.ingest.jsontext import as_text, flat_object
 from soc.paths import parsers_dir
 
 try:
-    from soc.ingest import _fastcols as C
+    from soc import _fastcols as C
 except ImportError:  # pragma: no cover - depends on the install
     C = None
 
 needs_c = pytest.mark.skipif(C is None or not fastcols.COMPILED,
-                             reason="LOUD: soc/ingest/_fastcols.c is not built (no C compiler at install time?) or "
+                             reason="LOUD: soc/_fastcols.c is not built (no C compiler at install time?) or "
                                     "SOC_PURE_PYTHON is set: ingest runs the slower pure-Python loops")
 
 SAMPLES = Path(parsers_dir()) / "samples"
@@ -99,9 +99,9 @@ def test_flat_object_reads_like_the_json_module():
 def test_kv_decoder_columns_path_same_as_line_by_line(parser_name):
     """The kv decoder's column path (kv_columns + header fields over them) gives the rows, failures and columns
     of the line-by-line path (kv_pairs per line, then fastcols.columns)."""
-    from soc.ingest.decoders import decoder_for
     from soc.ingest.lines import LineDecoder
     from soc.ingest.parser import all_parsers
+    from soc.ingest.registry import decoder_for
 
     parser = all_parsers()[parser_name]
     body = 'date=2026-11-24 time=08:00:00 tz="+0700" logid="0000000013" type="traffic" srcip=10.0.0.1 msg="a \\"b\\""'
@@ -142,7 +142,7 @@ def test_ingest_does_not_make_pyarrow_import_pandas(tmp_path):
     evtx = next((SAMPLES / "windows_evtx").glob("*.evtx"))
     logs = [str(evtx), *(str(next((SAMPLES / name).glob("*.log"))) for name in ("fortigate", "cef", "windows_json"))]
     code = ("import sys; from pathlib import Path; from soc.config import from_dict; "
-            "from soc.ingest.engine import ingest_paths; "
+            "from soc.enrich.pipeline import ingest_paths; "
             f"s = ingest_paths(from_dict({{'data_dir': {str(tmp_path / 'data')!r}}}), [Path(p) for p in {logs!r}]); "
             "print(s.stored, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
@@ -154,7 +154,7 @@ def test_ingest_does_not_make_pyarrow_import_pandas(tmp_path):
 def test_extension_is_built_where_a_compiler_is():
     """setup.py builds the extension as optional (an install without a compiler must succeed), so a C file that
     stops compiling would silently cost the speed: here it fails a test instead."""
-    assert fastcols.COMPILED, "soc/ingest/_fastcols.c did not build: run `pip install -e .` and read the compiler errors"
+    assert fastcols.COMPILED, "soc/_fastcols.c did not build: run `pip install -e .` and read the compiler errors"
     from soc.ingest import evtx
 
     assert evtx._flatten_c is not None, "soc/ingest/_winlog.c did not build: run `pip install -e .` and read the errors"
@@ -164,7 +164,7 @@ def test_lone_surrogate_escape_is_stored_not_fatal(tmp_path):
     """A JSON line with a lone ``\\ud800`` escape (hostile or broken: no UTF-8 can hold it) is stored with U+FFFD;
     it used to stop the ingest of the whole file with a UnicodeEncodeError."""
     from soc.config import from_dict
-    from soc.ingest.engine import ingest_paths
+    from soc.enrich.pipeline import ingest_paths
 
     line = (SAMPLES / "nginx_json").glob("*.log").__next__().read_text(encoding="utf-8").splitlines()[0]
     doc = json.loads(line)

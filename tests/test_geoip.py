@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from soc.config import from_dict
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.store import EventStore
 
 LINES = ('14.161.3.9 - - [24/Nov/2026:10:00:01 +0700] "GET / HTTP/1.1" 200 1 "-" "x"\n'
@@ -47,8 +47,8 @@ def _first_flags(cfg) -> list[tuple]:
 def test_first_login_from_a_country_is_marked_once_per_account_across_runs_and_sources(tmp_path):
     """History is the store: a country an account already logged in from is not new, whichever run or source
     brought the earlier login; the SSO login from abroad of another account is new; re-reading changes nothing."""
-    from soc.detect.scan import run_scan
     from soc.store.state import StateDB
+    from soc.triage.intake import scan as run_scan
 
     geo = tmp_path / "geo.csv"
     geo.write_text("14.160.0.0,14.191.255.255,VN\n45.0.0.0,45.0.0.255,US\n103.0.0.0,103.0.0.255,CN\n")

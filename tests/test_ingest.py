@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from soc.config import from_dict
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.store import EventStore, StateDB
 
 LINE = ('203.0.113.{n} - - [24/Nov/2026:10:{m:02d}:{s:02d} +0700] "GET /page/{n} HTTP/1.1" 200 {n} "-" '
@@ -281,6 +281,7 @@ def test_dedup_reads_only_files_meeting_the_chunk_time_range(cfg, tmp_path, monk
     a copy read by a new process (ranges unknown, read from the files), and a copy another writer stores between
     two chunks of a running ingest. A time-ordered chunk meets one earlier file, not the whole day."""
     from soc.ingest import engine
+    from soc.store.workspace import Workspace
 
     cfg.chunk_lines = 10
     a, b, c = tmp_path / "a.log", tmp_path / "b.log", tmp_path / "c.log"
@@ -294,7 +295,8 @@ def test_dedup_reads_only_files_meeting_the_chunk_time_range(cfg, tmp_path, monk
     try:
         span = con.execute('SELECT min("@timestamp"), max("@timestamp") FROM events WHERE "log.offset" BETWEEN '
                            f"{len(lines(0, 20))} AND {len(lines(0, 29))}").fetchone()
-        assert len(store._meeting(con, files, span)) == 1  # one file's range meets lines 20-29
+        with Workspace() as ws:
+            assert len(store._meeting(ws, files, span)) == 1  # one file's range meets lines 20-29
     finally:
         con.close()
     assert (lambda s: (s.stored, s.skipped))(ingest_paths(cfg, [b])) == (0, 60)  # a new process, a copy
@@ -316,3 +318,18 @@ def test_dedup_reads_only_files_meeting_the_chunk_time_range(cfg, tmp_path, monk
     total, distinct = EventStore(cfg.data_dir).open_events().execute(
         'SELECT count(*), count(DISTINCT "event.id") FROM events').fetchone()
     assert total == distinct == 60
+
+
+def test_store_kind_names_the_store_and_an_unknown_kind_is_refused(tmp_path):
+    """``[store] kind`` picks the store from the registry (default: embedded); an unknown kind says which exist."""
+    from soc.config import ConfigError
+    from soc.store.registry import open_store
+
+    log = tmp_path / "access.log"
+    log.write_text(lines(0, 3))
+    cfg = from_dict({"store": {"kind": "embedded"}}, data_dir=tmp_path / "d")
+    assert ingest_paths(cfg, [log]).stored == 3
+    with open_store(cfg) as store:
+        assert store.events.kind == "embedded" and store.events.count() == 3
+    with pytest.raises(ConfigError, match="'elastic'.*known: embedded"):
+        ingest_paths(dataclasses.replace(cfg, store="elastic", data_dir=tmp_path / "e"), [log])

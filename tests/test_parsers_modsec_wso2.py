@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from storekit import stored as _events
 
-from soc.ingest.decoders import decoder_for
-from soc.ingest.detect import detect
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
+from soc.ingest.autodetect import detect
 from soc.ingest.parser import all_parsers
+from soc.ingest.registry import decoder_for
 from soc.store import EventStore
 
 SAMPLES = {  # sample file → the parser auto-detection must pick
@@ -111,8 +111,8 @@ def test_line_outside_a_record_is_a_failure_not_dropped():
 def test_webserver_sigma_rule_fires_on_modsecurity_and_wso2_gateway_records(cfg, tmp_path: Path):
     """The `category: webserver` pipeline covers every web dataset, not only nginx: the shipped SQL-injection rule
     alerts on the ModSecurity native record and the WSO2 gateway line carrying the same attack."""
-    from soc.detect.scan import run_scan
     from soc.store.state import StateDB
+    from soc.triage.intake import scan as run_scan
 
     logs = tmp_path / "web"
     logs.mkdir()

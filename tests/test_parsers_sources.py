@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from storekit import stored as _events
 
-from soc.ingest.decoders import decoder_for
-from soc.ingest.detect import detect
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
+from soc.ingest.autodetect import detect
 from soc.ingest.parser import all_parsers
+from soc.ingest.registry import decoder_for
 
 SOURCES = {"fortigate": "fortinet_fortigate.log", "cef": "cef.log", "iis": "iis.access", "keycloak": "keycloak.log",
            "wso2_carbon": "wso2.carbon", "syslog": "system.syslog"}

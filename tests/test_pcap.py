@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import pcapgen  # noqa: E402
 
-from soc.ingest.engine import ingest_paths  # noqa: E402
+from soc.enrich.pipeline import ingest_paths  # noqa: E402
 from soc.ingest.pcap import DECODER  # noqa: E402
 from soc.ingest.pcap import tshark as ts  # noqa: E402
 from soc.ingest.pcap.events import Assembler  # noqa: E402

@@ -17,7 +17,7 @@ from soc.cli import app
 from soc.config import ConfigError, from_dict
 from soc.enrich import pii
 from soc.enrich.pii_eval import default_corpus, evaluate
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.store.embedded import EventStore
 
 TODAY = date(2026, 11, 24)

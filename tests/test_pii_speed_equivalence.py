@@ -21,6 +21,8 @@ import pytest
 from soc.config import from_dict
 from soc.enrich import pii, pii_enrich
 from soc.store.duck import connect, literal
+from soc.store.embedded import EventStore
+from soc.store.workspace import MappedBatch, Workspace
 
 EMAILS = [
     "vanthu@sotttt.gov.vn", "Nguyen.Van-A+tag@Gmail.com", "logo@2x.png", "admin@carbon.super", "a@b.co",
@@ -165,7 +167,8 @@ def test_enricher_matches_the_reference(tmp_path: Path, redact: bool, columns_ex
         message = rnd.choice([None, rnd.choice(pool), url])
         system = rnd.choice([None, "Cổng", "Mail", "Off", "Other"])
         rows.append((i, url, query, message, system, f"{url} {message}"))
-    con = connect()
+    ws = Workspace()
+    con = ws._con  # the test builds its batch with SQL on the workspace's own connection
     con.execute('CREATE TABLE batch (n BIGINT, "url.original" VARCHAR, "url.query" VARCHAR, message VARCHAR, '
                 '"soc.system" VARCHAR, "event.original" VARCHAR)')
     con.executemany("INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?)", rows)
@@ -183,7 +186,7 @@ def test_enricher_matches_the_reference(tmp_path: Path, redact: bool, columns_ex
     prefilter = " OR ".join(f"coalesce(regexp_matches({c}, {literal(pii_enrich.PREFILTER)}), false)"
                             for c in ('"url.original"', '"url.query"', "message"))
     passes = [r[0] for r in con.execute(f"SELECT {prefilter} FROM batch ORDER BY n").fetchall()]  # unchanged
-    pii_enrich.enrich(con, "batch", cfg)
+    pii_enrich.enrich(MappedBatch(ws, "batch", cfg, EventStore(tmp_path)))
     types = {name: ftype for name, ftype, *_ in con.execute("DESCRIBE batch").fetchall()}
     assert {k: types[k] for k in pii_enrich.OUT_COLUMNS} == pii_enrich.OUT_COLUMNS
     base, systems = pii_enrich.settings(cfg)

@@ -13,6 +13,7 @@ from soc.report import build, write_markdown
 from soc.report.markdown import fmt_int, md_cell, render
 from soc.store import EventStore, StateDB
 from soc.store.duck import connect, literal
+from soc.store.events_api import ArrowBatch
 
 START, END = date(2026, 11, 21), date(2026, 11, 23)
 # Asia/Ho_Chi_Minh is UTC+7: the period is [2026-11-20T17:00Z, 2026-11-23T17:00Z)
@@ -74,7 +75,7 @@ def _store_events(data_dir: Path, rows: list[tuple[str, str, str | None]]) -> No
         f'"soc.system" VARCHAR, "event.original" VARCHAR); INSERT INTO batch VALUES {values}'
     )
     with store.write_lock():
-        assert store.append(con, "batch") == len(rows)
+        assert store.append(ArrowBatch(con.table("batch").to_arrow_table())) == len(rows)
 
 
 @pytest.fixture

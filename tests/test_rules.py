@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 
 from soc import paths
 from soc.cli import app
-from soc.detect.rule_samples import check_rule, sample_dir
+from soc.detect.rule_samples import sample_dir
 from soc.detect.rules import compile_rules
+from soc.triage.rule_check import check_rule
 
 RULES = compile_rules(paths.rules_dir())
 BY_NAME = {r.rule.name: r for r in RULES.rules}

@@ -22,10 +22,10 @@ from soc.config import from_dict
 from soc.detect.backend import DuckDBBackend
 from soc.detect.pipeline import ecs_pipeline
 from soc.detect.rule_import import import_rules
-from soc.detect.scan import run_scan
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
+from soc.triage.intake import scan as run_scan
 
 SIGMAHQ = Path(__file__).with_name("sigmahq")
 WINDOWS = Path(__file__).resolve().parent.parent / "parsers" / "samples" / "windows_json"  # Winlogbeat + NXLog

@@ -10,10 +10,10 @@ import pytest
 from test_tui import make_alert
 
 from soc.config import Config, from_dict
-from soc.detect.scan import run_scan
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.store.state import ConflictError, StateDB
 from soc.triage import cases, suppressions, workflow
+from soc.triage.intake import scan as run_scan
 from soc.triage.queue import listing
 
 SQLI_RULE = "4a6c3d97-8e5b-4d4c-9a3a-7b2c5f9e4d88"

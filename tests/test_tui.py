@@ -17,6 +17,7 @@ from textual.widget import Widget
 from soc.config import Config, from_dict
 from soc.store.duck import connect
 from soc.store.embedded import EventStore
+from soc.store.events_api import ArrowBatch
 from soc.store.state import StateDB
 from soc.tui.app import SocApp
 from soc.tui.screens.help import HelpScreen
@@ -73,7 +74,7 @@ def write_events(cfg: Config, rows: list[tuple[str, str, str, str]]) -> int:
     )
     con.executemany("INSERT INTO batch VALUES (?, ?, ?, ?)", rows)
     with store.write_lock():
-        stored = store.append(con, "batch")
+        stored = store.append(ArrowBatch(con.table("batch").to_arrow_table()))
     con.close()
     return stored
 

@@ -12,13 +12,14 @@ from test_triage import SQLI_RULE, _sqli_log
 from test_tui import current_id, goto, make_alert, notifications, rendered, seed, settle, table_ids, until
 
 from soc.config import Config, from_dict
-from soc.detect.scan import run_scan
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.store.duck import connect
 from soc.store.embedded import EventStore
+from soc.store.events_api import ArrowBatch
 from soc.store.state import StateDB
 from soc.triage import suppressions
 from soc.triage.desk import Viewport
+from soc.triage.intake import scan as run_scan
 from soc.tui.app import SocApp
 from soc.tui.screens.alert import AlertScreen
 from soc.tui.screens.cases import CaseScreen, CasesScreen
@@ -56,7 +57,7 @@ def write_ip_events(cfg: Config) -> None:
     ])
     store = EventStore(cfg.data_dir)
     with store.write_lock():
-        store.append(con, "batch")
+        store.append(ArrowBatch(con.table("batch").to_arrow_table()))
     con.close()
 
 

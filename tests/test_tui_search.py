@@ -12,7 +12,7 @@ from test_tui import make_alert, notifications, rendered, settle
 from textual.widgets import DataTable, Input, Sparkline
 
 from soc.config import Config, from_dict
-from soc.ingest.engine import ingest_paths
+from soc.enrich.pipeline import ingest_paths
 from soc.searchlang import QueryError, Term, parse
 from soc.store.embedded import EventStore
 from soc.store.search_sql import where

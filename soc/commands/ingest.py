@@ -17,7 +17,7 @@ def ingest(
     parser: Annotated[str | None, typer.Option("--parser", "-p", help="Parser name (default: auto-detect)")] = None,
 ) -> None:
     """Read logs into the store (only what is new since the last run)."""
-    from soc.ingest.engine import ingest_paths
+    from soc.enrich.pipeline import ingest_paths
     from soc.ingest.parser import ParserError
     from soc.ingest.records import DecoderUnavailable
     from soc.ingest.sources import SourceError

@@ -25,11 +25,11 @@ def list_cmd() -> None:
 @app.command("detect")
 def detect_cmd(file: Annotated[Path, typer.Argument(help="A log file")]) -> None:
     """Which parser auto-detection picks for FILE, with its confidence."""
-    from soc.ingest.detect import rank_file
+    from soc.enrich.pipeline import rank_file
 
-    for d in rank_file(file):
-        note = "  (file signature)" if d.binary else ""
-        out.print(f"{escape(d.parser):20} {d.confidence:6.1%}{note}")
+    found, binary = rank_file(file)
+    for d in found:  # EVTX, pcap …: recognised by their magic bytes, as ingest does
+        out.print(f"{escape(d.parser):20} {d.confidence:6.1%}" + ("  (file signature)" if binary else ""))
 
 
 @app.command("test")
@@ -38,18 +38,21 @@ def test_cmd(
     generate: Annotated[bool, typer.Option("--generate", help="Write expected files from current output")] = False,
 ) -> None:
     """Run parser samples and show field-by-field differences."""
+    from soc.enrich import default_enrichers
     from soc.ingest.parser import all_parsers
     from soc.ingest.samples import check_parser, generate_expected
 
+    cfg = load_config()
+    enrichers = default_enrichers(cfg)
     failed = 0
     for p in all_parsers().values():
         if name and p.name != name:
             continue
         if generate:
-            for path in generate_expected(load_config(), p):
+            for path in generate_expected(cfg, p, enrichers):
                 out.print(f"wrote {escape(str(path))}")
             continue
-        problems = check_parser(load_config(), p)
+        problems = check_parser(cfg, p, enrichers)
         failed += bool(problems)
         out.print(f"{'FAIL' if problems else 'ok  '} {escape(p.name)}")
         for problem in problems:

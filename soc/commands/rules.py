@@ -41,7 +41,7 @@ def test_cmd(
     name: Annotated[str | None, typer.Argument(help="Only this rule (name or id)")] = None,
 ) -> None:
     """Run every rule's samples: tp.* must alert, tn.* must not (exit 1 on any failure)."""
-    from soc.detect.rule_samples import check_all
+    from soc.triage.rule_check import check_all
 
     results, errors = check_all(rules, only=name)
     for r in results:

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from soc.commands.common import err, fail, load_config, out
+from soc.config import ConfigError
 
 
 def scan(
@@ -19,7 +20,8 @@ def scan(
     full: Annotated[bool, typer.Option("--full", help="Ignore watermarks; scan everything")] = False,
 ) -> None:
     """Run the Sigma rules over new events and record alerts."""
-    from soc.detect.scan import ScanLocked, run_scan
+    from soc.detect.scan import ScanLocked
+    from soc.triage.intake import scan as run_scan
 
     if since and full:
         fail("--since and --full cannot be used together", 2)
@@ -35,7 +37,7 @@ def scan(
         since_dt = since_dt.astimezone(UTC)
     try:
         summary = run_scan(cfg, rules_dir=rules, since=since_dt, full=full)
-    except ScanLocked as exc:
+    except (ScanLocked, ConfigError) as exc:
         fail(str(exc))
     out.print(escape(str(summary)))
     for e in summary.errors:

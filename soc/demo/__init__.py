@@ -175,9 +175,9 @@ def run(
     volume: int = DEFAULT_VOLUME,
 ) -> DemoResult:
     """Generate the demo logs, ingest them, scan them, and write the periodic report of the demo period."""
-    from soc.detect.scan import run_scan  # imported here: later stages must not load for `generate`
-    from soc.ingest.engine import ingest_paths
+    from soc.enrich.pipeline import ingest_paths  # imported here: later stages must not load for `generate`
     from soc.store.state import StateDB
+    from soc.triage.intake import scan as run_scan
 
     last = end or default_end()
     out_dir = Path(out_dir) if out_dir else cfg.data_dir / "demo-logs"

@@ -9,41 +9,35 @@ marked. Needs the country, so ``[enrich] geoip_csv`` (soc.enrich.geoip runs befo
 
 from __future__ import annotations
 
-import duckdb
+import pyarrow.compute as pc
 
-from soc.config import Config
 from soc.store.duck import ident
+from soc.store.workspace import MappedBatch
 
 FLAG = "soc.auth.first_from_country"
 COUNTRY = "source.geo.country_iso_code"
 NEEDED = ("@timestamp", "user.name", COUNTRY, "event.outcome", "event.category")
 
 
-def _successful_login(alias: str = "") -> str:
-    a = f"{alias}." if alias else ""
-    return (f"{a}\"event.outcome\" = 'success' AND list_contains({a}\"event.category\", 'authentication') "
-            f"AND {a}\"user.name\" IS NOT NULL AND {a}\"user.name\" <> '' AND {a}{ident(COUNTRY)} IS NOT NULL")
+def _successful_login() -> str:
+    """SQL: the event is a successful authentication of a named account from a known country."""
+    return ("\"event.outcome\" = 'success' AND list_contains(\"event.category\", 'authentication') "
+            f"AND \"user.name\" IS NOT NULL AND \"user.name\" <> '' AND {ident(COUNTRY)} IS NOT NULL")
 
 
-def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
-    columns = {r[0] for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()}
-    if not set(NEEDED) <= columns:
+def enrich(batch: MappedBatch) -> None:
+    ws, table = batch.workspace, batch.table
+    if not set(NEEDED) <= set(ws.columns(table)):
         return
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE soc_first_logins AS "
-        f'SELECT lower("user.name") AS account, {ident(COUNTRY)} AS country, min("@timestamp") AS first_at, '
-        f'arg_min(rowid, "@timestamp") AS rid FROM {ident(table)} WHERE {_successful_login()} GROUP BY 1, 2'
-    )
-    if con.execute("SELECT count(*) FROM soc_first_logins").fetchone()[0]:
-        from soc.store.embedded import EventStore
-
-        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ident(FLAG)} BOOLEAN")
-        EventStore(cfg.data_dir).open_events(con, need=NEEDED, name="soc_stored_events")  # empty view on an empty store
-        con.execute(
-            "DELETE FROM soc_first_logins f WHERE EXISTS (SELECT 1 FROM soc_stored_events e "
-            f"WHERE {_successful_login('e')} "
-            f'AND lower(e."user.name") = f.account AND e.{ident(COUNTRY)} = f.country AND e."@timestamp" < f.first_at)'
-        )
-        con.execute(f"UPDATE {ident(table)} SET {ident(FLAG)} = true "
-                    f"WHERE rowid IN (SELECT rid FROM soc_first_logins)").fetchall()
-    con.execute("DROP TABLE soc_first_logins")
+    # per (account, country) of the batch: its first successful login (time and row)
+    firsts = ws.select_arrow(table, {"account": 'lower("user.name")', "country": ident(COUNTRY),
+                                     "first_at": 'min("@timestamp")', "rid": 'arg_min(rowid, "@timestamp")'},
+                             where=_successful_login(), group_by=2)
+    if not firsts.num_rows:
+        return
+    ws.add_column(table, FLAG, "BOOLEAN")
+    seen = batch.events.seen_before(firsts, {"account": 'lower("user.name")', "country": ident(COUNTRY)},
+                                    _successful_login(), fields=NEEDED)
+    new = firsts.filter(pc.invert(pc.is_in(firsts["rid"], seen["rid"])))
+    if new.num_rows:
+        ws.update_from(table, new.select(["rid"]), {FLAG: "true"}, f"{ident(table)}.rowid = u.rid")

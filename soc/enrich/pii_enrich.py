@@ -1,6 +1,6 @@
 """The personal-data enricher: counts validated Vietnamese identifiers in an ingested batch into ``soc.pii.*``.
 
-A DuckDB regexp prefilter selects the few rows that could hold an identifier; only those are validated in Python
+A regexp prefilter in the batch workspace (RE2) selects the few rows that could hold an identifier; only those are validated in Python
 (soc.enrich.pii), and the same query tells Python which of their texts may hold a number (pii.MAYBE_NUMBER_RE2).
 Writes ``soc.pii.types``, ``soc.pii.count``, ``soc.pii.distinct`` and masked ``soc.pii.examples``; it never writes
 a clear identifier into a ``soc.pii`` field. With ``[pii] redact = true`` it also masks the identifiers inside the
@@ -26,13 +26,13 @@ from datetime import date
 from operator import itemgetter
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
+from soc import fastcols
 from soc.config import Config, ConfigError
 from soc.enrich import pii
-from soc.ingest import fastcols
 from soc.store.duck import ident, literal
+from soc.store.workspace import MappedBatch, Workspace
 
 DEFAULT_FIELDS = (
     "url.original",
@@ -156,20 +156,21 @@ def _picker(positions: list[int]) -> Callable[[tuple], tuple]:
     return itemgetter(*positions)
 
 
-def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
-    """Add ``soc.pii.*`` to the rows of ``table`` that carry validated identifiers (the enricher entry point)."""
-    base, per_system = settings(cfg)
+def enrich(batch: MappedBatch) -> None:
+    """Add ``soc.pii.*`` to the rows of the batch that carry validated identifiers (the enricher entry point)."""
+    base, per_system = settings(batch.cfg)
     if not base.enabled and not any(s.enabled for s in per_system.values()):
         return
-    columns = {r[0] for r in con.execute(f"DESCRIBE {ident(table)}").fetchall()}
+    ws, table = batch.workspace, batch.table
+    columns = set(ws.columns(table))
     wanted = list(dict.fromkeys(f for s in (base, *per_system.values()) if s.enabled for f in s.fields))
     scan = [c for c in wanted if c in columns]
     if not scan:
         return
     sys_cols = [c for c in SYSTEM_COLUMNS if c in columns]
     where = " OR ".join(f"regexp_matches(CAST({ident(c)} AS VARCHAR), {literal(PREFILTER)})" for c in scan)
-    select = ", ".join([*(f"CAST({ident(c)} AS VARCHAR)" for c in [*sys_cols, *scan]), *map(_number_hint, scan)])
-    rows = con.execute(f"SELECT rowid, {select} FROM {ident(table)} WHERE {where}").fetchall()
+    select = ["rowid", *(f"CAST({ident(c)} AS VARCHAR)" for c in [*sys_cols, *scan]), *map(_number_hint, scan)]
+    rows = ws.select(table, select, where)
     if not rows:
         return
     today = date.today()
@@ -194,7 +195,7 @@ def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
                         if s.redact else {})
         row_types.append(s.types)
     if rids:
-        _store(con, table, columns, rids, summaries, redacted, row_types, today)
+        _store(ws, table, columns, rids, summaries, redacted, row_types, today)
 
 
 # DuckDB updates a list column by rewriting the whole row (most of the enricher's SQL time on mail logs): a list
@@ -203,43 +204,35 @@ def enrich(con: duckdb.DuckDBPyConnection, table: str, cfg: Config) -> None:
 _STAGED_SEP = "\x1f"
 
 
-def _store(con: duckdb.DuckDBPyConnection, table: str, columns: set[str], rids: list[int], summaries: list[Summary],
+def _store(ws: Workspace, table: str, columns: set[str], rids: list[int], summaries: list[Summary],
            redacted: list[dict[str, str | None]], row_types: list[tuple[str, ...]], today: date) -> None:
     """Write the summaries (and the redacted texts) into the rows ``rids`` of ``table``."""
     staged = [k for k, t in OUT_COLUMNS.items() if t.endswith("[]") and k not in columns]
     for name, ftype in OUT_COLUMNS.items():
-        con.execute(f"ALTER TABLE {ident(table)} ADD COLUMN IF NOT EXISTS {ident(name)} "
-                    f"{'VARCHAR' if name in staged else ftype}")
+        ws.add_column(table, name, "VARCHAR" if name in staged else ftype)
     arrays = {
         "rid": fastcols.int_column(rids),
         **{k: _array([v[i] for v in summaries], t, k in staged) for i, (k, t) in enumerate(OUT_COLUMNS.items())},
     }
-    sets = [f"{ident(k)} = u.{ident(k)}" for k in OUT_COLUMNS]
+    sets = {k: f"u.{ident(k)}" for k in OUT_COLUMNS}
     text_columns = sorted({f for r in redacted for f in r})
     if text_columns and "event.original" in columns:
-        originals = dict(con.execute(
-            f'SELECT rowid, "event.original" FROM {ident(table)} WHERE rowid IN (SELECT unnest(?))',
-            [[rid for rid, r in zip(rids, redacted, strict=True) if r]],
-        ).fetchall())
+        originals = dict(ws.select(table, ["rowid", '"event.original"'],
+                                   rowids=[rid for rid, r in zip(rids, redacted, strict=True) if r]))
         for rid, r, types in zip(rids, redacted, row_types, strict=True):
             if r and "event.original" not in r:
                 r["event.original"] = pii.redact(originals.get(rid), types, today)
         text_columns.append("event.original")
     for i, column in enumerate(dict.fromkeys(text_columns)):
         arrays[f"r{i}"] = fastcols.text_column([r.get(column) for r in redacted])
-        sets.append(f"{ident(column)} = coalesce(u.r{i}, {ident(table)}.{ident(column)})")
+        sets[column] = f"coalesce(u.r{i}, {ident(table)}.{ident(column)})"
     # One UPDATE: DuckDB rewrites rows whose list columns change, so their rowids do not survive a second one.
-    con.register("_pii_update", pa.table(arrays))
-    try:
-        con.execute(f"UPDATE {ident(table)} SET {', '.join(sets)} FROM _pii_update u "
-                    f"WHERE {ident(table)}.rowid = u.rid")
-    finally:
-        con.unregister("_pii_update")
+    ws.update_from(table, pa.table(arrays), sets, f"{ident(table)}.rowid = u.rid")
     for name in staged:
         column, ftype = ident(name), OUT_COLUMNS[name]
         split = f"string_split({column}, {literal(_STAGED_SEP)})"
         items = f"CASE WHEN {column} = '' THEN CAST([] AS {ftype}) ELSE {split} END"
-        con.execute(f"ALTER TABLE {ident(table)} ALTER COLUMN {column} SET DATA TYPE {ftype} USING {items}")
+        ws.retype(table, name, ftype, items)
 
 
 def _array(values: list, ftype: str, staged: bool) -> pa.Array:

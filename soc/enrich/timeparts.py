@@ -2,7 +2,7 @@
 
 Sigma has no time-of-day modifier, so rules match ``soc.time.hour`` / ``soc.time.weekday`` instead. Computed in
 the statement that maps a batch to ECS (a column expression, not an UPDATE of the batch: see
-:data:`soc.enrich.COLUMN_ENRICHERS`); never changes ``@timestamp`` (stored UTC).
+:mod:`soc.ingest.enrichment`); never changes ``@timestamp`` (stored UTC).
 """
 
 from __future__ import annotations

@@ -23,11 +23,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from soc.ingest import fastcols
-from soc.ingest.decoders import Decoded, decoder_for
+from soc import fastcols
+from soc.ingest.decoded import Decoded
 from soc.ingest.jsontext import as_text
 from soc.ingest.parser import Parser
 from soc.ingest.records import RecordChunk
+from soc.ingest.registry import decoder_for
 
 STATEFUL_DECODERS = frozenset({"w3c"})  # state carried from one chunk to the next: decoded in order, here
 MIN_BYTES = 16 << 20  # files smaller than this are decoded here: starting workers would cost more than it saves

@@ -1,4 +1,5 @@
-"""Decoders turn raw text lines into raw columns (all text) that the transform step maps to ECS.
+"""The regex and JSON decoders turn raw text lines into raw columns (all text) that the transform step maps to ECS;
+``RegexSQL`` compiles the regex decoder to RE2 SQL that the batch workspace runs instead.
 
 They never drop a line silently: every line either yields a row or a (line index, reason) failure.
 """
@@ -6,31 +7,14 @@ They never drop a line silently: every line either yields a row or a (line index
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-import pyarrow as pa
-
-from soc.ingest import fastcols
+from soc import fastcols
+from soc.ingest.decoded import Decoded, columns_of, group_order
 from soc.ingest.jsontext import as_text, flat_object
 from soc.ingest.lines import Multiline
-from soc.ingest.parser import Parser
-
-
-@dataclass
-class Decoded:
-    """Columnar output of a decoder: ``rows`` holds line indexes into the input, ``columns`` raw text values
-    (a list, or an Arrow text array when :mod:`soc.ingest.fastcols` built it)."""
-
-    rows: list[int] = field(default_factory=list)
-    pattern: list[int] = field(default_factory=list)
-    columns: dict[str, list[str | None] | pa.Array] = field(default_factory=dict)
-    failures: list[tuple[int, str]] = field(default_factory=list)
-    originals: list[str] | None = None  # per row, the event's text when lines were joined (multi-line)
-
-    def values(self, name: str) -> list[str | None]:
-        """Column ``name`` as a Python list."""
-        column = self.columns[name]
-        return column.to_pylist() if isinstance(column, pa.Array) else column
+from soc.ingest.parser_spec import Parser
+from soc.store.duck import ident, literal
+from soc.store.workspace import Workspace
 
 
 class RegexDecoder:
@@ -48,7 +32,7 @@ class RegexDecoder:
                     names.append(n)
         self.names = names
         # For each pattern, the position of each of its groups in the union of names.
-        self.slots = [[names.index(n) for n in _group_order(rx)] for rx in self.compiled]
+        self.slots = [[names.index(n) for n in group_order(rx)] for rx in self.compiled]
 
     def tail_start(self, lines: list[bytes]) -> int | None:
         """Where the chunk's last, maybe unfinished, event starts (multi-line parsers only)."""
@@ -95,7 +79,7 @@ class RegexDecoder:
                     break
             else:
                 out.failures.append((i, f"no pattern of parser '{self.parser.name}' matches"))
-        out.columns = _columns(self.names, rows)
+        out.columns = columns_of(self.names, rows)
         return out
 
     def _decode_single(self, lines: list[str], out: Decoded) -> Decoded:
@@ -110,7 +94,7 @@ class RegexDecoder:
                 append_row(m.groups())
                 append_idx(i)
         out.pattern = [0] * len(rows)
-        out.columns = _columns(self.names, rows)
+        out.columns = columns_of(self.names, rows)
         return out
 
     def score(self, lines: list[str]) -> float:
@@ -158,32 +142,6 @@ class JsonDecoder:
         return sum(1 for line in lines if isinstance(self._object(line), dict)) / len(lines)
 
 
-def _group_order(rx: re.Pattern) -> list[str]:
-    by_index = {i: n for n, i in rx.groupindex.items()}
-    if len(by_index) != rx.groups:
-        raise ValueError(f"pattern {rx.pattern!r}: use only named groups (?P<name>…) or (?:…)")
-    return [by_index[i] for i in range(1, rx.groups + 1)]
-
-
-def _columns(names: list[str], rows: list) -> dict[str, list]:
-    if not rows:
-        return {n: [] for n in names}
-    return {n: list(col) for n, col in zip(names, zip(*rows, strict=True), strict=True)}
-
-
-def decoder_for(parser: Parser):
-    """A fresh decoder for ``parser`` (stateful ones, like w3c, keep state per instance: use one per file)."""
-    from soc.ingest.lines import LINE_DECODERS
-
-    if parser.decoder in LINE_DECODERS:
-        return LINE_DECODERS[parser.decoder](parser)
-    if parser.decoder == "regex":
-        return RegexDecoder(parser)
-    if parser.decoder == "json":
-        return JsonDecoder(parser)
-    raise ValueError(f"parser '{parser.name}': decoder '{parser.decoder}' is not implemented")
-
-
 class RegexSQL:
     """The regex decoder run inside DuckDB (RE2, vectorised, multi-threaded) instead of a Python loop.
 
@@ -194,31 +152,36 @@ class RegexSQL:
     def __init__(self, parser: Parser):
         self.parser = parser
         self.patterns = [p.regex for p in parser.patterns]
-        self.groups = [_group_order(re.compile(p)) for p in self.patterns]
+        self.groups = [group_order(re.compile(p)) for p in self.patterns]
         self.names: list[str] = []
         for g in self.groups:
             self.names += [n for n in g if n not in self.names]
 
     @staticmethod
-    def supported(parser: Parser, con) -> bool:
-        try:
-            for p in parser.patterns:
-                con.execute("SELECT regexp_matches('', ?)", [p.regex]).fetchall()
-        except Exception:  # noqa: BLE001 - any RE2 compile error means: use the Python decoder
-            return False
-        return True
+    def supported(parser: Parser, workspace: Workspace) -> bool:
+        """Whether RE2 compiles every pattern of ``parser`` (else: the Python decoder)."""
+        return all(workspace.regex_supported(p.regex) for p in parser.patterns)
 
     def pattern_sql(self, column: str) -> str:
         """Index of the first pattern matching ``column`` (NULL: none)."""
-        from soc.store.duck import literal
-
         whens = " ".join(f"WHEN regexp_matches({column}, {literal(p)}) THEN {i}" for i, p in enumerate(self.patterns))
         return f"CASE {whens} END"
 
+    def tagged_sql(self, relation: str) -> str:
+        """``relation`` (raw lines in ``_original``) with ``_pattern``, the index of the pattern each line matches."""
+        return f"SELECT *, {self.pattern_sql('_original')} AS _pattern FROM {relation}"
+
+    @staticmethod
+    def unmatched_sql(tagged: str) -> str:
+        """The ``_i`` of the lines of ``tagged`` no pattern matches."""
+        return f"SELECT _i FROM {tagged} WHERE _pattern IS NULL"
+
+    def matched_relation(self, tagged: str) -> str:
+        """The matched lines of ``tagged`` with their groups as raw columns, as a relation for the mapping."""
+        return f"({self.columns_sql('_original', f'(SELECT * FROM {tagged} WHERE _pattern IS NOT NULL)')})"
+
     def columns_sql(self, column: str, relation: str) -> str:
         """``relation`` (with ``_pattern``) plus one ``raw.<group>`` text column per named group."""
-        from soc.store.duck import ident, literal
-
         structs = []
         for i, (p, names) in enumerate(zip(self.patterns, self.groups, strict=True)):
             lst = "[" + ", ".join(literal(n) for n in names) + "]"

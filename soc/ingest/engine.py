@@ -1,4 +1,5 @@
-"""Ingest orchestration: source → decode → ECS transform (DuckDB) → event store, with checkpoints and dead letters.
+"""Ingest orchestration: source → decode → ECS transform (batch workspace) → event store, with checkpoints and
+dead letters. The enrichers come from the caller (``soc.enrich.pipeline`` wires the shipped ones).
 
 Per chunk the order is: store events, then move the checkpoint. A crash in between re-reads the chunk next time and
 the deterministic ``event.id`` makes the store skip what it already holds — no loss, no duplicates.
@@ -12,23 +13,18 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import duckdb
 import pyarrow as pa
 
 from soc.config import Config
-from soc.enrich import enrich_batch, enrichment_columns
-from soc.ingest import fastcols, records
-from soc.ingest.chunk_decode import DecodePool, Lines, raw_table, record_table
+from soc.ingest.autodetect import detect, detect_binary
+from soc.ingest.chunk_decode import DecodePool, Lines, record_table
 from soc.ingest.deadletter import DeadLetter
-from soc.ingest.decoders import RegexSQL, decoder_for
-from soc.ingest.detect import detect, detect_binary
+from soc.ingest.mapper import ChunkMapper, Prepared
 from soc.ingest.parser import Parser, get_parser, path_parsers
-from soc.ingest.records import is_record_decoder
+from soc.ingest.registry import is_record_decoder, record_decoder
 from soc.ingest.sources import (
     Chunk,
     Input,
@@ -39,9 +35,8 @@ from soc.ingest.sources import (
     read_chunks,
     start_position,
 )
-from soc.ingest.transform import build_query
-from soc.store import EventStore, StateDB
-from soc.store.duck import connect, ident, literal
+from soc.store.registry import open_store
+from soc.store.workspace import NO_ENRICHERS, Enrichers
 
 
 @dataclass
@@ -85,139 +80,30 @@ class IngestSummary:
         return text
 
 
-@dataclass
-class Prepared:
-    """A chunk decoded and transformed into the DuckDB table ``batch`` (ECS columns + ``_i``)."""
-
-    texts: list[str]
-    line_numbers: list[int]
-    offsets: list[int]
-    raw: list[bytes]
-    failures: list[tuple[int, str]]  # index into texts/raw, reason
-
-
 class Ingestor:
-    """Reads inputs into the store; one DuckDB connection and one dead-letter file per run."""
+    """Reads inputs into the store; one batch workspace and one dead-letter file per run."""
 
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config, enrichers: Enrichers = NO_ENRICHERS):
         self.cfg = cfg
-        self.store = EventStore(cfg.data_dir)
-        self.state = StateDB(cfg.data_dir / "state.db")
+        self.enrichers = enrichers
+        self.store = open_store(cfg)
+        self.events = self.store.events
+        self.state = self.store.state
         self.dead = DeadLetter(cfg.data_dir)
-        # One DuckDB thread by default: a chunk's statements are too small to split (more threads measured slower:
-        # nginx_combined 60 k → 86 k lines/s, EVTX 4.2 → 3.8 s CPU per 100 k records on 2 cores); 0 = every core
-        self.con = connect(threads=int((cfg.raw.get("ingest", {}) or {}).get("duckdb_threads", 1)))
-        self.reference: datetime | None = None  # "now" for year inference; None = the real time
-        self._re2: dict[str, RegexSQL | None] = {}
-        self._decoders: dict[str, object] = {}  # per file (reset in ingest)
+        self.mapper = ChunkMapper(cfg, self.events, enrichers)
         self.pool = DecodePool(cfg.raw)  # worker processes for large files, started on first use
         self.path_parsers = path_parsers(cfg.raw)
 
     def close(self) -> None:
         self.pool.close()
         self.dead.close()
-        self.con.close()
-        self.state.close()
-
-    # -- decoding --------------------------------------------------------------------------------------------
-    def _texts(self, chunk: Chunk) -> Prepared:
-        """Bytes → text; over-long and non-UTF-8 lines become failures (kept for the dead-letter file)."""
-        limit = self.cfg.max_line_bytes
-        texts: list[str] = []
-        failures: list[tuple[int, str]] = []
-        for i, data in enumerate(chunk.lines):
-            if len(data) > limit:
-                failures.append((i, f"line too long ({len(data)} bytes > max_line_bytes {limit})"))
-                texts.append("")
-                continue
-            try:
-                texts.append(data.decode("utf-8"))
-            except UnicodeDecodeError as exc:
-                failures.append((i, f"invalid UTF-8 at byte {exc.start}"))
-                texts.append("")
-        numbers = list(range(chunk.first_line, chunk.first_line + len(chunk.lines)))
-        return Prepared(texts, numbers, chunk.offsets, chunk.lines, failures)
-
-    def _sql_regex(self, parser: Parser) -> RegexSQL | None:
-        if parser.decoder != "regex" or parser.options.get("multiline"):  # joining lines needs the Python decoder
-            return None
-        if parser.name not in self._re2:
-            self._re2[parser.name] = RegexSQL(parser) if RegexSQL.supported(parser, self.con) else None
-        return self._re2[parser.name]
-
-    def _decoder(self, parser: Parser):
-        if parser.name not in self._decoders:  # one decoder per file: stateful ones (w3c #Fields) keep state
-            self._decoders[parser.name] = decoder_for(parser)
-        return self._decoders[parser.name]
-
-    def _hold_tail(self, parser: Parser, chunk: Chunk, prep: Prepared) -> tuple[Chunk, Prepared, Chunk | None]:
-        """Split off the chunk's last event when the parser joins lines: its continuation may open the next chunk.
-        The checkpoint stops before the held lines until they are stored with the next chunk."""
-        if self._sql_regex(parser) is not None:
-            return chunk, prep, None
-        tail = getattr(self._decoder(parser), "tail_start", None)
-        k = tail(chunk.lines) if tail else None
-        if k is None:
-            return chunk, prep, None
-        head = Chunk(chunk.first_line, chunk.offsets[:k], chunk.lines[:k], chunk.offsets[k])
-        held = Chunk(chunk.first_line + k, chunk.offsets[k:], chunk.lines[k:], chunk.end)
-        kept = Prepared(prep.texts[:k], prep.line_numbers[:k], prep.offsets[:k], prep.raw[:k],
-                        [(i, r) for i, r in prep.failures if i < k])
-        return head, kept, held
-
-    def decode(self, parser: Parser, prep: Prepared) -> tuple[pa.Table, list[tuple[int, str]]]:
-        """Python half of a chunk: run the decoder, return raw columns as an Arrow table and the failures.
-
-        For regex parsers RE2 can run, only the lines are handed over: DuckDB does the matching in ``to_ecs``.
-        """
-        bad = {i for i, _ in prep.failures}
-        if self._sql_regex(parser) is not None:
-            idx = [i for i in range(len(prep.texts)) if i not in bad] if bad else range(len(prep.texts))
-            return pa.table({
-                "_i": fastcols.int_column(idx),
-                "_line": fastcols.int_column([prep.line_numbers[i] for i in idx] if bad else prep.line_numbers),
-                "_offset": fastcols.int_column([prep.offsets[i] for i in idx] if bad else prep.offsets),
-                "_original": fastcols.text_column([prep.texts[i] for i in idx] if bad else prep.texts),
-            }), list(prep.failures)
-        return raw_table(self._decoder(parser), Lines(prep.texts, prep.line_numbers, prep.offsets, prep.failures))
-
-    def to_ecs(self, parser: Parser, table: pa.Table, path: str) -> tuple[int, list[tuple[int, str]]]:
-        """DuckDB half of a chunk: map raw columns to ECS into table ``batch``; return (rows, undated lines)."""
-        self.con.register("raw_in", table)
-        unmatched: list[tuple[int, str]] = []
-        source = "raw_in"
-        sql_regex = self._sql_regex(parser)
-        if sql_regex is not None:
-            self.con.execute("CREATE OR REPLACE TEMP TABLE decoded AS SELECT *, "
-                             f"{sql_regex.pattern_sql('_original')} AS _pattern FROM raw_in").fetchall()
-            reason = f"no pattern of parser '{parser.name}' matches"
-            unmatched = [(i, reason) for (i,) in
-                         self.con.execute("SELECT _i FROM decoded WHERE _pattern IS NULL").fetchall()]
-            source = f"({sql_regex.columns_sql('_original', '(SELECT * FROM decoded WHERE _pattern IS NOT NULL)')})"
-        now = datetime.now(UTC)
-        reference = self.reference or now.astimezone(ZoneInfo(self.cfg.timezone)).replace(tzinfo=None)
-        query = build_query(parser, self.cfg, f"(SELECT *, {literal(path)} AS _path FROM {source})",
-                            reference, now.strftime("%Y-%m-%d %H:%M:%S.%f"))
-        extra = "".join(f", {expr} AS {ident(name)}" for name, expr in enrichment_columns(self.cfg).items())
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE batch AS SELECT *{extra} FROM ({query})").fetchall()
-        self.con.unregister("raw_in")
-        undated = self.con.execute('SELECT _i FROM batch WHERE "@timestamp" IS NULL').fetchall()
-        if undated:
-            self.con.execute('DELETE FROM batch WHERE "@timestamp" IS NULL').fetchall()
-        enrich_batch(self.con, "batch", self.cfg)
-        rows = self.con.execute("SELECT count(*) FROM batch").fetchall()[0][0]  # fetchall: no result left open
-        return rows, unmatched + [(i, "timestamp missing or not in the parser's format") for (i,) in undated]
-
-    def transform(self, parser: Parser, prep: Prepared, path: str) -> tuple[int, list[tuple[int, str]]]:
-        """Decode + map to ECS into table ``batch``; return (rows, failures by index)."""
-        table, failures = self.decode(parser, prep)
-        rows, undated = self.to_ecs(parser, table, path)
-        return rows, failures + undated
+        self.mapper.close()
+        self.store.close()
 
     # -- one input ---------------------------------------------------------------------------------------------
     def ingest(self, inp: Input, parser_name: str | None, on_progress=None) -> FileResult:
         """Read one input from its checkpoint. Decoding (Python) of chunk n+1 overlaps storing (DuckDB) chunk n."""
-        self._decoders = {}
+        self.mapper.decoders = {}
         cp = None if inp.is_stdin else self.state.checkpoint(inp.path)
         offset, line_no, checkpoint = start_position(inp, cp)
         if not inp.is_stdin and checkpoint.fingerprint is None:
@@ -246,7 +132,7 @@ class Ingestor:
                     table, failures = self.pool.result(job) if isinstance(job, Future) else job
                 except BrokenProcessPool:  # a worker died: this chunk (and the next ones) are decoded here
                     self.pool.disable()
-                    table, failures = self.decode(parser_, prep_)
+                    table, failures = self.mapper.decode(parser_, prep_)
                 if pending:
                     pending.result()  # one chunk stored at a time, in order: memory stays bounded
                 pending = worker.submit(self._store, inp, parser_, prep_, chunk_, table, failures, checkpoint,
@@ -258,9 +144,9 @@ class Ingestor:
                 for chunk, last in _with_last(read_chunks(stream, offset, line_no, self.cfg.chunk_lines)):
                     if carry is not None:
                         chunk, carry = _joined(carry, chunk), None
-                    prep = self._texts(chunk)
+                    prep = self.mapper.texts(chunk)
                     if parser is None:
-                        found = detect([t for t in prep.texts if t])
+                        found = detect([t for t in prep.texts if t], enrichers=self.enrichers)
                         if found is None:
                             store_ready(0)
                             if pending:
@@ -273,19 +159,19 @@ class Ingestor:
                         parser = get_parser(found.parser)
                         result.parser = parser.name
                     if not last:
-                        chunk, prep, carry = self._hold_tail(parser, chunk, prep)
+                        chunk, prep, carry = self.mapper.hold_tail(parser, chunk, prep)
                         if not prep.texts:  # the whole chunk is one unfinished event: read on
                             continue
                     result.read += len(prep.texts)
                     job = None
-                    if self._sql_regex(parser) is None and self.pool.wanted(parser, size):
+                    if self.mapper.sql_regex(parser) is None and self.pool.wanted(parser, size):
                         job = self.pool.submit(parser, Lines(prep.texts, prep.line_numbers, prep.offsets,
                                                              prep.failures))
                     if job is not None:
                         decoding.append((job, prep, chunk, parser))
                         store_ready(self.pool.workers)
                     else:
-                        decoding.append((self.decode(parser, prep), prep, chunk, parser))
+                        decoding.append((self.mapper.decode(parser, prep), prep, chunk, parser))
                         store_ready(0)
                 store_ready(0)
             finally:
@@ -300,7 +186,7 @@ class Ingestor:
         """Binary/structured files (EVTX, pcap …): the decoder yields records; mapping and storage as for lines."""
         if inp.is_stdin:
             raise SourceError(f"parser '{parser.name}' reads files, not stdin")
-        decoder = records.load(parser.decoder)
+        decoder = record_decoder(parser.decoder)
         result = FileResult(inp.label, parser.name)
         names = parser.raw_columns()
         options = dict(parser.options)
@@ -311,14 +197,14 @@ class Ingestor:
         for rc in chunks:
             table = rc.table if rc.table is not None else record_table(rc, names)
             n = table.num_rows
-            rows, undated = self.to_ecs(parser, table, inp.label) if n else (0, [])
+            rows, undated = self.mapper.to_ecs(parser, table, inp.label) if n else (0, [])
             originals = table.column("_original")
             failures = [(rc.positions[i], reason, originals[i].as_py()) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):
                 self.dead.add(inp.label, pos, pos, reason, raw, parser.name)
             self.dead.flush()
-            with self.store.write_lock():
-                stored = self.store.append(self.con, "(SELECT * EXCLUDE (_i) FROM batch)") if rows else 0
+            with self.events.write_lock():
+                stored = self.events.append(self.mapper.batch()) if rows else 0
             result.read += n + len(rc.failures)
             result.stored += stored
             result.skipped += rows - stored
@@ -332,13 +218,13 @@ class Ingestor:
 
     def _store(self, inp: Input, parser: Parser, prep: Prepared, chunk: Chunk, table: pa.Table,
                failures: list[tuple[int, str]], checkpoint, result: FileResult, on_progress) -> None:
-        rows, undated = self.to_ecs(parser, table, inp.label)
+        rows, undated = self.mapper.to_ecs(parser, table, inp.label)
         failures = sorted(failures + undated)
         for i, reason in failures:
             self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, prep.raw[i], parser.name)
         self.dead.flush()
-        with self.store.write_lock():
-            stored = self.store.append(self.con, "(SELECT * EXCLUDE (_i) FROM batch)") if rows else 0
+        with self.events.write_lock():
+            stored = self.events.append(self.mapper.batch()) if rows else 0
         result.stored += stored
         result.skipped += rows - stored
         result.deadlettered += len(failures)
@@ -373,16 +259,16 @@ def _joined(first: Chunk, second: Chunk) -> Chunk:
     return Chunk(first.first_line, first.offsets + second.offsets, first.lines + second.lines, second.end)
 
 
-def ingest_paths(
-    cfg: Config, paths: list[str | Path], parser: str | None = None, progress: bool = False
-) -> IngestSummary:
-    """Ingest files, directories (recursively), .gz files and ``-`` (stdin); return what happened."""
+def ingest_paths(cfg: Config, paths: list[str | Path], parser: str | None = None, progress: bool = False,
+                 enrichers: Enrichers = NO_ENRICHERS) -> IngestSummary:
+    """Ingest files, directories (recursively), .gz files and ``-`` (stdin) with ``enrichers``; return what
+    happened (``soc.enrich.pipeline.ingest_paths``: with the shipped enrichers)."""
     inputs = expand(paths)
-    ingestor = Ingestor(cfg)
+    ingestor = Ingestor(cfg, enrichers)
     summary = IngestSummary(deadletter_path=ingestor.dead.path)
     try:
         if progress:
-            from soc.ingest.progress import ingest_with_progress
+            from soc.ingest.progress import ingest_with_progress  # rich's progress bar: only on a terminal
 
             summary.files = ingest_with_progress(ingestor, inputs, parser)
         else:
@@ -390,24 +276,3 @@ def ingest_paths(
     finally:
         ingestor.close()
     return summary
-
-
-def parse_lines(
-    cfg: Config, lines: list[str], parser: str, reference: datetime | None = None
-) -> tuple[duckdb.DuckDBPyConnection, str, list]:
-    """Parse raw lines into a DuckDB table ``batch`` of ECS columns without storing them (samples, tests).
-
-    ``reference`` fixes "now" (local time) for year inference so samples give the same result every year.
-    """
-    ingestor = Ingestor(cfg)
-    ingestor.reference = reference
-    data = [line.encode("utf-8") for line in lines]
-    offsets, pos = [], 0
-    for d in data:
-        offsets.append(pos)
-        pos += len(d) + 1
-    prep = ingestor._texts(Chunk(1, offsets, data, pos))
-    _, failures = ingestor.transform(get_parser(parser), prep, "<lines>")
-    ingestor.dead.close()
-    ingestor.state.close()
-    return ingestor.con, "batch", [(prep.line_numbers[i], reason) for i, reason in failures]

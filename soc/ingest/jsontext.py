@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from soc.ingest.fastcols import COMPILED, flat, has_huge_float
+from soc.fastcols import COMPILED, flat, has_huge_float
 
 
 def as_text(value: Any) -> str | None:

@@ -17,9 +17,11 @@ from functools import cached_property, reduce
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from soc.ingest import fastcols, syslog
+from soc import fastcols
+from soc.ingest import syslog
+from soc.ingest.decoded import Decoded
 from soc.ingest.jsontext import as_text, flat_object
-from soc.ingest.parser import Parser
+from soc.ingest.parser_spec import Parser
 
 
 @dataclass
@@ -62,8 +64,6 @@ class LineDecoder:
     """Base of the Python decoders: header step, multi-line grouping, then :meth:`fields` on each event's text."""
 
     def __init__(self, parser: Parser):
-        from soc.ingest.decoders import Decoded  # noqa: F401 - imported here to avoid a cycle
-
         self.parser = parser
         opts = parser.options
         self.header = syslog.compiled(opts.get("syslog"))
@@ -96,9 +96,7 @@ class LineDecoder:
             doc.update(m.groupdict())  # header fields come from the header only
         return doc
 
-    def decode(self, lines: list[str]):
-        from soc.ingest.decoders import Decoded
-
+    def decode(self, lines: list[str]) -> Decoded:
         out = Decoded()
         docs: list[dict] = []
         joined = self.multiline.group(lines) if self.multiline else None
@@ -186,8 +184,6 @@ class KvDecoder(LineDecoder):
         (:func:`fastcols.kv_columns`), the syslog header's fields are set over them; else line by line."""
         if self.json_field or self.head is not None or self.multiline is not None:
             return super().decode(lines)
-        from soc.ingest.decoders import Decoded
-
         out = Decoded()
         bodies: list[str] = []
         index: list[int] = []  # body → line
@@ -324,12 +320,3 @@ class W3cDecoder(LineDecoder):
         if not any(line.startswith(("#Software:", "#Fields:")) for line in lines[:20]):
             return 0.0
         return super().score(lines)
-
-
-def _modsec(parser: Parser):
-    from soc.ingest.modsec_native import ModsecDecoder  # imported late: it uses decoders.py, which imports us
-
-    return ModsecDecoder(parser)
-
-
-LINE_DECODERS = {"kv": KvDecoder, "cef": CefDecoder, "w3c": W3cDecoder, "modsec": _modsec}

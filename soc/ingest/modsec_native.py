@@ -12,8 +12,10 @@ import json
 import re
 from typing import Any
 
+from soc.ingest.decoded import Decoded, columns_of
+from soc.ingest.decoders import JsonDecoder
 from soc.ingest.jsontext import as_text
-from soc.ingest.parser import Parser
+from soc.ingest.parser_spec import Parser
 
 TAIL_SCAN = 20_000  # lines looked back for the last record's start when a chunk ends
 # v2: --<8 hex>-<letter>--   v3: ---<8 alphanumerics>---<letter>--
@@ -116,8 +118,6 @@ class ModsecDecoder:
     """Native Serial records and JSON lines of a ModSecurity audit log (decoder ``modsec``)."""
 
     def __init__(self, parser: Parser):
-        from soc.ingest.decoders import JsonDecoder
-
         self.parser = parser
         self.json = JsonDecoder(parser)
         self.names = parser.raw_columns()
@@ -133,8 +133,6 @@ class ModsecDecoder:
         return None
 
     def decode(self, lines: list[str]):
-        from soc.ingest.decoders import Decoded, _columns
-
         out = Decoded()
         rows: list[list[str | None]] = []
         originals: list[str] = []
@@ -187,7 +185,7 @@ class ModsecDecoder:
             truncated(rec, "the end of the input")
         out.failures.sort()
         out.pattern = [0] * len(rows)
-        out.columns = _columns(self.names, rows)
+        out.columns = columns_of(self.names, rows)
         out.originals = originals
         return out
 

@@ -1,13 +1,12 @@
 """Declarative parsers: ``parsers/<name>.yml`` → a :class:`Parser` (decoder + ECS field mapping + constants).
 
-A parser is data. This module only loads and validates it; decoding lives in ``decoders.py`` and the vectorised
-type conversion in ``transform.py``. It never executes anything from a YAML file but the SQL expressions of the
-shipped, trusted parser files.
+A parser is data (``parser_spec.py``). This module only loads and validates it; decoding lives in the decoders
+named in ``registry.py`` and the vectorised type conversion in ``transform.py``. It never executes anything from a
+YAML file but the SQL expressions of the shipped, trusted parser files.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,64 +16,12 @@ import yaml
 from soc import ecs, yamltext
 from soc.config import ConfigError
 from soc.ingest import syslog
-from soc.ingest.records import RECORD_DECODERS, is_record_decoder
+from soc.ingest.parser_spec import TYPES, FieldSpec, Parser, ParserError, Pattern
+from soc.ingest.registry import DECODERS
 from soc.paths import parsers_dir
 
-TEXT_DECODERS = ("regex", "json", "kv", "cef", "w3c", "modsec")
-TYPES = {"string", "ip", "int", "long", "double", "timestamp", "list"}
-
-
-class ParserError(Exception):
-    """A parser definition that cannot be used; the message names the file and the reason."""
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """How one ECS field is produced: from a raw column (with a type) or from a SQL expression."""
-
-    target: str
-    source: tuple[str, ...] = ()  # raw columns, first non-empty wins
-    type: str = "string"
-    format: str | tuple[str, ...] | None = None  # timestamp: strptime format(s), "iso8601" or "epoch"
-    timezone: str | None = None  # timestamp without offset: zone it was written in (default: config timezone)
-    year: str | None = None  # "infer" for syslog timestamps without a year
-    expr: str | None = None  # SQL over the raw columns and the already mapped fields
-
-
-@dataclass(frozen=True)
-class Pattern:
-    regex: str
-    set: dict[str, Any] = field(default_factory=dict)
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class Parser:
-    name: str
-    dataset: str
-    module: str
-    description: str
-    decoder: str
-    patterns: tuple[Pattern, ...]
-    fields: tuple[FieldSpec, ...]
-    constants: dict[str, Any]
-    null_values: tuple[str, ...]
-    detect_keys: tuple[str, ...]
-    path: Path
-    options: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def samples_dir(self) -> Path:
-        return self.path.parent / "samples" / self.name
-
-    def raw_columns(self) -> list[str]:
-        """Every raw column the mapping reads (for the json decoder: the keys to pull out)."""
-        cols: list[str] = list(self.options.get("keys", []))
-        for spec in self.fields:
-            for c in spec.source:
-                if c not in cols:
-                    cols.append(c)
-        return cols
+__all__ = ["FieldSpec", "Parser", "ParserError", "Pattern", "all_parsers", "get_parser", "load_parser",
+           "path_parsers"]
 
 
 def _field_spec(target: str, spec: Any, where: str) -> FieldSpec:
@@ -127,8 +74,8 @@ def load_parser(path: Path) -> Parser:
             patterns.append(Pattern(regex=regex, set=dict(p.get("set", {})), name=p.get("name", str(i))))
         if not patterns:
             raise ParserError(f"{where}: a regex decoder needs at least one pattern")
-    elif dtype not in TEXT_DECODERS and not is_record_decoder(dtype):
-        available = ", ".join((*TEXT_DECODERS, *RECORD_DECODERS))
+    elif dtype not in DECODERS:
+        available = ", ".join(DECODERS)
         raise ParserError(f"{where}: unknown decoder '{dtype}' (available: {available})")
     field_docs = dict(doc.get("fields") or {})
     if isinstance(dec, dict) and syslog.uses_syslog(dec.get("prefix", ""), dec):

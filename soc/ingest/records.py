@@ -1,7 +1,7 @@
 """Record decoders: binary or structured files read as records rather than text lines (EVTX, pcap, …).
 
-A record decoder lives in its own module (listed in ``RECORD_DECODERS`` with the magic bytes that identify its
-files) exposing ``DECODER``, an object with::
+A record decoder lives in its own module, named by a :class:`RecordDecoder` class in ``soc.ingest.registry``
+(with the magic bytes that identify its files); the module exposes ``DECODER``, an object with::
 
     read(path: str, start: int, chunk: int, options: dict) -> Iterator[RecordChunk]
 
@@ -18,13 +18,6 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 from typing import Any
-
-# decoder name → (module, magic prefixes of its files)
-RECORD_DECODERS: dict[str, tuple[str, tuple[bytes, ...]]] = {
-    "evtx": ("soc.ingest.evtx", (b"ElfFile\x00",)),
-    "pcap": ("soc.ingest.pcap", (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1",
-                                 b"\xa1\xb2\x3c\x4d", b"\x0a\x0d\x0d\x0a")),
-}
 
 
 @dataclass
@@ -43,31 +36,41 @@ class DecoderUnavailable(Exception):
     """The decoder's module or its system dependency (e.g. tshark) is missing; the message says what to install."""
 
 
-def is_record_decoder(name: str) -> bool:
-    return name in RECORD_DECODERS
+class RecordDecoder:
+    """A record decoder in the registry: the module that holds its ``DECODER`` (imported only when a file needs
+    it) and the magic bytes that start its files."""
+
+    module: str = ""
+    magics: tuple[bytes, ...] = ()
+
+    @classmethod
+    def load(cls) -> Any:
+        """The module's ``DECODER`` (ModuleNotFoundError when the module or what it needs is missing)."""
+        return importlib.import_module(cls.module).DECODER
+
+    @classmethod
+    def recognises(cls, head: bytes) -> bool:
+        """Whether a file starting with ``head`` is one of this decoder's."""
+        return any(head.startswith(m) for m in cls.magics)
+
+    @classmethod
+    def fingerprint_span(cls, fh: Any) -> tuple[int, int] | None:
+        """(offset, length) of the bytes identifying the file, when its module defines ``fingerprint_span(fh)``
+        (files whose first bytes are rewritten as they grow); None: use the first bytes."""
+        span = getattr(importlib.import_module(cls.module), "fingerprint_span", None)
+        return span(fh) if span is not None else None
 
 
-def load(name: str) -> Any:
-    module, _ = RECORD_DECODERS[name]
-    try:
-        return importlib.import_module(module).DECODER
-    except ModuleNotFoundError as exc:
-        raise DecoderUnavailable(f"decoder '{name}' is not available: {exc}") from exc
+class EvtxRecords(RecordDecoder):
+    """Windows event logs (.evtx)."""
+
+    module = "soc.ingest.evtx"
+    magics = (b"ElfFile\x00",)
 
 
-def sniff(head: bytes) -> str | None:
-    """The record decoder whose magic bytes start ``head``, if any."""
-    for name, (_, magics) in RECORD_DECODERS.items():
-        if any(head.startswith(m) for m in magics):
-            return name
-    return None
+class PcapRecords(RecordDecoder):
+    """Packet captures (pcap, pcapng), through tshark."""
 
-
-def fingerprint_span(head: bytes, fh: Any) -> tuple[int, int] | None:
-    """(offset, length) of the bytes identifying a file of a record decoder whose module defines
-    ``fingerprint_span(fh)`` (files whose first bytes are rewritten as they grow); None: use the first bytes."""
-    name = sniff(head)
-    if name is None:
-        return None
-    span = getattr(importlib.import_module(RECORD_DECODERS[name][0]), "fingerprint_span", None)
-    return span(fh) if span is not None else None
+    module = "soc.ingest.pcap"
+    magics = (b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d",
+              b"\x0a\x0d\x0d\x0a")

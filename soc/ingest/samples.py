@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from soc.config import Config
-from soc.ingest.engine import ingest_paths, parse_lines
+from soc.ingest.engine import ingest_paths
+from soc.ingest.mapper import parse_lines
 from soc.ingest.parser import Parser
-from soc.ingest.records import is_record_decoder
+from soc.ingest.registry import is_record_decoder
+from soc.store.registry import open_store
+from soc.store.workspace import NO_ENRICHERS, Enrichers
 
 VOLATILE = {"event.ingested", "log.file.path"}
-ENRICHED = ("soc.pii.", "soc.time.")  # added by soc/enrich/ (tested in tests/test_pii.py), not by the parser
+ENRICHED = ("soc.pii.", "soc.time.")  # added by enrichers (tested in tests/test_pii.py), not by the parser
 REFERENCE = datetime(2026, 11, 30, 12, 0, 0)  # fixed "now" so year-less syslog samples parse the same every year
 
 
@@ -38,39 +41,30 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def parse_sample(cfg: Config, parser: Parser, log: Path) -> list[dict[str, Any] | str]:
+def parse_sample(cfg: Config, parser: Parser, log: Path, enrichers: Enrichers = NO_ENRICHERS
+                 ) -> list[dict[str, Any] | str]:
     """Each line of ``log`` as a flat ECS document without nulls, or the dead-letter reason."""
     lines = log.read_text(encoding="utf-8").splitlines()
-    con, table, failures = parse_lines(cfg, lines, parser.name, reference=REFERENCE)
-    cur = con.execute(f"SELECT * FROM {table} ORDER BY _i")
-    names = [d[0] for d in cur.description]
+    rows, failures = parse_lines(cfg, lines, parser.name, reference=REFERENCE, enrichers=enrichers)
     docs: dict[int, dict[str, Any]] = {}
-    for row in cur.fetchall():
-        rec = dict(zip(names, row, strict=True))
+    for rec in rows:
         i = rec.pop("_i")
         docs[i] = {k: _clean(v) for k, v in sorted(rec.items()) if _clean(v) is not None and k not in VOLATILE
                    and not k.startswith(ENRICHED)}
     out: list[dict[str, Any] | str] = [docs.get(i, "") for i in range(len(lines))]
     for line_no, reason in failures:
         out[line_no - 1] = f"dead-letter: {reason}"
-    con.close()
     return out
 
 
-def parse_record_sample(cfg: Config, parser: Parser, sample: Path) -> list[dict[str, Any] | str]:
+def parse_record_sample(cfg: Config, parser: Parser, sample: Path, enrichers: Enrichers = NO_ENRICHERS
+                        ) -> list[dict[str, Any] | str]:
     """Each record of a binary sample as a flat ECS document, through the real engine into a scratch store."""
-    from soc.store import EventStore
-
     with tempfile.TemporaryDirectory(prefix="soc-sample-") as scratch:
         tmp_cfg = dataclasses.replace(cfg, data_dir=Path(scratch))
-        summary = ingest_paths(tmp_cfg, [sample], parser=parser.name)
-        con = EventStore(tmp_cfg.data_dir).open_events()
-        try:
-            cur = con.execute('SELECT * FROM events ORDER BY "log.offset"')
-            names = [d[0] for d in cur.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-        finally:
-            con.close()
+        summary = ingest_paths(tmp_cfg, [sample], parser=parser.name, enrichers=enrichers)
+        with open_store(tmp_cfg) as store:
+            rows = store.events.dump("log.offset")
         dead = [json.loads(x) for f in (tmp_cfg.data_dir / "deadletter").glob("*.jsonl")
                 for x in f.read_text(encoding="utf-8").splitlines()] if summary.deadlettered else []
     docs: list[dict[str, Any] | str] = [
@@ -89,10 +83,10 @@ def sample_files(parser: Parser) -> list[Path]:
     return sorted(folder.glob("*.log"))
 
 
-def _parse(cfg: Config, parser: Parser, sample: Path) -> list[dict[str, Any] | str]:
+def _parse(cfg: Config, parser: Parser, sample: Path, enrichers: Enrichers) -> list[dict[str, Any] | str]:
     if is_record_decoder(parser.decoder):
-        return parse_record_sample(cfg, parser, sample)
-    return parse_sample(cfg, parser, sample)
+        return parse_record_sample(cfg, parser, sample, enrichers)
+    return parse_sample(cfg, parser, sample, enrichers)
 
 
 def _diff(expected: dict[str, Any], actual: dict[str, Any] | str) -> list[str]:
@@ -105,8 +99,9 @@ def _diff(expected: dict[str, Any], actual: dict[str, Any] | str) -> list[str]:
     return problems
 
 
-def check_parser(cfg: Config, parser: Parser) -> list[str]:
-    """Every difference between a parser's output on its samples and the expected documents."""
+def check_parser(cfg: Config, parser: Parser, enrichers: Enrichers = NO_ENRICHERS) -> list[str]:
+    """Every difference between a parser's output on its samples (run with ``enrichers``, as ingest would) and
+    the expected documents."""
     folder = parser.samples_dir
     logs = sample_files(parser)
     if not logs:
@@ -118,7 +113,7 @@ def check_parser(cfg: Config, parser: Parser) -> list[str]:
             problems.append(f"{exp_path}: missing (write it with `soc parsers test --generate` and review it)")
             continue
         expected = json.loads(exp_path.read_text(encoding="utf-8"))
-        actual = _parse(cfg, parser, log)
+        actual = _parse(cfg, parser, log, enrichers)
         if len(expected) != len(actual):
             problems.append(f"{log.name}: {len(actual)} lines but {len(expected)} expected documents")
             continue
@@ -127,11 +122,11 @@ def check_parser(cfg: Config, parser: Parser) -> list[str]:
     return problems
 
 
-def generate_expected(cfg: Config, parser: Parser) -> list[Path]:
+def generate_expected(cfg: Config, parser: Parser, enrichers: Enrichers = NO_ENRICHERS) -> list[Path]:
     """Write ``<case>.expected.json`` from the current output (review the diff before committing it)."""
     written = []
     for log in sample_files(parser):
-        docs = _parse(cfg, parser, log)
+        docs = _parse(cfg, parser, log, enrichers)
         path = log.with_suffix(".expected.json")
         path.write_text(json.dumps(docs, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         written.append(path)

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from soc.ingest.records import fingerprint_span
-from soc.store.state import Checkpoint
+from soc.ingest.registry import fingerprint_span
+from soc.store.types import Checkpoint
 
 FINGERPRINT_BYTES = 1024
 

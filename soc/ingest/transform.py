@@ -12,7 +12,7 @@ from typing import Any
 
 from soc import ecs
 from soc.config import Config, System
-from soc.ingest.parser import FieldSpec, Parser
+from soc.ingest.parser_spec import FieldSpec, Parser
 from soc.store.duck import ident, literal
 
 IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -179,6 +179,15 @@ def build_query(parser: Parser, cfg: Config, relation: str, reference: datetime,
     for level in _levels(derived):  # in file order: an expression may use the fields derived before it
         q = f"SELECT *, {', '.join(f'({f.expr}) AS {ident(f.target)}' for f in level)} FROM ({q})"
     return f"SELECT _i, {cols} FROM ({q})"
+
+
+def mapping_query(parser: Parser, cfg: Config, relation: str, path: str, reference: datetime, ingested_iso: str,
+                  extra: dict[str, str]) -> str:
+    """The statement that maps a chunk: :func:`build_query` over ``relation`` (read from file ``path``), plus the
+    ``extra`` columns (field → SQL over the mapped fields: the column enrichers')."""
+    query = build_query(parser, cfg, f"(SELECT *, {literal(path)} AS _path FROM {relation})", reference, ingested_iso)
+    more = "".join(f", {expr} AS {ident(name)}" for name, expr in extra.items())
+    return f"SELECT *{more} FROM ({query})"
 
 
 def _levels(derived: list[FieldSpec]) -> list[list[FieldSpec]]:

@@ -2,6 +2,7 @@
 
 Files are written to a temporary name and renamed, so readers in other processes (TUI, scans) never see half a file.
 Writers serialise on a file lock. Event ids are deterministic, and a batch never stores an id its partition holds.
+It never changes a stored file (compaction, ``soc.store.compact``, swaps whole partitions).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import fcntl
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +21,12 @@ import duckdb
 import pyarrow as pa
 
 from soc import ecs
+from soc.store import events_api
+from soc.store.detection import ALL_EVENTS, EmbeddedDetection
 from soc.store.duck import connect, ident, literal
+from soc.store.events_api import EventBatch
 from soc.store.types import EventPage
+from soc.store.workspace import Workspace, WorkspaceBatch
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
@@ -30,8 +35,11 @@ def _part_name(value: str) -> str:
     return _SAFE.sub("_", value) or "_"
 
 
-class EventStore:
+class EventStore(events_api.EventStore):
     """Append-only event storage under ``<data_dir>/events`` read through a DuckDB view named ``events``."""
+
+    kind = "embedded"
+    query_language = "duckdb"
 
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
@@ -65,18 +73,30 @@ class EventStore:
         folder = self.root / f"dataset={_part_name(dataset)}" / f"day={day}"
         return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 
-    def append(self, con: duckdb.DuckDBPyConnection, relation: str) -> int:
-        """Store the rows of ``relation`` (a table/view name in ``con`` with ECS columns); return rows stored.
+    def append(self, batch: EventBatch) -> int:
+        """Store the rows of ``batch`` (ECS columns); return rows stored. The caller holds :meth:`write_lock`.
 
-        Rows whose ``event.id`` is already stored in their partition are skipped; ids must be unique within the
-        relation (the ingest transform guarantees it). The caller holds :meth:`write_lock`. An id is looked for
-        only in the partition's files whose @timestamp range meets the rows' (the same line parses to the same
-        time): a large log of one day no longer makes each chunk read every id the day holds so far.
+        A batch that lives in a workspace is copied from there to Parquet (no copy through Python); any other is
+        read as Arrow. Rows whose ``event.id`` is already stored in their partition are skipped; ids must be unique
+        within the batch (the ingest transform guarantees it).
         """
-        parts = con.execute(  # each partition the rows fall in, with their @timestamp range
+        if isinstance(batch, WorkspaceBatch):
+            return self._append(batch.workspace, batch.relation)
+        with Workspace() as ws:
+            ws.register("soc_batch", batch.to_arrow())
+            return self._append(ws, "soc_batch")
+
+    def _append(self, ws: Workspace, relation: str) -> int:
+        """Store the rows of ``relation`` (a relation over ``ws``'s tables with ECS columns).
+
+        An id is looked for only in the partition's files whose @timestamp range meets the rows' (the same line
+        parses to the same time): a large log of one day no longer makes each chunk read every id the day holds so
+        far.
+        """
+        parts = ws.rows(  # each partition the rows fall in, with their @timestamp range
             f'SELECT "event.dataset", strftime("@timestamp", \'%Y-%m-%d\') AS day, min("@timestamp"), '
             f'max("@timestamp") FROM {relation} GROUP BY 1, 2'
-        ).fetchall()
+        )
         stored = 0
         for dataset, day, *span in parts:
             dataset = dataset or "unknown"
@@ -85,7 +105,7 @@ class EventStore:
                 f'coalesce("event.dataset", \'unknown\') = {literal(dataset)} AND '
                 f'coalesce(strftime("@timestamp", \'%Y-%m-%d\'), \'undated\') = {literal(day)}'
             )
-            existing = self._meeting(con, self.partition_files(dataset, day), span)
+            existing = self._meeting(ws, self.partition_files(dataset, day), span)
             anti = ""
             if existing:
                 files = ", ".join(literal(p) for p in existing)
@@ -93,10 +113,10 @@ class EventStore:
             folder = self._partition(dataset, day)
             final = folder / f"part-{uuid.uuid4().hex}.parquet"
             tmp = folder / f".{final.name}.tmp"
-            count = con.execute(
+            count = ws.rows(
                 f"COPY (SELECT * FROM {relation} WHERE {where}{anti}) TO {literal(str(tmp))} "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
-            ).fetchone()[0]
+            )[0][0]
             if count:
                 os.replace(tmp, final)
                 stored += count
@@ -105,21 +125,41 @@ class EventStore:
                 tmp.unlink(missing_ok=True)
         return stored
 
-    def _meeting(self, con: duckdb.DuckDBPyConnection, files: list[Path], span: list) -> list[str]:
+    def _meeting(self, ws: Workspace, files: list[Path], span: list) -> list[str]:
         """The files (real paths) whose @timestamp range meets ``span``; all of them when a range is unknown."""
         real = [str(p.resolve()) for p in files]
         unknown = [f for f in real if f not in self._ranges]
         if unknown:  # written by another process or run: read once (a file never changes)
             listed = ", ".join(literal(f) for f in unknown)
-            for name, low, high in con.execute(
+            for name, low, high in ws.rows(
                 f'SELECT filename, min("@timestamp"), max("@timestamp") FROM read_parquet([{listed}], '
                 "filename = true, union_by_name = true) GROUP BY filename"
-            ).fetchall():
+            ):
                 self._ranges[name] = (low, high) if low is not None else None
         if None in span:
             return real
         low, high = span
         return [f for f in real if (r := self._ranges.get(f)) is None or (r[0] <= high and r[1] >= low)]
+
+    # -- history for the enrichers and the scans -------------------------------------------------------------
+    def seen_before(self, candidates: pa.Table, keys: Mapping[str, str], where: str, fields: Sequence[str] = ()
+                    ) -> pa.Table:
+        """The rows of ``candidates`` an earlier stored event matching ``where`` already has (see the contract)."""
+        con = self.open_events(need=fields, name="soc_stored_events")  # an empty view on an empty store
+        try:
+            con.register("soc_candidates", candidates)
+            stored = ", ".join(f"{expr} AS _k{i}" for i, expr in enumerate(keys.values()))
+            same = " AND ".join(f"e._k{i} = c.{ident(column)}" for i, column in enumerate(keys))
+            return con.sql(
+                f"SELECT c.* FROM soc_candidates c WHERE EXISTS (SELECT 1 FROM (SELECT {stored}, "
+                f'"@timestamp" AS _at FROM soc_stored_events WHERE {where}) e WHERE {same} AND e._at < c.first_at)'
+            ).to_arrow_table()
+        finally:
+            con.close()
+
+    def detection(self, fields: Iterable[str]) -> events_api.DetectionRun:
+        """A scan's view of every stored event with ``fields`` present (``soc.store.detection``)."""
+        return EmbeddedDetection(self.open_events(need=fields, name=ALL_EVENTS))
 
     # -- reading -------------------------------------------------------------------------------------------
     def files(self, datasets: Iterable[str] | None = None) -> list[Path]:
@@ -166,6 +206,15 @@ class EventStore:
         con = self.open_events()
         try:
             return con.execute("SELECT count(*) FROM events").fetchone()[0]
+        finally:
+            con.close()
+
+    def dump(self, order_by: str) -> list[dict[str, Any]]:
+        """Every stored event with every field (NULL where it has none), ordered by ``order_by`` (small stores:
+        parser samples, tests)."""
+        con = self.open_events(need=[order_by])
+        try:
+            return _rows(con.execute(f"SELECT * FROM events ORDER BY {ident(order_by)}"), keep_empty=True)
         finally:
             con.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,10 @@ from typing import Any
 import pyarrow as pa
 
 from soc.store.types import EventPage, ScanWindow
+
+
+class QueryFailed(Exception):
+    """The store refused a compiled query (a broken rule, a field of the wrong type …); the message says why."""
 
 
 # -- events --------------------------------------------------------------------------------------------------
@@ -22,6 +26,16 @@ class EventBatch(ABC):
         """The rows as an Arrow table with flat ECS column names."""
 
 
+class ArrowBatch(EventBatch):
+    """A batch already held as an Arrow table (tests, tools, another store's export)."""
+
+    def __init__(self, table: pa.Table):
+        self.table = table
+
+    def to_arrow(self) -> pa.Table:
+        return self.table
+
+
 class DetectionRun(AbstractContextManager):
     """One scan's view of the stored events, fixed when it opens (events stored meanwhile wait for the next
     scan). Compiled rules are in the store's ``query_language``."""
@@ -30,18 +44,20 @@ class DetectionRun(AbstractContextManager):
     latest_ingested: datetime | None  # the newest ``event.ingested`` seen (the next watermark)
 
     @abstractmethod
-    def matches(self, queries: Sequence[str], window: ScanWindow, columns: dict[str, Sequence[str]]
+    def matches(self, queries: Sequence[str], window: ScanWindow, columns: Mapping[str, Sequence[str]]
                 ) -> list[dict[str, Any]]:
         """Events matched by any of ``queries`` within ``window``, oldest first, one dict each with ``eid``,
-        ``ts`` and one key per ``columns`` entry (its fields coalesced in order)."""
+        ``ts`` and one key per ``columns`` entry (its fields coalesced in order). Raises ``QueryFailed``."""
 
     @abstractmethod
     def correlations(self, queries: Sequence[str], window: ScanWindow) -> list[tuple]:
-        """Rows of correlation ``queries`` within ``window``: (group_key, first, last, event_ids, first_event_id)."""
+        """Rows of correlation ``queries`` within ``window`` (the window reaches back ``lookback_seconds`` before
+        its earliest new event): (group_key, first, last, event_ids, first_event_id). Raises ``QueryFailed``."""
 
     @abstractmethod
-    def values(self, event_ids: Sequence[str], columns: dict[str, Sequence[str]]) -> list[tuple]:
-        """One tuple per stored event of ``event_ids``, values in ``columns`` order (fields coalesced)."""
+    def values(self, event_ids: Sequence[str], columns: Mapping[str, Sequence[str]]) -> list[tuple]:
+        """One tuple per stored event of ``event_ids``, values in ``columns`` order (fields coalesced). Raises
+        ``QueryFailed``."""
 
 
 class EventStore(ABC):
@@ -82,9 +98,18 @@ class EventStore(ABC):
         """Events per (day, dataset, system) for the given (day label, UTC start, UTC end) windows."""
 
     @abstractmethod
-    def seen_before(self, fields: Sequence[str], candidates: pa.Table, where: str) -> pa.Table:
-        """The rows of ``candidates`` (columns ``fields`` + ``first_at``) an earlier stored event already has."""
+    def seen_before(self, candidates: pa.Table, keys: Mapping[str, str], where: str, fields: Sequence[str] = ()
+                    ) -> pa.Table:
+        """The rows of ``candidates`` that an earlier stored event already has: one matching ``where`` whose
+        ``keys[column]`` (an expression over stored fields) equals the row's ``column`` for every key, with an
+        ``@timestamp`` before the row's ``first_at``. Expressions are in ``query_language``; ``fields`` are the
+        stored fields they read (NULL where no event has them)."""
 
     @abstractmethod
     def count(self) -> int:
         """Every stored event."""
+
+    @abstractmethod
+    def dump(self, order_by: str) -> list[dict[str, Any]]:
+        """Every stored event with every field (None where it has none), ordered by the field ``order_by`` (small
+        stores only: parser samples, tests)."""

@@ -1,4 +1,4 @@
-/* Compiled helpers for the line decoders (soc/ingest/fastcols.py is the interface and holds the pure-Python
+/* Compiled helpers for the line decoders (soc/fastcols.py is the interface and holds the pure-Python
  * equivalents, used when this module is not built and compared with it by tests/test_fastcols.py).
  *
  *   kv_pairs(text, comma) -> dict
@@ -577,9 +577,9 @@ done:
 }
 
 static PyMethodDef methods[] = {
-    {"kv_pairs", kv_pairs, METH_VARARGS, "key=value pairs of a text as a dict (see soc/ingest/fastcols.py)."},
+    {"kv_pairs", kv_pairs, METH_VARARGS, "key=value pairs of a text as a dict (see soc/fastcols.py)."},
     {"kv_columns", kv_columns, METH_VARARGS, "kv_pairs of many texts into Arrow buffers (see above)."},
-    {"flatten", flatten, METH_O, "Nested dicts as dotted keys (see soc/ingest/fastcols.py)."},
+    {"flatten", flatten, METH_O, "Nested dicts as dotted keys (see soc/fastcols.py)."},
     {"has_huge_float", has_huge_float, METH_O, "A float beyond the 64-bit integer range in obj (see above)."},
     {"columns", columns, METH_VARARGS, "Arrow string buffers of doc.get(name) over docs, per name."},
     {"texts", texts, METH_VARARGS, "Arrow string buffers of a list of texts (see above)."},

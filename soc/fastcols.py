@@ -1,7 +1,8 @@
-"""The inner loops of the line decoders: ``key=value`` pairs of a text (or of many, straight into Arrow text
-columns), nested JSON objects as dotted keys, and documents or lists → Arrow columns.
+"""Arrow column helpers shared by the decoders and the enrichers (a core module: it imports no stage): ``key=value``
+pairs of a text (or of many, straight into Arrow text columns), nested JSON objects as dotted keys, and documents or
+lists → Arrow columns.
 
-They run in C (``soc/ingest/_fastcols.c``, built by ``pip install`` when a compiler is there) and have a Python
+They run in C (``soc/_fastcols.c``, built by ``pip install`` when a compiler is there) and have a Python
 equivalent here, used when the extension is not built or ``SOC_PURE_PYTHON=1`` is set; tests/test_fastcols.py
 holds the two to the same results.
 """
@@ -21,7 +22,7 @@ from soc.ecs import flatten
 try:
     if os.environ.get("SOC_PURE_PYTHON"):
         raise ImportError("SOC_PURE_PYTHON is set")
-    from soc.ingest import _fastcols as _c
+    from soc import _fastcols as _c
 except ImportError:  # no compiler at install time: the Python loops below
     _c = None
 
