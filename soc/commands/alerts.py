@@ -21,7 +21,7 @@ def alerts(
     limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all)")] = 0,
 ) -> None:
     """List alerts, newest first."""
-    from soc.store import StateDB
+    from soc.store.registry import open_store
     from soc.triage.model import LEVELS, STATUSES
     from soc.triage.queue import listing
 
@@ -32,8 +32,8 @@ def alerts(
         if lv not in LEVELS:
             fail(f"unknown level {lv!r} (expected one of {', '.join(LEVELS)})", 2)
     cfg = load_config()
-    db = StateDB(cfg.data_dir / "state.db")
-    rows = db.alerts(listing(status, level), limit=limit or None)
+    with open_store(cfg) as store:
+        rows = store.state.alerts(listing(status, level), limit=limit or None)
     if as_json:
         for r in rows:
             sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")

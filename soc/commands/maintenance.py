@@ -14,7 +14,7 @@ def compact(
     min_files: Annotated[int, typer.Option("--min-files", help="Merge partitions holding at least this many files")] = 8,
 ) -> None:
     """Merge the small event files of each partition (run daily from cron; safe while others read)."""
-    from soc.store import EventStore
-    from soc.store.compact import compact as run_compact
+    from soc.store.registry import open_store
 
-    out.print(escape(str(run_compact(EventStore(load_config().data_dir), min_files=min_files))))
+    with open_store(load_config()) as store:
+        out.print(escape(str(store.events.compact(min_files=min_files))))

@@ -176,7 +176,7 @@ def run(
 ) -> DemoResult:
     """Generate the demo logs, ingest them, scan them, and write the periodic report of the demo period."""
     from soc.enrich.pipeline import ingest_paths  # imported here: later stages must not load for `generate`
-    from soc.store.state import StateDB
+    from soc.store.registry import open_store
     from soc.triage.intake import scan as run_scan
 
     last = end or default_end()
@@ -188,11 +188,8 @@ def run(
     start = last - timedelta(days=days - 1)
     reports = write_reports(cfg, start, last)
     report = reports["periodic"]["md"]
-    db = StateDB(cfg.data_dir / "state.db")
-    try:
-        alerts = db.alert_count()
-    finally:
-        db.close()
+    with open_store(cfg) as store:
+        alerts = store.state.alert_count()
     counts = {k: sum(ln.incident == k for lines in sources.values() for ln in lines) for k in INCIDENTS}
     return DemoResult(paths, ingest, scan, alerts, report, start, last, counts, reports)
 
@@ -207,13 +204,14 @@ def write_reports(cfg: Config, start: date, end: date) -> dict[str, dict[str, Pa
     """The demo's reports: the periodic report, and an incident report and a breach notice from demo cases."""
     from soc.config import dump_toml
     from soc.report.publish import write_case_report, write_monitoring
-    from soc.store.state import StateDB
+    from soc.store.registry import open_store
     from soc.triage import cases
 
     (cfg.data_dir / "soc.toml").write_text(dump_toml(cfg.raw), encoding="utf-8")  # later commands reuse it
     out = cfg.data_dir / "reports"
     written = {"periodic": write_monitoring(cfg, start, end, out)}
-    db = StateDB(cfg.data_dir / "state.db")
+    store = open_store(cfg)
+    db = store.state
     try:
         existing = {c["title"]: c["id"] for c in cases.list_cases(db)}
         for kind, title, fragment in DEMO_CASES:
@@ -223,5 +221,5 @@ def write_reports(cfg: Config, start: date, end: date) -> dict[str, dict[str, Pa
             case_id = existing.get(title) or cases.create(db, title, "demo", ids)["id"]
             written[kind] = write_case_report(cfg, kind, case_id, False, False, out)
     finally:
-        db.close()
+        store.close()
     return written

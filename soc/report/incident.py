@@ -20,7 +20,7 @@ from soc.report.document import Bullets, Callout, Document, Fields, Heading, Par
 from soc.report.monitoring import LEVEL_VI
 from soc.report.profile import load_profile
 from soc.report.taxonomy import incident_type, type_names
-from soc.store import EventStore, StateDB
+from soc.store.registry import open_store
 from soc.timefmt import local_time, parse_utc
 from soc.triage import cases as cases_mod
 from soc.triage.workflow import notes
@@ -43,7 +43,8 @@ class CaseData:
 
 
 def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
-    db = StateDB(cfg.data_dir / "state.db")
+    store = open_store(cfg)
+    db = store.state
     try:
         case = cases_mod.get(db, case_id)
         if case is None:
@@ -54,7 +55,7 @@ def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
             alerts["rule_title"] = alerts["rule_title_vi"].where(alerts["rule_title_vi"] != "", alerts["rule_title"])
         case_notes = notes(db, "case", str(case_id))
     finally:
-        db.close()
+        store.close()
     if alerts.empty:
         alerts = pd.DataFrame(columns=["id", "rule_title", "rule_level", "rule_tags", "first_time", "last_time",
                                        "event_ids", "source_ip", "system", "user_name", "status",
@@ -64,7 +65,7 @@ def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
     if ids:
         cols = ["@timestamp", "event.dataset", "source.ip", "user.name", "url.original", "soc.pii.types",
                 "soc.pii.count", "soc.pii.distinct", "event.original"]
-        events = pd.DataFrame(EventStore(cfg.data_dir).by_ids(ids, cols), columns=cols)
+        events = pd.DataFrame(store.events.by_ids(ids, cols), columns=cols)
         if not reveal:
             for col in ("url.original", "event.original", "user.name"):
                 events[col] = events[col].map(lambda v: mask_text(v) if isinstance(v, str) else v)

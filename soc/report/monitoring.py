@@ -19,7 +19,7 @@ from soc.report.document import Bullets, Document, Heading, Image, Para, Table, 
 from soc.report.periodic import LEVEL_ORDER, PeriodicData, build, iso_utc
 from soc.report.profile import load_profile
 from soc.report.taxonomy import incident_type, type_names
-from soc.store.state import StateDB
+from soc.store.registry import open_store
 from soc.triage.model import CLOSED_CASE_STATUSES, OPEN_STATUSES
 
 LEVEL_VI = {"critical": "Nghiêm trọng", "high": "Cao", "medium": "Trung bình", "low": "Thấp",
@@ -73,14 +73,12 @@ def _types(alerts: pd.DataFrame) -> pd.Series:
 def _response_times(cfg: Config, alerts: pd.DataFrame) -> dict[str, float | None]:
     """Mean minutes from an alert's creation to its first acknowledgement and to its resolution (audit trail)."""
     out: dict[str, float | None] = {"mtta_minutes": None, "mttr_minutes": None, "acknowledged": 0, "resolved": 0}
-    path = cfg.data_dir / "state.db"
-    if alerts.empty or not path.is_file():
+    if alerts.empty:
         return out
-    db = StateDB(path)  # the file exists: a report never creates the state database
-    try:
-        rows = db.audit_trail(object_type="alert", object_ids=alerts["id"].tolist())
-    finally:
-        db.close()
+    with open_store(cfg) as store:
+        if not store.has_state():  # a report never creates the state database
+            return out
+        rows = store.state.audit_trail(object_type="alert", object_ids=alerts["id"].tolist())
     created = dict(zip(alerts["id"], pd.to_datetime(alerts["created"], utc=True), strict=True))
     acked: dict[str, pd.Timestamp] = {}
     resolved: dict[str, pd.Timestamp] = {}
@@ -119,16 +117,12 @@ def build_monitoring(cfg: Config, start: date, end: date) -> Monitoring:
 def _cases(cfg: Config, lo: str, hi: str) -> dict[str, int]:
     """Cases (incidents) opened and closed in ``[lo, hi)`` and still open now, from the cases table and audit."""
     out = {"opened": 0, "closed": 0, "open": 0}
-    path = cfg.data_dir / "state.db"
-    if not path.is_file():
-        return out
-    db = StateDB(path)  # the file exists: a report never creates the state database
-    try:
-        out["opened"] = db.cases_opened(lo, hi)
-        out["closed"] = db.cases_closed(lo, hi, CLOSED_CASE_STATUSES)
-        out["open"] = db.case_count(CLOSED_CASE_STATUSES, among=False)
-    finally:
-        db.close()
+    with open_store(cfg) as store:
+        if not store.has_state():  # a report never creates the state database
+            return out
+        out["opened"] = store.state.cases_opened(lo, hi)
+        out["closed"] = store.state.cases_closed(lo, hi, CLOSED_CASE_STATUSES)
+        out["open"] = store.state.case_count(CLOSED_CASE_STATUSES, among=False)
     return out
 
 

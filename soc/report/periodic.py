@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from soc.config import Config
-from soc.store.embedded import EventStore
-from soc.store.state import StateDB
+from soc.store.registry import open_store
 from soc.triage.model import LEVELS
 from soc.triage.queue import listing
 
@@ -156,14 +155,10 @@ def build(
 # -- alerts ---------------------------------------------------------------------------------------------------
 def _load_alerts(cfg: Config, lo: datetime, hi: datetime) -> pd.DataFrame:
     """Alerts that first happened in ``[lo, hi)``, with ``first_time``/``last_time`` as aware UTC timestamps."""
-    path = cfg.data_dir / "state.db"
     rows: list[dict] = []
-    if path.is_file():  # a report never creates the state database
-        db = StateDB(path)
-        try:
-            rows = db.alerts(listing(since=iso_utc(lo), until=iso_utc(hi)))
-        finally:
-            db.close()
+    with open_store(cfg) as store:
+        if store.has_state():  # a report never creates the state database
+            rows = store.state.alerts(listing(since=iso_utc(lo), until=iso_utc(hi)))
     df = pd.DataFrame([{c: r.get(c) for c in ALERT_COLUMNS} for r in rows], columns=list(ALERT_COLUMNS))
     vi = pd.Series([r.get("rule_title_vi") or None for r in rows], index=df.index, dtype="object")
     df["rule_title"] = vi.fillna(df["rule_title"])  # reports are Vietnamese: the rule's title_vi when it has one
@@ -284,7 +279,7 @@ def _events(
         }
     )
     windows = [(d, lo_, hi_) for d, lo_, hi_ in bounds.itertuples(index=False)]
-    raw = pd.DataFrame(EventStore(cfg.data_dir).counts_by_day(windows, UNKNOWN_SYSTEM),
+    raw = pd.DataFrame(open_store(cfg).events.counts_by_day(windows, UNKNOWN_SYSTEM),
                        columns=["day", "dataset", "system", "events"])
     raw["events"] = raw["events"].astype("int64")
     by_dataset = (

@@ -43,15 +43,12 @@ def write_case_report(cfg: Config, kind: str, case_id: int, final: bool, reveal:
     """The incident report (``kind`` "incident", initial or ``final``) or the breach notice (``kind`` "breach") of
     a case; ``reveal`` unmasks personal data and is audited first. Raises ``CaseNotFound``."""
     from soc.report.incident import breach_document, case_annex, incident_document, load_case
-    from soc.store.state import StateDB
+    from soc.store.registry import open_store
     from soc.triage.workflow import record
 
     data = load_case(cfg, case_id, reveal=reveal)
     if reveal:
-        db = StateDB(cfg.data_dir / "state.db")
-        try:
-            record(db, cfg.analyst_name, "case", str(case_id), "reveal", {"report": kind})
-        finally:
-            db.close()
+        with open_store(cfg) as store:
+            record(store.state, cfg.analyst_name, "case", str(case_id), "reveal", {"report": kind})
     doc = breach_document(cfg, data) if kind == "breach" else incident_document(cfg, data, final, reveal)
     return write_report(doc, case_annex(data), out_dir, case_report_name(kind, case_id, final), formats)

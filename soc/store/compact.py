@@ -16,9 +16,12 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from soc.store.duck import connect, literal
-from soc.store.embedded import EventStore
+
+if TYPE_CHECKING:  # the embedded store calls compact(); the type only names it
+    from soc.store.embedded import EventStore
 
 GRACE_SECONDS = 3600
 

@@ -22,10 +22,15 @@ __all__ = ["AlertQuery", "Checkpoint", "ConflictError", "DetectionRun", "EventBa
 class Store:
     """The two halves a command works with, opened from config by ``soc.store.registry.open_store``."""
 
-    def __init__(self, events: EventStore, state_factory: Any):
+    def __init__(self, events: EventStore, state_factory: Any, state_exists: Any = None):
         self.events = events
         self._state_factory = state_factory
+        self._state_exists = state_exists
         self._state: StateStore | None = None
+
+    def has_state(self) -> bool:
+        """Whether the state half holds anything yet (readers such as reports never create it)."""
+        return self._state is not None or self._state_exists is None or bool(self._state_exists())
 
     @property
     def state(self) -> StateStore:

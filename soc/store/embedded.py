@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from soc import ecs
 from soc.store import events_api
+from soc.store.compact import compact
 from soc.store.detection import ALL_EVENTS, EmbeddedDetection
 from soc.store.duck import connect, ident, literal
 from soc.store.events_api import EventBatch
@@ -201,6 +202,10 @@ class EventStore(events_api.EventStore):
             select = f"SELECT {cols} WHERE false"
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {select}")
         return con
+
+    def compact(self, min_files: int = 8) -> Any:
+        """Merge partitions holding at least ``min_files`` files (``soc.store.compact``)."""
+        return compact(self, min_files=min_files)
 
     def count(self) -> int:
         con = self.open_events()

@@ -106,6 +106,10 @@ class EventStore(ABC):
         stored fields they read (NULL where no event has them)."""
 
     @abstractmethod
+    def compact(self, min_files: int = 8) -> Any:
+        """Upkeep from cron: merge the small pieces writes left (files, segments); readers are never disturbed."""
+
+    @abstractmethod
     def count(self) -> int:
         """Every stored event."""
 

@@ -30,4 +30,5 @@ def open_store(cfg: Config) -> Store:
     """The store ``cfg`` names, both halves (the state half is opened on first use)."""
     events_cls, state_cls = STORES[store_kind(cfg)]
     data_dir = Path(cfg.data_dir)
-    return Store(events_cls(data_dir), lambda: state_cls(data_dir / "state.db"))
+    state_path = data_dir / "state.db"
+    return Store(events_cls(data_dir), lambda: state_cls(state_path), state_path.is_file)

@@ -14,8 +14,7 @@ from typing import Any
 
 from soc.config import Config
 from soc.store.contract import StateStore
-from soc.store.embedded import EventStore
-from soc.store.state import StateDB
+from soc.store.registry import open_store
 from soc.store.types import AlertQueue
 from soc.triage import cases, suppressions, workflow
 from soc.triage.dashboard import Dashboard
@@ -62,7 +61,8 @@ class AlertSource:
 
     def __init__(self, cfg: Config):
         self.cfg = cfg
-        self.events = EventStore(cfg.data_dir)
+        self.store = open_store(cfg)
+        self.events = self.store.events
         self.watch = ChangeWatch()
         self._db: StateStore | None = None
         self._lock = threading.RLock()
@@ -74,15 +74,14 @@ class AlertSource:
     @property
     def db(self) -> StateStore:
         if self._db is None:
-            self._db = StateDB(self.cfg.data_dir / "state.db")
+            self._db = self.store.state
             self._db.cache_alerts()
         return self._db
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            self.store.close()
+            self._db = None
 
     # -- queue ---------------------------------------------------------------------------------------------
     def refresh(self) -> int:
