@@ -1,7 +1,7 @@
 """Every shipped rule fires on its true-positive sample and stays silent on its true-negative one.
 
 The samples are raw lines in the source's own format (nginx combined, auth.log, FortiGate syslog, pcap...), ingested
-like real logs into a throw-away store and scanned with the rule's own file (soc.detect.rule_samples, the same
+like real logs into a throw-away store and scanned with the rule's own file (soc.triage.rule_check, the same
 runner as `soc rules test`).
 """
 

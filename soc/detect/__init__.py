@@ -1,4 +1,5 @@
-"""Detection: Sigma rules (rules/) → pySigma with the ECS pipeline → DuckDB SQL → alerts in the state database."""
+"""Detection: Sigma rules (rules/) → pySigma with the ECS pipeline → the store's query language (DuckDB SQL), run
+through ``EventStore.detection``; alerts go to the sink the caller gives (``soc.triage.intake`` stores them)."""
 
 from soc.detect.scan import ScanLocked, ScanSummary, run_scan
 

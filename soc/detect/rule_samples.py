@@ -7,6 +7,7 @@ nginx_combined, auth → linux_auth…) or the name written in ``samples/<rule>/
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +47,6 @@ def sample_parser(folder: Path) -> str | None:
 def sample_config(folder: Path) -> dict:
     """Config of a sample folder: ``samples/<rule>/soc.toml`` when present (e.g. an offline GeoIP CSV for
     country rules; relative file paths are taken from the folder), else the defaults."""
-    import tomllib
-
     path = folder / "soc.toml"
     if not path.is_file():
         return {}

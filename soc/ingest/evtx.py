@@ -21,7 +21,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from soc.ingest.chunk_decode import gc_paused
+from soc.ingest.chunk_decode import gc_paused, record_table
 from soc.ingest.jsontext import loads
 from soc.ingest.readahead import read_ahead
 from soc.ingest.records import DecoderUnavailable, RecordChunk
@@ -225,7 +225,7 @@ def _from_workers(pool: Any, batches: list[list[ChunkInfo]], here: Callable[[lis
 
 def _require_evtx() -> None:
     try:
-        import evtx  # noqa: F401
+        import evtx  # noqa: F401 - the optional evtx package: imported when an .evtx file is read
     except ModuleNotFoundError as exc:
         raise DecoderUnavailable(f"decoder 'evtx' needs the evtx package (pip install evtx): {exc}") from exc
 
@@ -256,8 +256,6 @@ def _plan(fh: BinaryIO, path: str, start: int, chunk: int
 def _batch_in_worker(path: str, block: int, batch: list[ChunkInfo], start: int, options: dict[str, Any],
                      names: list[str]) -> RecordChunk:
     """One batch parsed in a worker process, handed back as the engine's raw table (no record dicts to pickle)."""
-    from soc.ingest.chunk_decode import record_table
-
     with open(path, "rb") as fh:
         header = fh.read(block)
         rc = _batch(fh, fh.seek(0, io.SEEK_END), path, header, batch, start, options)
@@ -269,7 +267,7 @@ def _batch_in_worker(path: str, block: int, batch: list[ChunkInfo], start: int, 
 def _batch(fh: BinaryIO, size: int, path: str, header: bytes, batch: list[ChunkInfo], start: int,
            options: dict[str, Any]) -> RecordChunk:
     """Parse some chunks (the file header put before them, as the parser wants a whole file)."""
-    import evtx
+    import evtx  # the optional evtx package: imported when an .evtx file is read
 
     parts = [header]
     for info in batch:

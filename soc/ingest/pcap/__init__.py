@@ -23,6 +23,7 @@ class PcapDecoder:
     def read(self, path: str, start: int, chunk: int, options: dict[str, Any]) -> Iterator[RecordChunk]:
         """Chunks of records; tshark and the assembly run in a thread one chunk ahead, so they keep going while
         the engine stores the previous chunk (at most one chunk waits: memory stays bounded)."""
+        # imported here: pyshark, slow to import, is needed only when a capture is read
         from soc.ingest.pcap.tshark import SEGMENT_PACKETS, stream
 
         rows, error = stream(path, int(options.get("segment_packets", SEGMENT_PACKETS)))  # may raise: no tshark
@@ -30,7 +31,7 @@ class PcapDecoder:
                               join_timeout=120)
 
     def _chunks(self, rows, error, path: str, start: int, chunk: int, options: dict[str, Any]) -> Iterator[RecordChunk]:
-        from soc.ingest.pcap.events import Assembler
+        from soc.ingest.pcap.events import Assembler  # with tshark's field lists: only for captures
 
         asm = Assembler(options)
         last = 0

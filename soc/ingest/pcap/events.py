@@ -14,6 +14,7 @@ import binascii
 import re
 from collections import OrderedDict
 from typing import Any
+from urllib.parse import parse_qsl
 
 from soc.ingest.pcap.tshark import AGG, COL, NFLOW
 
@@ -241,8 +242,6 @@ class Assembler:
         values = [unescape(v) for v in p[C["fval"]].split(AGG)] if p[C["fval"]] else []
         pairs = list(zip(keys, values, strict=False))
         if not pairs and "?" in p[C["uri"]]:
-            from urllib.parse import parse_qsl
-
             pairs = parse_qsl(unescape(first(p[C["uri"]])).split("?", 1)[1], keep_blank_values=True)
         secrets = [v for k, v in pairs if self.secret_key.search(k) and v]
         if secrets:

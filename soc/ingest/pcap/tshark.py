@@ -57,6 +57,7 @@ INSTALL = "install the Debian package 'tshark' (apt-get install tshark) — pysh
 def tshark_path() -> str:
     """The tshark executable pyshark would use; DecoderUnavailable naming the package when there is none."""
     try:
+        # imported here: pyshark is optional and slow to import
         from pyshark.tshark.tshark import TSharkNotFoundException, get_process_path
     except ModuleNotFoundError as exc:
         raise DecoderUnavailable(f"packet captures need pyshark (pip install pyshark): {exc}") from exc
