@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from soc import yamltext
+
 # DuckDB/Parquet type of each ECS (and soc.*) field we store. Keyword/text → VARCHAR, long → BIGINT,
 # date → TIMESTAMP (UTC, naive), ip → VARCHAR (validated on ingest), keyword arrays → VARCHAR[].
 FIELDS: dict[str, str] = {
@@ -153,8 +155,6 @@ ARRAY_SUFFIX = "[]"
 
 def _load_extra_fields() -> None:
     """Fields added by each area live in ``soc/ecs_fields/<area>.yml`` (``name: TYPE`` lines), merged here."""
-    from soc import yamltext
-
     folder = Path(__file__).with_name("ecs_fields")
     for path in sorted(folder.glob("*.yml")):
         for name, ftype in (yamltext.safe_load(path.read_text(encoding="utf-8")) or {}).items():

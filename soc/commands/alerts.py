@@ -21,6 +21,7 @@ def alerts(
     limit: Annotated[int, typer.Option("--limit", help="At most this many (0: all)")] = 0,
 ) -> None:
     """List alerts, newest first."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.store.registry import open_store
     from soc.triage.model import LEVELS, STATUSES
     from soc.triage.queue import listing

@@ -23,6 +23,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same logs)")] = 7,
 ) -> None:
     """Generate a demo province's logs, ingest, scan and report."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc import demo as demo_mod
 
     data_dir = Options.data_dir or Path("soc-data")

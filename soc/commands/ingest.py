@@ -17,6 +17,7 @@ def ingest(
     parser: Annotated[str | None, typer.Option("--parser", "-p", help="Parser name (default: auto-detect)")] = None,
 ) -> None:
     """Read logs into the store (only what is new since the last run)."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.enrich.pipeline import ingest_paths
     from soc.ingest.parser import ParserError
     from soc.ingest.records import DecoderUnavailable

@@ -14,6 +14,7 @@ def compact(
     min_files: Annotated[int, typer.Option("--min-files", help="Merge partitions holding at least this many files")] = 8,
 ) -> None:
     """Merge the small event files of each partition (run daily from cron; safe while others read)."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.store.registry import open_store
 
     with open_store(load_config()) as store:

@@ -16,6 +16,7 @@ app = typer.Typer(help="List, test and try parsers.", no_args_is_help=True)
 @app.command("list")
 def list_cmd() -> None:
     """Every parser with its dataset."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.ingest.parser import all_parsers
 
     for p in all_parsers().values():
@@ -25,6 +26,7 @@ def list_cmd() -> None:
 @app.command("detect")
 def detect_cmd(file: Annotated[Path, typer.Argument(help="A log file")]) -> None:
     """Which parser auto-detection picks for FILE, with its confidence."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.enrich.pipeline import rank_file
 
     found, binary = rank_file(file)
@@ -38,6 +40,7 @@ def test_cmd(
     generate: Annotated[bool, typer.Option("--generate", help="Write expected files from current output")] = False,
 ) -> None:
     """Run parser samples and show field-by-field differences."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.enrich import default_enrichers
     from soc.ingest.parser import all_parsers
     from soc.ingest.samples import check_parser, generate_expected

@@ -29,6 +29,7 @@ def periodic(
 
     week/month/quarter without --from: the last complete one. File names are deterministic: re-running replaces.
     """
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.report.monitoring import resolve_period
     from soc.report.publish import write_monitoring
     from soc.report.writer import FORMATS
@@ -43,6 +44,7 @@ def periodic(
     if d1 < d0:
         fail("--to is before --from", 2)
     if out_file is not None:
+        # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
         from soc.report.publish import write_period_markdown
 
         out.print(f"report written: {escape(str(write_period_markdown(cfg, d0, d1, out_file)))}")
@@ -53,6 +55,7 @@ def periodic(
 
 
 def _case_report(kind: str, case_id: int, final: bool, reveal: bool, out_dir: Path | None, formats: str) -> None:
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.report.incident import CaseNotFound
     from soc.report.publish import write_case_report
     from soc.report.writer import FORMATS

@@ -23,6 +23,7 @@ RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory 
 @app.command("list")
 def list_cmd(rules: RulesDir = None) -> None:
     """Every alerting rule: level, name, Vietnamese title, e-gov system type watched."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.detect.rules import compile_rules
 
     rs = compile_rules(rules)
@@ -41,6 +42,7 @@ def test_cmd(
     name: Annotated[str | None, typer.Argument(help="Only this rule (name or id)")] = None,
 ) -> None:
     """Run every rule's samples: tp.* must alert, tn.* must not (exit 1 on any failure)."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.triage.rule_check import check_all
 
     results, errors = check_all(rules, only=name)
@@ -63,6 +65,7 @@ def import_cmd(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every unsupported rule")] = False,
 ) -> None:
     """Copy Sigma rules unchanged into the rules that scans load; unsupported log sources are reported."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.detect.rule_import import import_rules
 
     target = dest or Path(load_config().data_dir) / "rules"
@@ -89,6 +92,7 @@ def pii_eval_cmd(
     show_errors: Annotated[bool, typer.Option("--errors", help="List misses (values masked)")] = False,
 ) -> None:
     """Precision and recall of the personal-data detectors on a labelled corpus."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.enrich.pii_eval import default_corpus, evaluate
 
     path = corpus or default_corpus()

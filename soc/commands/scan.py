@@ -20,6 +20,7 @@ def scan(
     full: Annotated[bool, typer.Option("--full", help="Ignore watermarks; scan everything")] = False,
 ) -> None:
     """Run the Sigma rules over new events and record alerts."""
+    # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.detect.scan import ScanLocked
     from soc.triage.intake import scan as run_scan
 

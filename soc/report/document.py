@@ -42,6 +42,8 @@ class Fields:
 class Table:
     frame: pd.DataFrame
     caption: str = ""
+    right: frozenset[int] = frozenset()  # columns of numbers, aligned right
+    total_row: bool = False  # the last row sums the others (shown bold)
 
 
 @dataclass

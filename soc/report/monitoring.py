@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from soc import geodb
 from soc.config import Config
 from soc.report import charts
 from soc.report.document import Bullets, Document, Heading, Image, Para, Table, vn_number
@@ -145,9 +146,7 @@ def _origin(ip: str, geoip_csv: str | None = None) -> str:
     if addr.is_reserved or addr.is_global is False:
         return "Dải dành riêng/tài liệu"
     if geoip_csv:
-        from soc.enrich.geoip import load
-
-        country = load(geoip_csv).country(ip)
+        country = geodb.load(geoip_csv).country(ip)
         if country:
             return country
     return "Internet (chưa xác định quốc gia)"

@@ -8,7 +8,13 @@ from datetime import date
 from pathlib import Path
 
 from soc.config import Config
+from soc.report.incident import breach_document, case_annex, incident_document, load_case
+from soc.report.markdown import write_markdown
+from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document
+from soc.report.periodic import build
 from soc.report.writer import FORMATS, write_report
+from soc.store.registry import open_store
+from soc.triage.workflow import record
 
 
 def monitoring_name(start: date, end: date) -> str:
@@ -24,17 +30,12 @@ def case_report_name(kind: str, case_id: int, final: bool = False) -> str:
 def write_monitoring(cfg: Config, start: date, end: date, out_dir: Path,
                      formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
     """The periodic monitoring report of local dates ``start``..``end`` in ``formats``."""
-    from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document
-
     m = build_monitoring(cfg, start, end)
     return write_report(monitoring_document(cfg, m), annex_frames(m), out_dir, monitoring_name(start, end), formats)
 
 
 def write_period_markdown(cfg: Config, start: date, end: date, out: Path) -> Path:
     """The periodic report's tables as one Markdown file (``soc report periodic --out FILE.md``)."""
-    from soc.report.markdown import write_markdown
-    from soc.report.periodic import build
-
     return write_markdown(build(cfg, start, end), out)
 
 
@@ -42,10 +43,6 @@ def write_case_report(cfg: Config, kind: str, case_id: int, final: bool, reveal:
                       formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
     """The incident report (``kind`` "incident", initial or ``final``) or the breach notice (``kind`` "breach") of
     a case; ``reveal`` unmasks personal data and is audited first. Raises ``CaseNotFound``."""
-    from soc.report.incident import breach_document, case_annex, incident_document, load_case
-    from soc.store.registry import open_store
-    from soc.triage.workflow import record
-
     data = load_case(cfg, case_id, reveal=reveal)
     if reveal:
         with open_store(cfg) as store:

@@ -12,44 +12,10 @@ from pathlib import Path
 import pandas as pd
 
 from soc.report.annex import write_csv, write_xlsx
-from soc.report.document import Bullets, Callout, Document, Fields, Heading, Image, Para, Table
+from soc.report.document import Document, Image, Table
+from soc.report.markdown import document_markdown
 
 FORMATS = ("docx", "pdf", "xlsx", "csv", "md", "json")
-
-
-def _md_cell(value) -> str:
-    from soc.report.markdown import md_cell
-
-    return md_cell("" if value is None else str(value))
-
-
-def document_markdown(doc: Document) -> str:
-    lines = [f"# {doc.kind}", f"**{doc.subject}**", "", f"{doc.profile.get('agency', '')} — {doc.number_line} — "
-             f"{doc.place_date}", ""]
-    if doc.form:
-        lines += [f"*({doc.form})*", ""]
-    for b in doc.blocks:
-        if isinstance(b, Heading):
-            lines += [f"## {b.text}", ""]
-        elif isinstance(b, Para):
-            lines += [b.text, ""]
-        elif isinstance(b, Bullets):
-            lines += [f"- {i}" for i in b.items] + [""]
-        elif isinstance(b, Fields):
-            lines += [f"- **{label}:** {value}" for label, value in b.rows] + [""]
-        elif isinstance(b, Callout):
-            lines += [f"> **{b.text}**", ""]
-        elif isinstance(b, Table):
-            if b.caption:
-                lines += [f"*{b.caption}*", ""]
-            cols = [str(c) for c in b.frame.columns]
-            lines += ["| " + " | ".join(_md_cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
-            lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in b.frame.itertuples(index=False)]
-            lines.append("")
-        elif isinstance(b, Image) and b.caption:
-            lines += [f"*[{b.caption}]*", ""]
-    lines += ["**Nơi nhận:**"] + [f"- {r}" for r in doc.profile.get("recipients", [])]
-    return "\n".join(lines) + "\n"
 
 
 def document_json(doc: Document, frames: dict[str, pd.DataFrame]) -> str:
@@ -79,6 +45,7 @@ def _atomic_text(path: Path, text: str) -> Path:
 def write_report(doc: Document, frames: dict[str, pd.DataFrame], out_dir: Path, basename: str,
                  formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
     """Write ``doc`` (+ annex ``frames``) as ``<out_dir>/<basename>.<fmt>`` for each format; return the paths."""
+    # python-docx and reportlab load only when those formats are asked for
     from soc.report.docx_render import render_docx
     from soc.report.pdf_render import render_pdf
 

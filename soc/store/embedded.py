@@ -26,6 +26,7 @@ from soc.store.compact import compact
 from soc.store.detection import ALL_EVENTS, EmbeddedDetection
 from soc.store.duck import connect, ident, literal
 from soc.store.events_api import EventBatch
+from soc.store.search_sql import where
 from soc.store.types import EventPage
 from soc.store.workspace import Workspace, WorkspaceBatch
 
@@ -264,8 +265,6 @@ class EventStore(events_api.EventStore):
     def search(self, query: Any, columns: Sequence[str], limit: int) -> EventPage:
         """Events matching a parsed search (``soc.searchlang.Query``), newest first, at most ``limit``; raises
         ``QueryError`` for a field no event has."""
-        from soc.store.search_sql import where
-
         con = self.open_events()
         try:
             present = {r[0]: str(r[1]) for r in con.execute("DESCRIBE events").fetchall()}
