@@ -86,3 +86,13 @@ def test_views_hold_no_sql_and_triage_holds_the_alert_model():
     from soc.triage import model
 
     assert {"new", "resolved", "suppressed"} <= set(model.STATUSES) and model.LEVELS[-1] == "critical"
+
+
+def test_every_part_of_soc_has_a_layer():
+    import tomllib
+
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    named = {m.strip() for layer in contract["contracts"][0]["layers"] for m in re.split(r"[:|]", layer)}
+    parts = {f"soc.{p.stem}" for p in (ROOT / "soc").iterdir()
+             if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").is_file())}
+    assert parts - named == set()
