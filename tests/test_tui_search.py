@@ -101,6 +101,22 @@ def test_search_real_events(scfg: Config) -> None:
     assert not search_events(EventStore(scfg.data_dir), "", ZONE, limit=10).limited
 
 
+def test_search_pages_follow_each_other_without_gaps_or_repeats(scfg: Config) -> None:
+    store = EventStore(scfg.data_dir)
+    whole = store.search(parse("", ZONE), ["source.ip"], 1000)
+    assert not whole.limited and len(whole.rows) > 5
+    seen, after = [], None
+    while True:
+        page = store.search(parse("", ZONE), ["source.ip"], 2, after=after)
+        seen += [r["event.id"] for r in page.rows]
+        if not page.limited:
+            break
+        after = page.next_after
+    assert seen == [r["event.id"] for r in whole.rows]  # same order, every event once
+    times = [r["@timestamp"] for r in whole.rows]
+    assert times == sorted(times, reverse=True)
+
+
 def test_hostile_values_are_data_not_sql(scfg: Config) -> None:
     for text in ['user.name:"x\\"; DROP TABLE events; --"', "source.ip:\"' OR ''='\"", "'); DROP VIEW events; --"]:
         assert ips(scfg, text) == []

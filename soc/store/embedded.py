@@ -262,20 +262,28 @@ class EventStore(events_api.EventStore):
         finally:
             con.close()
 
-    def search(self, query: Any, columns: Sequence[str], limit: int) -> EventPage:
-        """Events matching a parsed search (``soc.searchlang.Query``), newest first, at most ``limit``; raises
-        ``QueryError`` for a field no event has."""
+    def search(self, query: Any, columns: Sequence[str], limit: int,
+               after: tuple[datetime, str] | None = None) -> EventPage:
+        """Events matching a parsed search (``soc.searchlang.Query``), newest first (then by ``event.id``), at most
+        ``limit``; ``after`` is a page's ``next_after``: the page that follows it. Raises ``QueryError`` for a
+        field no event has."""
         con = self.open_events()
         try:
             present = {r[0]: str(r[1]) for r in con.execute("DESCRIBE events").fetchall()}
             sql, params = where(query, present)
-            shown = ", ".join(ident(c) for c in ("event.id", *columns))
+            if after is not None:  # keyset paging: deep pages cost what the first one costs
+                sql = f'({sql}) AND ("@timestamp" < $after_ts OR ("@timestamp" = $after_ts AND "event.id" < $after_id))'
+                params |= {"after_ts": _naive_utc(after[0]), "after_id": after[1]}
+            shown = ", ".join(ident(c) for c in dict.fromkeys(("event.id", "@timestamp", *columns)))
             params["n"] = int(limit) + 1
-            cur = con.execute(f'SELECT {shown} FROM events WHERE {sql} ORDER BY "@timestamp" DESC LIMIT $n', params)
+            cur = con.execute(f'SELECT {shown} FROM events WHERE {sql} ORDER BY "@timestamp" DESC, "event.id" DESC '
+                              "LIMIT $n", params)
             rows = _rows(cur, keep_empty=True)
         finally:
             con.close()
-        return EventPage(rows[:limit], len(rows) > limit)
+        page = rows[:limit]
+        more = len(rows) > limit
+        return EventPage(page, more, (page[-1]["@timestamp"], page[-1]["event.id"]) if more and page else None)
 
     def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]],
                       unknown_system: str) -> list[tuple[str, str, str, int]]:

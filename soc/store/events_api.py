@@ -89,8 +89,10 @@ class EventStore(ABC):
         """Pivot: events holding ``value`` in any of ``fields`` (list fields: as an element), in ``[lo, hi]``."""
 
     @abstractmethod
-    def search(self, query: Any, columns: Sequence[str], limit: int) -> EventPage:
-        """Events matching a parsed search-box query (``soc.searchlang``), newest first, at most ``limit``."""
+    def search(self, query: Any, columns: Sequence[str], limit: int, after: tuple[datetime, str] | None = None
+               ) -> EventPage:
+        """Events matching a parsed search-box query (``soc.searchlang``), newest first, at most ``limit``; with
+        ``after`` (a page's ``next_after``), the page that follows (keyset paging)."""
 
     @abstractmethod
     def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]], unknown_system: str

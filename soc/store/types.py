@@ -90,6 +90,7 @@ class EventPage:
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     limited: bool = False
+    next_after: tuple[Any, str] | None = None  # (@timestamp, event.id) of the last row: ask for the next page with it
 
 
 def iter_chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
