@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # bidi embeddings/overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI): they reorder what an official reads
 _BIDI = "\u202a-\u202e\u2066-\u2069"
@@ -62,3 +66,11 @@ def visible_tree(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [visible_tree(v) for v in value]
     return value
+
+
+def visible_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with :func:`visible_tree` applied to its column names and every text, list or dict cell."""
+    out = frame.map(lambda v: visible_tree(v) if isinstance(v, (str, list, tuple, dict)) or getattr(v, "ndim", 0)
+                    else v)
+    out.columns = [visible(c) for c in frame.columns]
+    return out

@@ -18,7 +18,7 @@ from soc.report.annex import write_csv, write_xlsx
 from soc.report.atomic import atomic_target
 from soc.report.document import Bullets, Callout, Document, Fields, Heading, Image, Para, Table
 from soc.report.markdown import document_markdown
-from soc.report.safe_text import visible, visible_tree
+from soc.report.safe_text import visible, visible_frame, visible_tree
 
 FORMATS = ("docx", "pdf", "xlsx", "csv", "md", "json")
 log = logging.getLogger(__name__)
@@ -32,13 +32,6 @@ class Written(dict[str, Path]):
         self.failed: dict[str, str] = {}
 
 
-def _visible_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.map(lambda v: visible_tree(v) if isinstance(v, (str, list, tuple, dict)) or getattr(v, "ndim", 0)
-                    else v)
-    out.columns = [visible(c) for c in frame.columns]
-    return out
-
-
 def visible_document(doc: Document) -> Document:
     """A copy of ``doc`` whose every text has its control characters made visible (for Markdown and JSON)."""
     blocks = []
@@ -50,7 +43,7 @@ def visible_document(doc: Document) -> Document:
         elif isinstance(b, Fields):
             b = replace(b, rows=[(visible(k), visible(v)) for k, v in b.rows])
         elif isinstance(b, Table):
-            b = replace(b, frame=_visible_frame(b.frame), caption=visible(b.caption))
+            b = replace(b, frame=visible_frame(b.frame), caption=visible(b.caption))
         elif isinstance(b, Image):
             b = replace(b, caption=visible(b.caption))
         blocks.append(b)
@@ -69,7 +62,7 @@ def document_json(doc: Document, frames: dict[str, pd.DataFrame]) -> str:
             blocks.append({"type": kind, "caption": b.caption})
         else:
             blocks.append({"type": kind, **{k: v for k, v in vars(b).items()}})
-    annex = {visible(name): json.loads(_visible_frame(f).to_json(orient="records", date_format="iso"))
+    annex = {visible(name): json.loads(visible_frame(f).to_json(orient="records", date_format="iso"))
              for name, f in frames.items()}
     payload = {"kind": doc.kind, "subject": doc.subject, "number": doc.number_line, "issued": doc.issued.isoformat(),
                "form": doc.form, "blocks": blocks, "annex": annex}
