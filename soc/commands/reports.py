@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
 
-from soc.commands.common import fail, load_config, out, wanted_formats
+from soc.commands.common import err, fail, load_config, out, wanted_formats
+
+if TYPE_CHECKING:
+    from soc.report.writer import Written
 
 app = typer.Typer(help="Write reports.", no_args_is_help=True)
+
+
+def _show(written: Written) -> None:
+    """Each file written, then each format that failed and why (stderr); exit 1 when any failed."""
+    for path in written.values():
+        out.print(f"report written: {escape(str(path))}")
+    for fmt, reason in written.failed.items():
+        err.print(f"[red]error:[/red] {escape(fmt)}: {escape(reason)}")
+    if written.failed:
+        raise typer.Exit(1)
 
 
 @app.command("periodic")
@@ -50,8 +63,7 @@ def periodic(
         out.print(f"report written: {escape(str(write_period_markdown(cfg, d0, d1, out_file)))}")
         return
     wanted = wanted_formats(formats, FORMATS)
-    for path in write_monitoring(cfg, d0, d1, out_dir or cfg.data_dir / "reports", wanted).values():
-        out.print(f"report written: {escape(str(path))}")
+    _show(write_monitoring(cfg, d0, d1, out_dir or cfg.data_dir / "reports", wanted))
 
 
 def _case_report(kind: str, case_id: int, final: bool, reveal: bool, out_dir: Path | None, formats: str) -> None:
@@ -63,11 +75,10 @@ def _case_report(kind: str, case_id: int, final: bool, reveal: bool, out_dir: Pa
     cfg = load_config()
     wanted = wanted_formats(formats, FORMATS)
     try:
-        paths = write_case_report(cfg, kind, case_id, final, reveal, out_dir or cfg.data_dir / "reports", wanted)
+        written = write_case_report(cfg, kind, case_id, final, reveal, out_dir or cfg.data_dir / "reports", wanted)
     except CaseNotFound as exc:
         fail(str(exc))
-    for path in paths.values():
-        out.print(f"report written: {escape(str(path))}")
+    _show(written)
 
 
 @app.command("incident")

@@ -17,13 +17,16 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from soc.config import Config, from_dict
 from soc.demo.auth import auth_log
 from soc.demo.common import BASTION, DOMAIN, DVC_VHOST, PORTAL_VHOST, PROVINCE, TZ, Line, citizens, day_list
 from soc.demo.web import dvc_benign, portal_benign
 from soc.demo.webattacks import web_incidents
+
+if TYPE_CHECKING:
+    from soc.report.writer import Written
 
 DEFAULT_VOLUME = 6_000  # benign lines per day for each web server
 FILES = {
@@ -151,7 +154,7 @@ class DemoResult:
     start: date
     end: date
     incidents: dict[str, int] = field(default_factory=dict)  # injected lines per incident kind
-    reports: dict[str, dict[str, Path]] = field(default_factory=dict)  # report kind → format → path
+    reports: dict[str, Written] = field(default_factory=dict)  # report kind → format → path (+ .failed)
 
     def __str__(self) -> str:
         logs = self.log_paths[0].parent.parent if self.log_paths else ""
@@ -163,6 +166,8 @@ class DemoResult:
             f"  alerts:  {self.alerts} in {self.report.parent.parent / 'state.db'}  (list: soc alerts; triage: soc tui)",
             *[f"  report:  {kind:9} {', '.join(str(p) for p in paths.values())}"
               for kind, paths in self.reports.items()],
+            *[f"  failed:  {kind:9} {fmt}: {why}"  # a format that failed (Written.failed); the others were written
+              for kind, paths in self.reports.items() for fmt, why in getattr(paths, "failed", {}).items()],
         ])
 
 
@@ -176,6 +181,7 @@ def run(
 ) -> DemoResult:
     """Generate the demo logs, ingest them, scan them, and write the periodic report of the demo period."""
     from soc.enrich.pipeline import ingest_paths  # imported here: later stages must not load for `generate`
+    from soc.report.publish import monitoring_name
     from soc.store.registry import open_store
     from soc.triage.intake import scan as run_scan
 
@@ -187,7 +193,8 @@ def run(
     scan = run_scan(cfg)
     start = last - timedelta(days=days - 1)
     reports = write_reports(cfg, start, last)
-    report = reports["periodic"]["md"]
+    # the Markdown's path even if that format failed (the failure is listed by __str__)
+    report = cfg.data_dir / "reports" / f"{monitoring_name(start, last)}.md"
     with open_store(cfg) as store:
         alerts = store.state.alert_count()
     counts = {k: sum(ln.incident == k for lines in sources.values() for ln in lines) for k in INCIDENTS}
@@ -200,7 +207,7 @@ DEMO_CASES = (  # (kind, title, rule title fragment): cases an analyst would ope
 )
 
 
-def write_reports(cfg: Config, start: date, end: date) -> dict[str, dict[str, Path]]:
+def write_reports(cfg: Config, start: date, end: date) -> dict[str, Written]:
     """The demo's reports: the periodic report, and an incident report and a breach notice from demo cases."""
     from soc.config import dump_toml
     from soc.report.publish import write_case_report, write_monitoring

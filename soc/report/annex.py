@@ -1,13 +1,14 @@
 """Annexes: every alert (and matched-event summary) of a report as XLSX (openpyxl) and CSV.
 
-Log-derived cells are hostile: a value starting with ``= + - @`` (or tab/CR) is prefixed with an apostrophe so no
-spreadsheet evaluates it as a formula.
+Log-derived cells are hostile: every text cell goes through :func:`soc.report.safe_text.cell_text` (controls made
+visible, a leading ``= + - @``/tab/CR prefixed with an apostrophe), so no spreadsheet evaluates or hides it.
 """
 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -15,14 +16,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from soc.report.atomic import atomic_target
+from soc.report.safe_text import cell_text
 
-
-def neutralise(value):
-    """A cell value that a spreadsheet shows as text, never evaluates."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+_NATIVE = (bool, int, float, Decimal, datetime, date, time, timedelta)
 
 
 def _cell(value):
@@ -36,7 +33,9 @@ def _cell(value):
         return value.astimezone(UTC).replace(tzinfo=None)
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    return neutralise(value) if isinstance(value, str) else value
+    if isinstance(value, _NATIVE):  # numbers, booleans and times are stored as such: nothing to evaluate
+        return value
+    return cell_text(value)  # text, and anything else (dicts, bytes …) shown as its text
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> Path:
@@ -45,7 +44,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> Path:
     wb.remove(wb.active)
     for name, frame in sheets.items():
         ws = wb.create_sheet(title=name[:31])
-        ws.append([neutralise(str(c)) for c in frame.columns])
+        ws.append([cell_text(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
             ws.append([_cell(v) for v in row])
         ws.freeze_panes = "A2"
@@ -54,21 +53,16 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], out: Path) -> Path:
         for i, col in enumerate(frame.columns, start=1):
             width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)]) + 2
             ws.column_dimensions[get_column_letter(i)].width = min(width, 60)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(out)
+    with atomic_target(out) as tmp:
+        wb.save(tmp)
     return out
 
 
 def write_csv(frame: pd.DataFrame, out: Path) -> Path:
     """UTF-8 with BOM (Excel opens Vietnamese correctly), formula-neutralised; atomic write."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+    with atomic_target(out) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow([neutralise(str(c)) for c in frame.columns])
+        writer.writerow([cell_text(c) for c in frame.columns])
         for row in frame.itertuples(index=False):
-            writer.writerow(["" if _cell(v) is None else _cell(v) for v in row])
-    tmp.replace(out)
+            writer.writerow(["" if c is None else c for c in map(_cell, row)])
     return out

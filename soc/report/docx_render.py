@@ -2,7 +2,8 @@
 
 A4 portrait, margins 20/20/30/15 mm, Times New Roman; two-column header (agency | national title and motto),
 number and place/date, title and subject, justified 14 pt body with 1.27 cm first-line indent, page numbers top
-centre from page 2, recipients and signature block. Never writes text a caller did not give it.
+centre from page 2, recipients and signature block. Never writes text a caller did not give it, and every text
+enters through :func:`_run` (controls made visible).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt, RGBColor
 
+from soc.report.atomic import atomic_target
 from soc.report.document import (
     MOTTO,
     NATIONAL_TITLE,
@@ -30,6 +32,7 @@ from soc.report.document import (
     Para,
     Table,
 )
+from soc.report.safe_text import visible
 
 FONT = "Times New Roman"
 
@@ -49,10 +52,17 @@ def _font(run, size: float, bold: bool = False, italic: bool = False) -> None:
         fonts.set(qn(attr), FONT)
 
 
+def _run(paragraph, text: object, size: float, bold: bool = False, italic: bool = False):
+    """The one way text enters the DOCX: control and XML-invalid characters made visible (``\\x1b``) first."""
+    run = paragraph.add_run(visible(text))
+    _font(run, size, bold, italic)
+    return run
+
+
 def _para(container, text: str, size: float = 14, bold=False, italic=False, align=None, indent=False, after=6):
     p = container.add_paragraph()
     if text:
-        _font(p.add_run(text), size, bold, italic)
+        _run(p, text, size, bold, italic)
     fmt = p.paragraph_format
     fmt.space_after = Pt(after)
     fmt.space_before = Pt(0)
@@ -114,12 +124,12 @@ def _header(docx, doc: Document) -> None:
     left, right = table.rows[0].cells
     left.width, right.width = Cm(6.5), Cm(9.5)
     left.paragraphs[0].text = ""
-    _font(left.paragraphs[0].add_run(prof.get("parent_agency", "").upper()), 13)
+    _run(left.paragraphs[0], prof.get("parent_agency", "").upper(), 13)
     left.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     agency = _para(left, prof.get("agency", "").upper(), 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
     _rule_under(agency, 0.4)
     _para(left, doc.number_line, 13, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _font(right.paragraphs[0].add_run(NATIONAL_TITLE), 13, bold=True)
+    _run(right.paragraphs[0], NATIONAL_TITLE, 13, bold=True)
     right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     motto = _para(right, MOTTO, 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=6)
     _rule_under(motto, 0.7)
@@ -134,12 +144,12 @@ def _table(docx, block: Table) -> None:
     t.style = "Table Grid"
     for cell, name in zip(t.rows[0].cells, frame.columns, strict=True):
         cell.paragraphs[0].text = ""
-        _font(cell.paragraphs[0].add_run(str(name)), 12, bold=True)
+        _run(cell.paragraphs[0], str(name), 12, bold=True)
     for row in frame.itertuples(index=False):
         cells = t.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.paragraphs[0].text = ""
-            _font(cell.paragraphs[0].add_run("" if value is None else str(value)), 12)
+            _run(cell.paragraphs[0], "" if value is None else str(value), 12)
     _para(docx, "", 6, after=3)
 
 
@@ -148,7 +158,7 @@ def _callout(docx, text: str) -> None:
     t.style = "Table Grid"
     cell = t.rows[0].cells[0]
     cell.paragraphs[0].text = ""
-    _font(cell.paragraphs[0].add_run(text), 14, bold=True)
+    _run(cell.paragraphs[0], text, 14, bold=True)
     cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     shade = OxmlElement("w:shd")
     for k, v in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "FFF2CC")):
@@ -170,8 +180,8 @@ def _blocks(docx, doc: Document) -> None:
         elif isinstance(block, Fields):
             for label, value in block.rows:
                 p = _para(docx, "", 14, align=justify, indent=True)
-                _font(p.add_run(f"{label}: "), 14, bold=True)
-                _font(p.add_run(value or "…………"), 14)
+                _run(p, f"{label}: ", 14, bold=True)
+                _run(p, value or "…………", 14)
         elif isinstance(block, Table):
             _table(docx, block)
         elif isinstance(block, Image):
@@ -189,11 +199,11 @@ def _closing(docx, doc: Document) -> None:
     _no_borders(table)
     left, right = table.rows[0].cells
     left.paragraphs[0].text = ""
-    _font(left.paragraphs[0].add_run("Nơi nhận:"), 12, bold=True, italic=True)
+    _run(left.paragraphs[0], "Nơi nhận:", 12, bold=True, italic=True)
     for r in [*prof.get("recipients", []), prof.get("archive", "Lưu: VT.")]:
         _para(left, f"- {r}", 11, after=0)
     right.paragraphs[0].text = ""
-    _font(right.paragraphs[0].add_run(prof.get("signer_authority", "").upper()), 13, bold=True)
+    _run(right.paragraphs[0], prof.get("signer_authority", "").upper(), 13, bold=True)
     right.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     _para(right, prof.get("signer_title", "").upper(), 13, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, after=60)
     _para(right, prof.get("signer_name", ""), 14, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -226,8 +236,6 @@ def render_docx(doc: Document, out: Path) -> Path:
         _para(docx, f"({doc.form})", 13, italic=True, align=WD_ALIGN_PARAGRAPH.CENTER)
     _blocks(docx, doc)
     _closing(docx, doc)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    docx.save(tmp)
-    tmp.replace(out)
+    with atomic_target(out) as tmp:
+        docx.save(tmp)
     return out

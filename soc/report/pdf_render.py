@@ -1,13 +1,13 @@
 """PDF renderer (reportlab): the same :class:`Document` as the DOCX, with a Unicode serif font so Vietnamese
 glyphs are right. Font: Times New Roman or Liberation Serif when installed, else DejaVu Serif (ships with
-matplotlib). Text is escaped before reportlab's paragraph mini-markup sees it.
+matplotlib). Every text enters through :func:`soc.report.safe_text.pdf_markup` (controls made visible, markup
+escaped) before reportlab's paragraph mini-markup sees it.
 """
 
 from __future__ import annotations
 
 import io
 from functools import cache
-from html import escape
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +22,7 @@ from reportlab.platypus import Image as RLImage
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as RLTable
 
+from soc.report.atomic import atomic_target
 from soc.report.document import (
     MOTTO,
     NATIONAL_TITLE,
@@ -34,6 +35,7 @@ from soc.report.document import (
     Para,
     Table,
 )
+from soc.report.safe_text import pdf_markup, visible
 
 _CANDIDATES = [
     ("/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman{}.ttf", ("", "_Bold", "_Italic", "_Bold_Italic")),
@@ -80,8 +82,8 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(text)).replace("\n", "<br/>"), style)
+def _p(text: object, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(pdf_markup(text), style)
 
 
 def _header(doc: Document, st) -> RLTable:
@@ -117,7 +119,7 @@ def render_pdf(doc: Document, out: Path) -> Path:
         elif isinstance(block, Bullets):
             story += [_p(f"- {item}", st["body"]) for item in block.items]
         elif isinstance(block, Fields):
-            story += [Paragraph(f"<b>{escape(label)}:</b> {escape(value or '…………')}", st["body"])
+            story += [Paragraph(f"<b>{pdf_markup(label)}:</b> {pdf_markup(value or '…………')}", st["body"])
                       for label, value in block.rows]
         elif isinstance(block, Table):
             if block.caption:
@@ -153,10 +155,9 @@ def render_pdf(doc: Document, out: Path) -> Path:
             canvas.setFont(fonts()[0], 13)
             canvas.drawCentredString(A4[0] / 2, A4[1] - 12 * mm, str(document.page))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    pdf = SimpleDocTemplate(str(tmp), pagesize=A4, topMargin=20 * mm, bottomMargin=20 * mm, leftMargin=30 * mm,
-                            rightMargin=15 * mm, title=doc.subject, author=prof.get("agency", ""))
-    pdf.build(story, onFirstPage=page_number, onLaterPages=page_number)
-    tmp.replace(out)
+    with atomic_target(out) as tmp:
+        pdf = SimpleDocTemplate(str(tmp), pagesize=A4, topMargin=20 * mm, bottomMargin=20 * mm,
+                                leftMargin=30 * mm, rightMargin=15 * mm, title=visible(doc.subject, one_line=True),
+                                author=visible(prof.get("agency", ""), one_line=True))
+        pdf.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return out

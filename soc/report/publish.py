@@ -4,15 +4,19 @@ written; nothing here decides what a report says."""
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import date
 from pathlib import Path
+
+import pandas as pd
 
 from soc.config import Config
 from soc.report.incident import breach_document, case_annex, incident_document, load_case
 from soc.report.markdown import write_markdown
 from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document
 from soc.report.periodic import build
-from soc.report.writer import FORMATS, write_report
+from soc.report.safe_text import visible_frame
+from soc.report.writer import FORMATS, Written, write_report
 from soc.store.registry import open_store
 from soc.triage.workflow import record
 
@@ -28,21 +32,26 @@ def case_report_name(kind: str, case_id: int, final: bool = False) -> str:
 
 
 def write_monitoring(cfg: Config, start: date, end: date, out_dir: Path,
-                     formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
-    """The periodic monitoring report of local dates ``start``..``end`` in ``formats``."""
+                     formats: tuple[str, ...] = FORMATS) -> Written:
+    """The periodic monitoring report of local dates ``start``..``end`` in ``formats``: the files written, and
+    (``.failed``) each format that failed and why."""
     m = build_monitoring(cfg, start, end)
     return write_report(monitoring_document(cfg, m), annex_frames(m), out_dir, monitoring_name(start, end), formats)
 
 
 def write_period_markdown(cfg: Config, start: date, end: date, out: Path) -> Path:
-    """The periodic report's tables as one Markdown file (``soc report periodic --out FILE.md``)."""
-    return write_markdown(build(cfg, start, end), out)
+    """The periodic report's tables as one Markdown file (``soc report periodic --out FILE.md``), every text of its
+    tables with control characters made visible."""
+    data = build(cfg, start, end)
+    frames = {f.name: visible_frame(v) for f in fields(data) if isinstance(v := getattr(data, f.name), pd.DataFrame)}
+    return write_markdown(replace(data, **frames), out)
 
 
 def write_case_report(cfg: Config, kind: str, case_id: int, final: bool, reveal: bool, out_dir: Path,
-                      formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+                      formats: tuple[str, ...] = FORMATS) -> Written:
     """The incident report (``kind`` "incident", initial or ``final``) or the breach notice (``kind`` "breach") of
-    a case; ``reveal`` unmasks personal data and is audited first. Raises ``CaseNotFound``."""
+    a case; ``reveal`` unmasks personal data and is audited first. Returns the files written and (``.failed``)
+    each format that failed and why. Raises ``CaseNotFound``."""
     data = load_case(cfg, case_id, reveal=reveal)
     if reveal:
         with open_store(cfg) as store:
