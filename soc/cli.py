@@ -1,29 +1,48 @@
 """The ``soc`` command line (Typer): the root command, its global options, and where each command lives.
 
 Thin: every command is in ``soc/commands/`` and calls one function of a stage. Exit codes: 0 ok, 1 error (message
-on stderr), 2 bad usage.
+on stderr), 2 bad usage. ``-h`` is ``--help`` everywhere; ``--version`` prints the installed version.
 """
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from soc.commands import alerts, desk, ingest, maintenance, parsers, reports, rules, scan
-from soc.commands.common import Options
+from soc.commands import alerts, cases, desk, ingest, maintenance, parsers, reports, rules, scan
+from soc.commands.common import HELP, Options
 
 app = typer.Typer(help="Security log analyzer for a provincial SOC: ingest → detect → triage → report.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, context_settings=HELP)
+
+
+def package_version() -> str:
+    """The installed distribution's version (the source tree's when run uninstalled)."""
+    try:
+        return version("soc")
+    except PackageNotFoundError:
+        from soc import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"soc {package_version()}")
+        raise typer.Exit()
 
 
 @app.callback()
 def main(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="SOC_DATA_DIR",
-                                                  help="Where events, alerts and reports live [default: ./soc-data]")] = None,
+                                                  help="Where events, alerts and reports live (default: ./soc-data)")] = None,
     config: Annotated[Path | None, typer.Option("--config", envvar="SOC_CONFIG",
-                                                help="soc.toml [default: ./soc.toml if present]")] = None,
+                                                help="soc.toml (default: ./soc.toml if present)")] = None,
+    _version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                           help="Print the version and exit")] = False,
 ) -> None:
     Options.data_dir = data_dir
     Options.config_path = config
@@ -31,7 +50,8 @@ def main(
 
 app.command()(ingest.ingest)
 app.command()(scan.scan)
-app.command()(alerts.alerts)
+app.add_typer(alerts.app, name="alerts")
+app.add_typer(cases.app, name="cases")
 app.command()(maintenance.compact)
 app.command()(desk.tui)
 app.add_typer(reports.app, name="report")

@@ -8,14 +8,14 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from soc.commands.common import Options, load_config, out
+from soc.commands.common import Options, out, read_config
 
 
 def tui() -> None:
     """Open the analyst's alert queue."""
     from soc.tui.app import SocApp  # Textual loads only for this command
 
-    SocApp(load_config()).run()
+    SocApp(read_config()).run()
 
 
 def demo(

@@ -8,9 +8,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from soc.commands.common import load_config, out
+from soc.commands.common import HELP, load_config, out
 
-app = typer.Typer(help="List, test and try parsers.", no_args_is_help=True)
+app = typer.Typer(help="List, test and try parsers.", no_args_is_help=True, context_settings=HELP)
 
 
 @app.command("list")

@@ -10,12 +10,13 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 
-from soc.commands.common import err, fail, load_config, out, wanted_formats
+from soc.commands.common import HELP, choices, err, fail, out, read_config, wanted_formats
 
 if TYPE_CHECKING:
     from soc.report.writer import Written
 
-app = typer.Typer(help="Write reports.", no_args_is_help=True)
+app = typer.Typer(help="Write reports.", no_args_is_help=True, context_settings=HELP)
+PERIODS = ("week", "month", "quarter", "custom")
 
 
 def _show(written: Written) -> None:
@@ -30,28 +31,36 @@ def _show(written: Written) -> None:
 
 @app.command("periodic")
 def periodic(
-    period: Annotated[str, typer.Option("--period", help="week | month | quarter | custom")] = "custom",
+    period: Annotated[str | None, typer.Option(
+        "--period", help="week | month | quarter | custom, any case (default: month, the last full month in the "
+                         "configured zone; custom when --from/--to are given)")] = None,
     start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD, local)")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Last day, inclusive (YYYY-MM-DD, local)")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="One Markdown file instead of --out-dir")] = None,
-    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory [default: <data-dir>/reports]")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory (default: <data-dir>/reports)")] = None,
     formats: Annotated[str, typer.Option("--format", help="Comma-separated: docx,pdf,xlsx,csv,md,json")] = (
         "docx,pdf,xlsx,md,json"),
 ) -> None:
     """The periodic monitoring report (DOCX per Decree 30/2020, PDF, XLSX annex, Markdown, JSON).
 
-    week/month/quarter without --from: the last complete one. File names are deterministic: re-running replaces.
+    With no option: the last full month (in the configured zone).
+
+    week/month/quarter without --from: the last complete one; with --from: the one holding it.
+
+    File names are deterministic: re-running replaces.
     """
     # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.report.monitoring import resolve_period
     from soc.report.publish import write_monitoring
     from soc.report.writer import FORMATS
 
-    cfg = load_config()
+    (kind,) = choices([period or ("custom" if start or end else "month")], PERIODS, "period")
+    wanted = wanted_formats(formats, FORMATS) if out_file is None else ()
+    cfg = read_config()
     try:
         d0 = date.fromisoformat(start) if start else None
         d1 = date.fromisoformat(end) if end else None
-        d0, d1 = resolve_period(period, d0, d1, datetime.now(ZoneInfo(cfg.timezone)).date())
+        d0, d1 = resolve_period(kind, d0, d1, datetime.now(ZoneInfo(cfg.timezone)).date())
     except ValueError as exc:
         fail(f"{exc} (dates are YYYY-MM-DD)", 2)
     if d1 < d0:
@@ -62,7 +71,6 @@ def periodic(
 
         out.print(f"report written: {escape(str(write_period_markdown(cfg, d0, d1, out_file)))}")
         return
-    wanted = wanted_formats(formats, FORMATS)
     _show(write_monitoring(cfg, d0, d1, out_dir or cfg.data_dir / "reports", wanted))
 
 
@@ -72,8 +80,8 @@ def _case_report(kind: str, case_id: int, final: bool, reveal: bool, out_dir: Pa
     from soc.report.publish import write_case_report
     from soc.report.writer import FORMATS
 
-    cfg = load_config()
     wanted = wanted_formats(formats, FORMATS)
+    cfg = read_config()
     try:
         written = write_case_report(cfg, kind, case_id, final, reveal, out_dir or cfg.data_dir / "reports", wanted)
     except CaseNotFound as exc:
@@ -86,7 +94,7 @@ def incident(
     case_id: Annotated[int, typer.Argument(help="Case number")],
     final: Annotated[bool, typer.Option("--final", help="Closing report (Mẫu 04) instead of initial (Mẫu 03)")] = False,
     reveal: Annotated[bool, typer.Option("--reveal", help="Do not mask personal data (audited)")] = False,
-    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory [default: <data-dir>/reports]")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory (default: <data-dir>/reports)")] = None,
     formats: Annotated[str, typer.Option("--format", help="Comma-separated formats")] = "docx,pdf,xlsx,md,json",
 ) -> None:
     """Incident report of a case (Circular 20/2017 forms)."""
@@ -96,7 +104,7 @@ def incident(
 @app.command("breach")
 def breach(
     case_id: Annotated[int, typer.Argument(help="Case number")],
-    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory [default: <data-dir>/reports]")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory (default: <data-dir>/reports)")] = None,
     formats: Annotated[str, typer.Option("--format", help="Comma-separated formats")] = "docx,pdf,xlsx,md,json",
 ) -> None:
     """Personal-data breach notice of a case, with the 72-hour deadline."""

@@ -12,12 +12,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from soc.commands.common import err, load_config, out
+from soc.commands.common import HELP, err, load_config, out
 
 app = typer.Typer(help="Detection rules: list, test samples, import Sigma rules, evaluate PII detectors.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, context_settings=HELP)
 
-RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory [default: shipped rules]")]
+RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: shipped rules)")]
 
 
 @app.command("list")
@@ -61,7 +61,7 @@ def test_cmd(
 def import_cmd(
     src: Annotated[Path, typer.Argument(help="A Sigma rule file or a directory of rules (e.g. a SigmaHQ checkout)")],
     dest: Annotated[Path | None,
-                    typer.Option("--dest", help="Target rules directory [default: <data dir>/rules]")] = None,
+                    typer.Option("--dest", help="Target rules directory (default: <data dir>/rules)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every unsupported rule")] = False,
 ) -> None:
     """Copy Sigma rules unchanged into the rules that scans load; unsupported log sources are reported."""
@@ -88,7 +88,7 @@ def import_cmd(
 @app.command("pii-eval")
 def pii_eval_cmd(
     corpus: Annotated[Path | None,
-                      typer.Option("--corpus", help="Labelled JSONL corpus [default: tests/pii_corpus.jsonl]")] = None,
+                      typer.Option("--corpus", help="Labelled JSONL corpus (default: tests/pii_corpus.jsonl)")] = None,
     show_errors: Annotated[bool, typer.Option("--errors", help="List misses (values masked)")] = False,
 ) -> None:
     """Precision and recall of the personal-data detectors on a labelled corpus."""

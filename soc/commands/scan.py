@@ -15,7 +15,7 @@ from soc.config import ConfigError
 
 
 def scan(
-    rules: Annotated[Path | None, typer.Option("--rules", help="Rules directory [default: shipped rules]")] = None,
+    rules: Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: shipped rules)")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Scan events since this ISO time")] = None,
     full: Annotated[bool, typer.Option("--full", help="Ignore watermarks; scan everything")] = False,
 ) -> None:

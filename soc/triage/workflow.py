@@ -29,6 +29,18 @@ def set_status(
     return db.update_alert(alert["id"], actor, expected_version=alert["version"], status=status, resolution=resolution)
 
 
+def set_status_by_id(db: StateStore, alert_id: str, actor: str, status: str, resolution: str | None = None,
+                     expected_version: int | None = None) -> dict[str, Any]:
+    """``set_status`` for a caller that has only the id (the command line): the alert's current version is read
+    first, or ``expected_version`` (what a script saw) is the one compared. ``KeyError`` for an unknown id."""
+    alert = db.alert(alert_id)
+    if alert is None:
+        raise KeyError(alert_id)
+    if expected_version is not None:
+        alert = {**alert, "version": expected_version}
+    return set_status(db, alert, actor, status, resolution)
+
+
 def assign(db: StateStore, alert: dict[str, Any], actor: str, assignee: str | None) -> dict[str, Any]:
     """Assign ``alert`` to ``assignee`` (None: unassign)."""
     return db.update_alert(alert["id"], actor, expected_version=alert["version"], assignee=assignee or None)
