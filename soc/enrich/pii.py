@@ -21,6 +21,11 @@ from stdnum import luhn
 from stdnum.vn import mst
 
 TYPES = ("cccd", "cmnd", "phone", "tax_code", "bhxh", "bhyt", "email", "bank_card")
+TYPE_NAMES_VI = {  # how a notice names each kind of identifier
+    "cccd": "số định danh cá nhân (CCCD)", "cmnd": "số chứng minh nhân dân", "phone": "số điện thoại",
+    "tax_code": "mã số thuế", "bhxh": "mã số bảo hiểm xã hội", "bhyt": "số thẻ bảo hiểm y tế",
+    "email": "địa chỉ thư điện tử", "bank_card": "số thẻ ngân hàng",
+}
 
 # Province codes of the 12-digit personal identification number (Circular 07/2016/TT-BCA, annex).
 PROVINCES = frozenset(

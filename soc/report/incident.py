@@ -16,6 +16,7 @@ import pandas as pd
 
 from soc.config import Config
 from soc.enrich.masking import mask_text
+from soc.enrich.pii import TYPE_NAMES_VI
 from soc.report.document import Bullets, Callout, Document, Fields, Heading, Para, Table, vn_number
 from soc.report.monitoring import LEVEL_VI
 from soc.report.profile import load_profile
@@ -64,7 +65,8 @@ def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
     events = pd.DataFrame()
     if ids:
         cols = ["@timestamp", "event.dataset", "source.ip", "user.name", "url.original", "soc.pii.types",
-                "soc.pii.count", "soc.pii.distinct", "event.original"]
+                "soc.pii.count", "soc.pii.distinct", "http.response.status_code", "http.response.body.bytes",
+                "event.original"]
         events = pd.DataFrame(store.events.by_ids(ids, cols), columns=cols)
         if not reveal:
             for col in ("url.original", "event.original", "user.name"):
@@ -157,7 +159,16 @@ def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) ->
     ev = data.events
     types = sorted({t for lst in ev.get("soc.pii.types", pd.Series(dtype=object)).dropna() for t in lst})
     subjects = int(ev["soc.pii.distinct"].fillna(0).sum()) if "soc.pii.distinct" in ev else 0
-    records = int(ev["soc.pii.count"].fillna(0).sum()) if "soc.pii.count" in ev else 0
+    exposure = exposure_rows(ev)
+    records = int(exposure["records"].sum())
+    objects = list(dict.fromkeys(exposure[exposure["records"] == 0]["object"]))
+    if records:
+        record_text = vn_number(records)
+    elif objects:  # a file or object left whole (a database backup): its content is not in the logs
+        record_text = ("chưa xác định được từ nhật ký — nội dung đối tượng bị truy cập không có trong nhật ký, "
+                       "cần kiểm tra trực tiếp: " + "; ".join(objects[:5]) + (" …" if len(objects) > 5 else ""))
+    else:
+        record_text = "0"
     contact = prof.get("dpo", prof.get("contact", {}))
     actions = [f"{local_time(n['at'], cfg.timezone, '%d/%m/%Y %H:%M')}: {n['body']}" for n in data.notes]
     blocks = [
@@ -168,8 +179,8 @@ def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) ->
             ("Thời điểm phát hiện", _local(cfg, data.detected)),
             ("Hệ thống, địa điểm", "; ".join(data.case.get("systems", [])) or "chưa xác định"),
             ("Hành vi", "; ".join(sorted(set(data.alerts["rule_title"])))),
-            ("Loại dữ liệu cá nhân", ", ".join(types) or "đang xác định"),
-            ("Số lượng bản ghi chứa dữ liệu cá nhân", vn_number(records)),
+            ("Loại dữ liệu cá nhân", ", ".join(TYPE_NAMES_VI.get(t, t) for t in types) or "đang xác định"),
+            ("Số lượng bản ghi chứa dữ liệu cá nhân", record_text),
             ("Số chủ thể dữ liệu ước tính", vn_number(subjects) if subjects else "đang xác định"),
         ]),
         Heading("2. Thông tin liên hệ của bộ phận bảo vệ dữ liệu cá nhân"),
@@ -179,11 +190,64 @@ def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) ->
         Para("Dữ liệu cá nhân của công dân có thể bị lộ, bị mua bán hoặc bị sử dụng trái phép."),
         Heading("4. Biện pháp đã thực hiện"),
         Bullets(actions or ["Chưa ghi nhận biện pháp xử lý."]),
-        _alert_table(cfg, data.alerts, reveal=False),
+        _exposure_table(cfg, exposure),
+        _grouped_alert_table(cfg, data.alerts),
     ]
     return Document(kind="THÔNG BÁO", symbol="TB", subject=f"Vi phạm dữ liệu cá nhân: {data.case['title']}",
                     issued=now.astimezone(ZoneInfo(cfg.timezone)).date(), profile=prof, blocks=blocks,
                     form=br.get("form", ""))
+
+
+def exposure_rows(events: pd.DataFrame) -> pd.DataFrame:
+    """What leaked, from the matched events: one row per object (URL, masked as loaded) and source, oldest first,
+    with the kinds of personal data its requests carried, how many identifiers (``soc.pii.count``) and requests."""
+    columns = ["first", "last", "object", "source", "types", "records", "requests"]
+    if events.empty:
+        return pd.DataFrame(columns=columns)
+    ev = events.copy()
+    ev["object"] = ev.get("url.original", pd.Series(index=ev.index, dtype=object)).fillna("").map(str)
+    ev["source"] = ev.get("source.ip", pd.Series(index=ev.index, dtype=object)).fillna("").map(str)
+    ev["types"] = ev.get("soc.pii.types", pd.Series(index=ev.index, dtype=object)).map(
+        lambda v: ", ".join(TYPE_NAMES_VI.get(t, t) for t in sorted(set(v))) if isinstance(v, list | tuple) else "")
+    ev["records"] = pd.to_numeric(ev.get("soc.pii.count", 0), errors="coerce").fillna(0).astype("int64")
+    ev["at"] = pd.to_datetime(ev["@timestamp"], utc=True)
+    grouped = ev.groupby(["object", "source", "types"], as_index=False, dropna=False).agg(
+        first=("at", "min"), last=("at", "max"), records=("records", "sum"), requests=("at", "size"))
+    grouped = grouped[(grouped["object"] != "") | (grouped["records"] > 0)]
+    return grouped.sort_values(["first", "object", "source"]).reset_index(drop=True)[columns]
+
+
+def _exposure_table(cfg: Config, exposure: pd.DataFrame) -> Table:
+    zone = ZoneInfo(cfg.timezone)
+
+    def when(t: pd.Timestamp) -> str:
+        return t.tz_convert(zone).strftime("%d/%m/%Y %H:%M")
+
+    return Table(pd.DataFrame({
+        "Lần đầu": [when(t) for t in exposure["first"]], "Lần cuối": [when(t) for t in exposure["last"]],
+        "Đối tượng bị truy cập (URL)": exposure["object"], "Nguồn": exposure["source"],
+        "Loại dữ liệu cá nhân": exposure["types"].replace("", "không thấy trong nhật ký"),
+        "Số định danh": exposure["records"].map(vn_number), "Số lượt": exposure["requests"].map(vn_number),
+    }), f"Dữ liệu bị truy cập, theo thời gian (giờ {cfg.timezone})", right=frozenset({5, 6}))
+
+
+def _grouped_alert_table(cfg: Config, alerts: pd.DataFrame) -> Table:
+    """The case's alerts oldest first, look-alike rows (same rule, source, system, account) as one row."""
+    frame = alerts.assign(
+        source_ip=alerts["source_ip"].fillna(""), system=alerts["system"].fillna(""),
+        user_name=alerts["user_name"].fillna("").map(lambda v: mask_text(v) or ""),
+        first_time=alerts["first_time"].fillna(""), last_time=alerts["last_time"].fillna(alerts["first_time"]))
+    grouped = frame.groupby(["rule_title", "rule_level", "source_ip", "system", "user_name"], as_index=False).agg(
+        first=("first_time", "min"), last=("last_time", "max"), count=("id", "size"))
+    grouped = grouped.sort_values(["first", "rule_title"]).reset_index(drop=True)
+    fmt = "%d/%m/%Y %H:%M"
+    return Table(pd.DataFrame({
+        "Từ": [local_time(t, cfg.timezone, fmt) for t in grouped["first"]],
+        "Đến": [local_time(t, cfg.timezone, fmt) for t in grouped["last"]],
+        "Cảnh báo": grouped["rule_title"], "Mức độ": grouped["rule_level"].map(lambda v: LEVEL_VI.get(v, v)),
+        "Nguồn": grouped["source_ip"], "Hệ thống": grouped["system"], "Tài khoản": grouped["user_name"],
+        "Số cảnh báo": grouped["count"].map(vn_number),
+    }), f"Cảnh báo liên quan, theo thời gian (giờ {cfg.timezone})", right=frozenset({7}))
 
 
 def case_annex(data: CaseData) -> dict[str, pd.DataFrame]:

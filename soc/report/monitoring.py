@@ -135,16 +135,26 @@ def _change(now: int, before: int) -> str:
     return f"{word} {vn_number(abs(pct), 1)}% so với kỳ trước ({vn_number(before)})"
 
 
+# Address ranges reserved for documentation and examples (RFC 5737, RFC 3849): never somebody's network.
+DOCUMENTATION_NETS = tuple(ipaddress.ip_network(n) for n in (
+    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"))
+# A province's own networks: RFC 1918, shared address space (RFC 6598), link-local, IPv6 unique local.
+INTERNAL_NETS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10"))
+
+
 def _origin(ip: str, geoip_csv: str | None = None) -> str:
     """Where an address comes from: internal, reserved, or its country from the configured offline GeoIP CSV."""
     try:
         addr = ipaddress.ip_address(ip)
     except ValueError:
         return "—"
-    if addr.is_private or addr.is_loopback:
+    if any(addr in net for net in DOCUMENTATION_NETS):  # Python counts these as private: test them first
+        return "Dải địa chỉ dùng cho tài liệu (RFC 5737/3849)"
+    if addr.is_loopback or any(addr in net for net in INTERNAL_NETS):
         return "Mạng nội bộ"
     if addr.is_reserved or addr.is_global is False:
-        return "Dải dành riêng/tài liệu"
+        return "Dải dành riêng"
     if geoip_csv:
         country = geodb.load(geoip_csv).country(ip)
         if country:
