@@ -14,14 +14,15 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from soc.config import Config
+from soc.config import DEFAULT_TIMEZONE, Config
 from soc.enrich.masking import mask_text
 from soc.report.document import Bullets, Callout, Document, Fields, Heading, Para, Table, vn_number
-from soc.report.monitoring import LEVEL_VI
-from soc.report.profile import load_profile
+from soc.report.localize import annex_frame
+from soc.report.profile import load_profile, report_language
 from soc.report.taxonomy import incident_type, type_names
+from soc.report.words import level_word
 from soc.store.registry import open_store
-from soc.timefmt import local_time, parse_utc
+from soc.timefmt import local_time, parse_utc, zone_label
 from soc.triage import cases as cases_mod
 from soc.triage.workflow import notes
 
@@ -40,6 +41,8 @@ class CaseData:
     notes: list[dict]
     detected: datetime  # aware UTC: first alert of the case
     type_key: str
+    timezone: str = DEFAULT_TIMEZONE  # the zone every time of the report and its annex is shown in
+    language: str = "vi"  # words of tables and the annex (the profile's ``language``)
 
 
 def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
@@ -72,7 +75,8 @@ def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
     firsts = [parse_utc(t) for t in alerts["first_time"] if t]
     detected = min(firsts) if firsts else parse_utc(case["created"])
     types = Counter(incident_type(t or []) for t in alerts["rule_tags"])
-    return CaseData(case, alerts, events, case_notes, detected, types.most_common(1)[0][0] if types else "other")
+    return CaseData(case, alerts, events, case_notes, detected, types.most_common(1)[0][0] if types else "other",
+                    cfg.timezone, report_language(load_profile(cfg)))
 
 
 def _systems(cfg: Config, names: list[str]) -> list:
@@ -80,13 +84,20 @@ def _systems(cfg: Config, names: list[str]) -> list:
 
 
 def _local(cfg: Config, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(cfg.timezone)).strftime("%H:%M ngày %d/%m/%Y")
+    """``22:14 ngày 29/11/2026 (GMT+7)``: a moment in the configured zone, the zone named."""
+    return f"{moment.astimezone(ZoneInfo(cfg.timezone)).strftime('%H:%M ngày %d/%m/%Y')} ({zone_label(cfg.timezone)})"
 
 
-def _alert_table(cfg: Config, alerts: pd.DataFrame, reveal: bool) -> Table:
+def _stamp(cfg: Config, value: str | None) -> str:
+    """``29/11/2026 22:14 (GMT+7)``: a stored ISO UTC time in the configured zone, the zone named."""
+    return f"{local_time(value, cfg.timezone, '%d/%m/%Y %H:%M')} ({zone_label(cfg.timezone)})"
+
+
+def _alert_table(cfg: Config, alerts: pd.DataFrame, reveal: bool, lang: str = "vi") -> Table:
     return Table(pd.DataFrame({
-        "Thời điểm": [local_time(t, cfg.timezone, "%d/%m/%Y %H:%M") for t in alerts["first_time"]],
-        "Cảnh báo": alerts["rule_title"], "Mức độ": alerts["rule_level"].map(lambda v: LEVEL_VI.get(v, v)),
+        f"Thời điểm ({zone_label(cfg.timezone)})":
+            [local_time(t, cfg.timezone, "%d/%m/%Y %H:%M") for t in alerts["first_time"]],
+        "Cảnh báo": alerts["rule_title"], "Mức độ": alerts["rule_level"].map(lambda v: level_word(v, lang)),
         "Nguồn": alerts["source_ip"].fillna(""), "Hệ thống": alerts["system"].fillna(""),
         "Tài khoản": alerts["user_name"].fillna("").map(lambda v: v if reveal else mask_text(v)),
     }), "Danh sách cảnh báo liên quan")
@@ -98,8 +109,7 @@ def incident_document(cfg: Config, data: CaseData, final: bool = False, reveal: 
     case = data.case
     systems = _systems(cfg, case.get("systems") or list(data.alerts["system"].dropna().unique()))
     handled = case["status"] in ("resolved", "closed")
-    actions = [f"{local_time(n['at'], cfg.timezone, '%d/%m/%Y %H:%M')} ({n['author']}): {n['body']}"
-               for n in data.notes]
+    actions = [f"{_stamp(cfg, n['at'])} ({n['author']}): {n['body']}" for n in data.notes]
     rules = sorted(set(data.alerts["rule_title"]))
     contact = prof.get("contact", {})
     fields = [
@@ -111,7 +121,7 @@ def incident_document(cfg: Config, data: CaseData, final: bool = False, reveal: 
         ("Địa chỉ IP công khai, tên miền", "; ".join(x for s in systems for x in (*s.ips, *s.vhosts))),
         ("Tên sự cố", case["title"]),
         ("Loại sự cố", type_names()[data.type_key]),
-        ("Mức độ", LEVEL_VI.get(case["severity"], case["severity"])),
+        ("Mức độ", level_word(case["severity"], data.language)),
         ("Thời điểm phát hiện (*)", _local(cfg, data.detected)),
         ("Tình trạng (*)", "Đã xử lý" if handled else "Chưa xử lý xong"),
         ("Cách thức phát hiện (*)", "Giám sát, phân tích nhật ký hệ thống (SOC)"),
@@ -126,7 +136,7 @@ def incident_document(cfg: Config, data: CaseData, final: bool = False, reveal: 
         Heading("2. Mô tả sự cố (*)"), Para(desc),
         Bullets([f"Địa chỉ nguồn liên quan: {', '.join(sources[:20])}" + (" …" if len(sources) > 20 else "")]
                 if sources else ["Không xác định được địa chỉ nguồn."]),
-        _alert_table(cfg, data.alerts, reveal),
+        _alert_table(cfg, data.alerts, reveal, data.language),
         Heading("3. Ảnh hưởng"),
         Para("Hệ thống bị ảnh hưởng: " + ("; ".join(s.name for s in systems) or "chưa xác định") + "."),
         Heading("4. Các biện pháp đã thực hiện"),
@@ -159,7 +169,7 @@ def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) ->
     subjects = int(ev["soc.pii.distinct"].fillna(0).sum()) if "soc.pii.distinct" in ev else 0
     records = int(ev["soc.pii.count"].fillna(0).sum()) if "soc.pii.count" in ev else 0
     contact = prof.get("dpo", prof.get("contact", {}))
-    actions = [f"{local_time(n['at'], cfg.timezone, '%d/%m/%Y %H:%M')}: {n['body']}" for n in data.notes]
+    actions = [f"{_stamp(cfg, n['at'])}: {n['body']}" for n in data.notes]
     blocks = [
         Callout(f"THỜI HẠN THÔNG BÁO {hours} GIỜ: trước {_local(cfg, deadline)} ({state})"),
         Para("Căn cứ: " + "; ".join(br.get("legal_basis", [])) + "."),
@@ -179,13 +189,20 @@ def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) ->
         Para("Dữ liệu cá nhân của công dân có thể bị lộ, bị mua bán hoặc bị sử dụng trái phép."),
         Heading("4. Biện pháp đã thực hiện"),
         Bullets(actions or ["Chưa ghi nhận biện pháp xử lý."]),
-        _alert_table(cfg, data.alerts, reveal=False),
+        _alert_table(cfg, data.alerts, reveal=False, lang=data.language),
     ]
     return Document(kind="THÔNG BÁO", symbol="TB", subject=f"Vi phạm dữ liệu cá nhân: {data.case['title']}",
                     issued=now.astimezone(ZoneInfo(cfg.timezone)).date(), profile=prof, blocks=blocks,
                     form=br.get("form", ""))
 
 
+CASE_SHEETS = {"vi": ("Cảnh báo", "Sự kiện"), "en": ("Alerts", "Events")}
+
+
 def case_annex(data: CaseData) -> dict[str, pd.DataFrame]:
-    alerts = data.alerts.drop(columns=[c for c in ("event_ids",) if c in data.alerts])
-    return {"Canh bao": alerts, "Su kien": data.events}
+    """Sheets of a case report's annex: its alerts and their matched events; times in the configured zone
+    (labelled in the header), words and sheet names in the report's language."""
+    alerts = data.alerts.drop(columns=[c for c in ("event_ids", "rule_title_vi") if c in data.alerts])
+    alerts_name, events_name = CASE_SHEETS[data.language]
+    return {alerts_name: annex_frame(alerts, data.timezone, data.language),
+            events_name: annex_frame(data.events, data.timezone, data.language)}
