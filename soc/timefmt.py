@@ -41,3 +41,39 @@ def parse_when(value: str, zone: str, now: datetime | None = None) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=ZoneInfo(zone))
     return dt.astimezone(UTC)
+
+
+def zone_label(zone: str, at: datetime | None = None) -> str:
+    """How a table header names ``zone``: ``GMT+7`` for a zone whose offset never changes (Asia/Ho_Chi_Minh), else
+    the zone's name with its offset at ``at`` (now by default): ``Europe/Paris, GMT+1``."""
+    tz = ZoneInfo(zone)
+    year = (at or datetime.now(UTC)).year
+    offsets = {datetime(year, m, 1, tzinfo=tz).utcoffset() for m in (1, 7)}
+    offset = (at or datetime.now(UTC)).astimezone(tz).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, mins = divmod(abs(minutes), 60)
+    text = f"GMT{sign}{hours}" + (f":{mins:02d}" if mins else "")
+    return text if len(offsets) == 1 else f"{zone}, {text}"
+
+
+def to_local_naive(value: object, zone: str) -> datetime | None:
+    """A stored moment (ISO UTC text, aware datetime or pandas Timestamp; naive means UTC) as a naive datetime of
+    wall-clock time in ``zone`` — what a spreadsheet cell holds. None for no value."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        dt = parse_utc(value)
+    elif isinstance(value, datetime):
+        dt = value
+    else:
+        return None
+    if hasattr(dt, "to_pydatetime"):  # pandas Timestamp
+        if dt != dt:  # NaT
+            return None
+        dt = dt.to_pydatetime()
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(ZoneInfo(zone)).replace(tzinfo=None)

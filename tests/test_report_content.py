@@ -76,7 +76,7 @@ def test_breach_notice_of_a_leaked_file_names_the_object_instead_of_zero_records
     objects = list(exposure.frame["Đối tượng bị truy cập (URL)"])
     assert any(o.endswith((".sql", ".zip", ".env")) for o in objects)
     assert any(o in records for o in objects)
-    for table, column in ((exposure, "Lần đầu"), (alerts, "Từ")):
+    for table, column in ((exposure, "Lần đầu (GMT+7)"), (alerts, "Từ (GMT+7)")):
         times = [(t[6:10], t[3:5], t[:2], t[11:]) for t in table.frame[column]]  # dd/mm/yyyy hh:mm
         assert times == sorted(times), f"{table.caption} is not in time order"
     keys = alerts.frame[["Cảnh báo", "Nguồn", "Hệ thống", "Tài khoản"]].apply(tuple, axis=1)

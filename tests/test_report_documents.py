@@ -93,13 +93,13 @@ def test_pdf_has_pages_and_vietnamese_text(written):
 
 def test_xlsx_annex_holds_every_alert_and_neutralises_formulas(demo_cfg, written):
     _, paths, _ = written
-    ws = load_workbook(paths["xlsx"])["Canh bao"]
+    ws = load_workbook(paths["xlsx"])["Cảnh báo"]
     header = [c.value for c in ws[1]]
     rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=2)]
     assert len(rows) == len(_period_alerts(demo_cfg))
-    hostile = next(r for r in rows if r["id"] == "hostile")
-    assert hostile["rule_title"].startswith("'=HYPERLINK")
-    assert hostile["source_ip"] == "'+1.2.3.4"
+    hostile = next(r for r in rows if r["Mã cảnh báo"] == "hostile")
+    assert hostile["Quy tắc"].startswith("'=HYPERLINK")
+    assert hostile["IP nguồn"] == "'+1.2.3.4"
     assert all(not (isinstance(v, str) and v[:1] in "=+-@") for r in rows for v in r.values())
 
 
@@ -115,7 +115,7 @@ def test_markdown_and_json_agree_with_store(demo_cfg, written):
 
     _, paths, _ = written
     payload = json.loads(Path(paths["json"]).read_text())
-    assert len(payload["annex"]["Canh bao"]) == len(_period_alerts(demo_cfg))
+    assert len(payload["annex"]["Cảnh báo"]) == len(_period_alerts(demo_cfg))
     assert "# BÁO CÁO" in Path(paths["md"]).read_text()
 
 
@@ -159,7 +159,7 @@ def test_incident_report_filled_from_case(demo_cfg, tmp_path):
     assert "Máy chủ quản trị tập trung (bastion): cấp độ 3" in text  # system and its security level
     assert "Thời điểm phát hiện (*):" in text and "Truy cập trái phép, chiếm quyền điều khiển" in text
     assert "[TBSC]" in text
-    events = load_workbook(paths["xlsx"])["Su kien"]
+    events = load_workbook(paths["xlsx"])["Sự kiện"]
     assert events.max_row - 1 == len(data.events) > 0
 
 

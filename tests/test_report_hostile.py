@@ -151,16 +151,16 @@ def test_xlsx_cells_are_text_visible_and_neutralised(hostile, kind):
     texts = {c.value for c in values}
     assert "'" + FORMULA in texts
     if kind == "monitoring":
-        ws = wb["Canh bao"]
+        ws = wb["Cảnh báo"]
         header = [c.value for c in ws[1]]
-        users = {r[header.index("user_name")] for r in ws.iter_rows(min_row=2, values_only=True)}
+        users = {r[header.index("Tài khoản")] for r in ws.iter_rows(min_row=2, values_only=True)}
         assert users == {"'" + FORMULA, visible(USER)}
     else:  # the matched events' annex: URLs and user names (masked form) made visible
-        ws = wb["Su kien"]
+        ws = wb["Sự kiện"]
         header = [c.value for c in ws[1]]
         rows = list(ws.iter_rows(min_row=2, values_only=True))
-        assert {r[header.index("user.name")] for r in rows} == {"'" + FORMULA, visible(USER)}
-        urls = {r[header.index("url.original")] for r in rows}
+        assert {r[header.index("Tài khoản")] for r in rows} == {"'" + FORMULA, visible(USER)}
+        urls = {r[header.index("Địa chỉ URL")] for r in rows}
         assert visible(URL) in urls and "'" + visible(FORMULA + URL) in urls
 
 
@@ -176,7 +176,7 @@ def test_csv_cells_are_escaped_and_neutralised(hostile, kind):
     assert not [c for c in cells if c[:1] in ("=", "+", "@")]
     assert all(not c.startswith("-") or re.fullmatch(r"-\d+(?:[.,]\d+)?", c) for c in cells)
     assert all(len(r) == len(header) for r in body)
-    assert visible(USER) in {r[header.index("user_name")] for r in body}
+    assert visible(USER) in {r[header.index("Tài khoản")] for r in body}
 
 
 @pytest.mark.parametrize("kind", ["monitoring", "incident", "breach"])

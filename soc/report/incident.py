@@ -14,15 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from soc.config import Config
+from soc.config import DEFAULT_TIMEZONE, Config
 from soc.enrich.masking import mask_text
 from soc.enrich.pii import TYPE_NAMES_VI
 from soc.report.document import Bullets, Callout, Document, Fields, Heading, Para, Table, vn_number
-from soc.report.monitoring import LEVEL_VI
-from soc.report.profile import load_profile
+from soc.report.localize import annex_frame
+from soc.report.profile import load_profile, report_language
 from soc.report.taxonomy import incident_type, type_names
+from soc.report.words import level_word
 from soc.store.registry import open_store
-from soc.timefmt import local_time, parse_utc
+from soc.timefmt import local_time, parse_utc, zone_label
 from soc.triage import cases as cases_mod
 from soc.triage.workflow import notes
 
@@ -41,6 +42,8 @@ class CaseData:
     notes: list[dict]
     detected: datetime  # aware UTC: first alert of the case
     type_key: str
+    timezone: str = DEFAULT_TIMEZONE  # the zone every time of the report and its annex is shown in
+    language: str = "vi"  # words of tables and the annex (the profile's ``language``)
 
 
 def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
@@ -74,7 +77,8 @@ def load_case(cfg: Config, case_id: int, reveal: bool = False) -> CaseData:
     firsts = [parse_utc(t) for t in alerts["first_time"] if t]
     detected = min(firsts) if firsts else parse_utc(case["created"])
     types = Counter(incident_type(t or []) for t in alerts["rule_tags"])
-    return CaseData(case, alerts, events, case_notes, detected, types.most_common(1)[0][0] if types else "other")
+    return CaseData(case, alerts, events, case_notes, detected, types.most_common(1)[0][0] if types else "other",
+                    cfg.timezone, report_language(load_profile(cfg)))
 
 
 def _systems(cfg: Config, names: list[str]) -> list:
@@ -82,13 +86,20 @@ def _systems(cfg: Config, names: list[str]) -> list:
 
 
 def _local(cfg: Config, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(cfg.timezone)).strftime("%H:%M ngày %d/%m/%Y")
+    """``22:14 ngày 29/11/2026 (GMT+7)``: a moment in the configured zone, the zone named."""
+    return f"{moment.astimezone(ZoneInfo(cfg.timezone)).strftime('%H:%M ngày %d/%m/%Y')} ({zone_label(cfg.timezone)})"
 
 
-def _alert_table(cfg: Config, alerts: pd.DataFrame, reveal: bool) -> Table:
+def _stamp(cfg: Config, value: str | None) -> str:
+    """``29/11/2026 22:14 (GMT+7)``: a stored ISO UTC time in the configured zone, the zone named."""
+    return f"{local_time(value, cfg.timezone, '%d/%m/%Y %H:%M')} ({zone_label(cfg.timezone)})"
+
+
+def _alert_table(cfg: Config, alerts: pd.DataFrame, reveal: bool, lang: str = "vi") -> Table:
     return Table(pd.DataFrame({
-        "Thời điểm": [local_time(t, cfg.timezone, "%d/%m/%Y %H:%M") for t in alerts["first_time"]],
-        "Cảnh báo": alerts["rule_title"], "Mức độ": alerts["rule_level"].map(lambda v: LEVEL_VI.get(v, v)),
+        f"Thời điểm ({zone_label(cfg.timezone)})":
+            [local_time(t, cfg.timezone, "%d/%m/%Y %H:%M") for t in alerts["first_time"]],
+        "Cảnh báo": alerts["rule_title"], "Mức độ": alerts["rule_level"].map(lambda v: level_word(v, lang)),
         "Nguồn": alerts["source_ip"].fillna(""), "Hệ thống": alerts["system"].fillna(""),
         "Tài khoản": alerts["user_name"].fillna("").map(lambda v: v if reveal else mask_text(v)),
     }), "Danh sách cảnh báo liên quan")
@@ -100,8 +111,7 @@ def incident_document(cfg: Config, data: CaseData, final: bool = False, reveal: 
     case = data.case
     systems = _systems(cfg, case.get("systems") or list(data.alerts["system"].dropna().unique()))
     handled = case["status"] in ("resolved", "closed")
-    actions = [f"{local_time(n['at'], cfg.timezone, '%d/%m/%Y %H:%M')} ({n['author']}): {n['body']}"
-               for n in data.notes]
+    actions = [f"{_stamp(cfg, n['at'])} ({n['author']}): {n['body']}" for n in data.notes]
     rules = sorted(set(data.alerts["rule_title"]))
     contact = prof.get("contact", {})
     fields = [
@@ -113,7 +123,7 @@ def incident_document(cfg: Config, data: CaseData, final: bool = False, reveal: 
         ("Địa chỉ IP công khai, tên miền", "; ".join(x for s in systems for x in (*s.ips, *s.vhosts))),
         ("Tên sự cố", case["title"]),
         ("Loại sự cố", type_names()[data.type_key]),
-        ("Mức độ", LEVEL_VI.get(case["severity"], case["severity"])),
+        ("Mức độ", level_word(case["severity"], data.language)),
         ("Thời điểm phát hiện (*)", _local(cfg, data.detected)),
         ("Tình trạng (*)", "Đã xử lý" if handled else "Chưa xử lý xong"),
         ("Cách thức phát hiện (*)", "Giám sát, phân tích nhật ký hệ thống (SOC)"),
@@ -128,7 +138,7 @@ def incident_document(cfg: Config, data: CaseData, final: bool = False, reveal: 
         Heading("2. Mô tả sự cố (*)"), Para(desc),
         Bullets([f"Địa chỉ nguồn liên quan: {', '.join(sources[:20])}" + (" …" if len(sources) > 20 else "")]
                 if sources else ["Không xác định được địa chỉ nguồn."]),
-        _alert_table(cfg, data.alerts, reveal),
+        _alert_table(cfg, data.alerts, reveal, data.language),
         Heading("3. Ảnh hưởng"),
         Para("Hệ thống bị ảnh hưởng: " + ("; ".join(s.name for s in systems) or "chưa xác định") + "."),
         Heading("4. Các biện pháp đã thực hiện"),
@@ -170,7 +180,7 @@ def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) ->
     else:
         record_text = "0"
     contact = prof.get("dpo", prof.get("contact", {}))
-    actions = [f"{local_time(n['at'], cfg.timezone, '%d/%m/%Y %H:%M')}: {n['body']}" for n in data.notes]
+    actions = [f"{_stamp(cfg, n['at'])}: {n['body']}" for n in data.notes]
     blocks = [
         Callout(f"THỜI HẠN THÔNG BÁO {hours} GIỜ: trước {_local(cfg, deadline)} ({state})"),
         Para("Căn cứ: " + "; ".join(br.get("legal_basis", [])) + "."),
@@ -191,7 +201,7 @@ def breach_document(cfg: Config, data: CaseData, now: datetime | None = None) ->
         Heading("4. Biện pháp đã thực hiện"),
         Bullets(actions or ["Chưa ghi nhận biện pháp xử lý."]),
         _exposure_table(cfg, exposure),
-        _grouped_alert_table(cfg, data.alerts),
+        _grouped_alert_table(cfg, data.alerts, lang=data.language),
     ]
     return Document(kind="THÔNG BÁO", symbol="TB", subject=f"Vi phạm dữ liệu cá nhân: {data.case['title']}",
                     issued=now.astimezone(ZoneInfo(cfg.timezone)).date(), profile=prof, blocks=blocks,
@@ -218,20 +228,21 @@ def exposure_rows(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _exposure_table(cfg: Config, exposure: pd.DataFrame) -> Table:
-    zone = ZoneInfo(cfg.timezone)
+    zone, label = ZoneInfo(cfg.timezone), zone_label(cfg.timezone)
 
     def when(t: pd.Timestamp) -> str:
         return t.tz_convert(zone).strftime("%d/%m/%Y %H:%M")
 
     return Table(pd.DataFrame({
-        "Lần đầu": [when(t) for t in exposure["first"]], "Lần cuối": [when(t) for t in exposure["last"]],
+        f"Lần đầu ({label})": [when(t) for t in exposure["first"]],
+        f"Lần cuối ({label})": [when(t) for t in exposure["last"]],
         "Đối tượng bị truy cập (URL)": exposure["object"], "Nguồn": exposure["source"],
         "Loại dữ liệu cá nhân": exposure["types"].replace("", "không thấy trong nhật ký"),
         "Số định danh": exposure["records"].map(vn_number), "Số lượt": exposure["requests"].map(vn_number),
-    }), f"Dữ liệu bị truy cập, theo thời gian (giờ {cfg.timezone})", right=frozenset({5, 6}))
+    }), "Dữ liệu bị truy cập, theo thời gian", right=frozenset({5, 6}))
 
 
-def _grouped_alert_table(cfg: Config, alerts: pd.DataFrame) -> Table:
+def _grouped_alert_table(cfg: Config, alerts: pd.DataFrame, lang: str = "vi") -> Table:
     """The case's alerts oldest first, look-alike rows (same rule, source, system, account) as one row."""
     frame = alerts.assign(
         source_ip=alerts["source_ip"].fillna(""), system=alerts["system"].fillna(""),
@@ -240,16 +251,23 @@ def _grouped_alert_table(cfg: Config, alerts: pd.DataFrame) -> Table:
     grouped = frame.groupby(["rule_title", "rule_level", "source_ip", "system", "user_name"], as_index=False).agg(
         first=("first_time", "min"), last=("last_time", "max"), count=("id", "size"))
     grouped = grouped.sort_values(["first", "rule_title"]).reset_index(drop=True)
-    fmt = "%d/%m/%Y %H:%M"
+    fmt, label = "%d/%m/%Y %H:%M", zone_label(cfg.timezone)
     return Table(pd.DataFrame({
-        "Từ": [local_time(t, cfg.timezone, fmt) for t in grouped["first"]],
-        "Đến": [local_time(t, cfg.timezone, fmt) for t in grouped["last"]],
-        "Cảnh báo": grouped["rule_title"], "Mức độ": grouped["rule_level"].map(lambda v: LEVEL_VI.get(v, v)),
+        f"Từ ({label})": [local_time(t, cfg.timezone, fmt) for t in grouped["first"]],
+        f"Đến ({label})": [local_time(t, cfg.timezone, fmt) for t in grouped["last"]],
+        "Cảnh báo": grouped["rule_title"], "Mức độ": grouped["rule_level"].map(lambda v: level_word(v, lang)),
         "Nguồn": grouped["source_ip"], "Hệ thống": grouped["system"], "Tài khoản": grouped["user_name"],
         "Số cảnh báo": grouped["count"].map(vn_number),
-    }), f"Cảnh báo liên quan, theo thời gian (giờ {cfg.timezone})", right=frozenset({7}))
+    }), "Cảnh báo liên quan, theo thời gian", right=frozenset({7}))
+
+
+CASE_SHEETS = {"vi": ("Cảnh báo", "Sự kiện"), "en": ("Alerts", "Events")}
 
 
 def case_annex(data: CaseData) -> dict[str, pd.DataFrame]:
-    alerts = data.alerts.drop(columns=[c for c in ("event_ids",) if c in data.alerts])
-    return {"Canh bao": alerts, "Su kien": data.events}
+    """Sheets of a case report's annex: its alerts and their matched events; times in the configured zone
+    (labelled in the header), words and sheet names in the report's language."""
+    alerts = data.alerts.drop(columns=[c for c in ("event_ids", "rule_title_vi") if c in data.alerts])
+    alerts_name, events_name = CASE_SHEETS[data.language]
+    return {alerts_name: annex_frame(alerts, data.timezone, data.language),
+            events_name: annex_frame(data.events, data.timezone, data.language)}

@@ -17,36 +17,8 @@ import pandas as pd
 
 from soc.report.document import Block, Bullets, Callout, Document, Fields, Heading, Image, Para, Table
 from soc.report.periodic import PeriodicData
-
-LEVEL_VI = {
-    "critical": "Nghiêm trọng",
-    "high": "Cao",
-    "medium": "Trung bình",
-    "low": "Thấp",
-    "informational": "Thông tin",
-}
-STATUS_VI = {
-    "new": "Mới",
-    "acknowledged": "Đã tiếp nhận",
-    "in_progress": "Đang xử lý",
-    "escalated": "Đã chuyển cấp trên",
-    "resolved": "Đã xử lý xong",
-    "suppressed": "Đã loại trừ",
-}
-DATASET_VI = {
-    "nginx.access": "Nhật ký truy cập web (nginx)",
-    "system.auth": "Nhật ký xác thực máy chủ (SSH, sudo)",
-}
-SYSTEM_TYPE_VI = {
-    "portal": "Cổng thông tin điện tử",
-    "public-service": "Cổng dịch vụ công",
-    "lgsp": "Nền tảng chia sẻ dữ liệu (LGSP)",
-    "mail": "Thư điện tử công vụ",
-    "document": "Quản lý văn bản",
-    "sso": "Xác thực tập trung (SSO)",
-    "server": "Máy chủ",
-    "other": "Khác",
-}
+from soc.report.words import DATASET_VI, LEVEL_VI, STATUS_VI, SYSTEM_TYPE_VI
+from soc.timefmt import zone_label
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 
@@ -142,6 +114,7 @@ def _frame(rows: list[list[str]], headers: list[str]) -> pd.DataFrame:
 def periodic_blocks(data: PeriodicData) -> list[Block]:
     """Every table of the periodic data, in order, as report blocks."""
     tz = data.timezone
+    zone = zone_label(tz, data.generated)
     levels = list(LEVEL_VI)
     overview = [f"Tổng số sự kiện nhật ký đã thu thập trong kỳ: {fmt_int(data.total_events)}",
                 f"Tổng số cảnh báo an toàn thông tin trong kỳ: {fmt_int(data.total_alerts)}"]
@@ -166,8 +139,8 @@ def periodic_blocks(data: PeriodicData) -> list[Block]:
     else:
         rows = [[r.rule_title, r.rule_id, _level(r.rule_level), fmt_int(r.alerts), fmt_int(r.events),
                  fmt_time(r.first_time, tz), fmt_time(r.last_time, tz)] for r in data.alerts_by_rule.itertuples()]
-        blocks.append(Table(_frame(rows, ["Quy tắc", "Mã quy tắc", "Mức độ", "Số cảnh báo", "Số sự kiện", "Lần đầu",
-                                          "Lần cuối"]), right=frozenset({3, 4})))
+        blocks.append(Table(_frame(rows, ["Quy tắc", "Mã quy tắc", "Mức độ", "Số cảnh báo", "Số sự kiện",
+                                          f"Lần đầu ({zone})", f"Lần cuối ({zone})"]), right=frozenset({3, 4})))
 
     blocks.append(Heading("4. Tổng hợp cảnh báo theo hệ thống thông tin"))
     if data.alerts_by_system.empty:
@@ -193,7 +166,7 @@ def periodic_blocks(data: PeriodicData) -> list[Block]:
         rows = [[r.source_ip, fmt_int(r.alerts), fmt_int(r.rules), _level(r.max_level), fmt_time(r.first_time, tz),
                  fmt_time(r.last_time, tz)] for r in data.top_source_ips.itertuples()]
         blocks.append(Table(_frame(rows, ["Địa chỉ IP nguồn", "Số cảnh báo", "Số quy tắc", "Mức độ cao nhất",
-                                          "Lần đầu", "Lần cuối"]), right=frozenset({1, 2})))
+                                          f"Lần đầu ({zone})", f"Lần cuối ({zone})"]), right=frozenset({1, 2})))
 
     blocks.append(Heading("7. Tình trạng xử lý cảnh báo"))
     if data.alerts_by_status.empty:
@@ -231,7 +204,7 @@ def render(data: PeriodicData) -> str:
         f"**Đơn vị thực hiện:** {md_cell(data.unit)}  ",
         f"**Địa phương:** {md_cell(data.province)}  ",
         f"**Kỳ báo cáo:** từ ngày {fmt_date(data.start)} đến ngày {fmt_date(data.end)}  ",
-        f"**Thời điểm lập báo cáo:** {data.generated.strftime('%H:%M ngày %d/%m/%Y')} (múi giờ {md_cell(data.timezone)})",
+        f"**Thời điểm lập báo cáo:** {data.generated.strftime('%H:%M ngày %d/%m/%Y')} (giờ {md_cell(data.timezone)}, {zone_label(data.timezone, data.generated)})",
         "",
     ]
     return "\n".join(head + blocks_markdown(periodic_blocks(data)))

@@ -17,14 +17,14 @@ from soc import geodb
 from soc.config import Config
 from soc.report import charts
 from soc.report.document import Bullets, Document, Heading, Image, Para, Table, vn_number
+from soc.report.localize import annex_frame
 from soc.report.periodic import LEVEL_ORDER, PeriodicData, build, iso_utc
-from soc.report.profile import load_profile
+from soc.report.profile import load_profile, report_language
 from soc.report.taxonomy import incident_type, type_names
+from soc.report.words import SYSTEM_TYPE_VI, level_word, status_word
 from soc.store.registry import open_store
+from soc.timefmt import zone_label
 from soc.triage.model import CLOSED_CASE_STATUSES, OPEN_STATUSES
-
-LEVEL_VI = {"critical": "Nghiêm trọng", "high": "Cao", "medium": "Trung bình", "low": "Thấp",
-            "informational": "Thông tin"}
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Monitoring:
     response: dict[str, float | None]  # mtta_minutes, mttr_minutes, acknowledged, resolved
     open_risks: pd.DataFrame
     cases: dict[str, int]  # opened, closed (in the period), open (now)
+    language: str = "vi"  # words of tables, annexes and the chart (the profile's ``language``)
 
 
 def resolve_period(kind: str, start: date | None, end: date | None, today: date) -> tuple[date, date]:
@@ -112,7 +113,8 @@ def build_monitoring(cfg: Config, start: date, end: date) -> Monitoring:
     risks = current.alerts[current.alerts["status"].isin(OPEN_STATUSES) & current.alerts["rule_level"].isin(
         ["critical", "high"])]
     return Monitoring(current, previous, by_type, _response_times(cfg, current.alerts), risks.head(15),
-                      _cases(cfg, iso_utc(current.start_utc), iso_utc(current.end_utc)))
+                      _cases(cfg, iso_utc(current.start_utc), iso_utc(current.end_utc)),
+                      report_language(load_profile(cfg)))
 
 
 def _cases(cfg: Config, lo: str, hi: str) -> dict[str, int]:
@@ -162,14 +164,19 @@ def _origin(ip: str, geoip_csv: str | None = None) -> str:
     return "Internet (chưa xác định quốc gia)"
 
 
-def _fmt_time(ts) -> str:
-    return "" if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%d/%m/%Y %H:%M")
+def _fmt_time(ts, zone: str) -> str:
+    """A stored moment (aware, or naive meaning UTC) as ``dd/mm/yyyy HH:MM`` of ``zone``."""
+    if ts is None or pd.isna(ts):
+        return ""
+    ts = pd.Timestamp(ts)
+    return (ts if ts.tzinfo else ts.tz_localize("UTC")).tz_convert(zone).strftime("%d/%m/%Y %H:%M")
 
 
 def monitoring_document(cfg: Config, m: Monitoring) -> Document:
     """The monitoring report of ``m`` as a document ready for the renderers."""
     cur, prev = m.current, m.previous
     prof = load_profile(cfg)
+    lang, zone = m.language, zone_label(cur.timezone, cur.generated)
     total, total_prev = len(cur.alerts), len(prev.alerts)
     events = int(cur.events_by_dataset["events"].sum()) if not cur.events_by_dataset.empty else 0
     period = f"từ ngày {cur.start:%d/%m/%Y} đến ngày {cur.end:%d/%m/%Y}"
@@ -186,11 +193,12 @@ def monitoring_document(cfg: Config, m: Monitoring) -> Document:
         ]),
         Heading("2. Cảnh báo theo mức độ"),
         Table(pd.DataFrame({
-            "Mức độ": [LEVEL_VI.get(lv, lv) for lv in cur.alerts_by_level["level"]],
+            "Mức độ": [level_word(lv, lang) for lv in cur.alerts_by_level["level"]],
             "Số cảnh báo": [vn_number(v) for v in cur.alerts_by_level["alerts"]],
             "Kỳ trước": [vn_number(int((prev.alerts["rule_level"] == lv).sum())) for lv in cur.alerts_by_level["level"]],
         })),
-        Image(charts.alerts_per_day(cur.alerts_by_day, list(LEVEL_ORDER)), "Hình 1. Số cảnh báo theo ngày"),
+        Image(charts.alerts_per_day(cur.alerts_by_day, list(LEVEL_ORDER), lang),
+              f"Hình 1. Số cảnh báo theo ngày (ngày tính theo giờ {zone})"),
         Heading("3. Cảnh báo theo hệ thống thông tin"),
         Table(pd.DataFrame({
             "Hệ thống": cur.alerts_by_system["system"], "Cấp độ": cur.alerts_by_system["security_level"],
@@ -202,14 +210,14 @@ def monitoring_document(cfg: Config, m: Monitoring) -> Document:
                             "Chênh lệch": m.by_type["change"].map(lambda v: f"{v:+d}")})),
         Heading("5. Các quy tắc phát hiện có nhiều cảnh báo nhất"),
         Table(pd.DataFrame({"Quy tắc": cur.alerts_by_rule["rule_title"].head(10),
-                            "Mức độ": cur.alerts_by_rule["rule_level"].head(10).map(lambda v: LEVEL_VI.get(v, v)),
+                            "Mức độ": cur.alerts_by_rule["rule_level"].head(10).map(lambda v: level_word(v, lang)),
                             "Số cảnh báo": cur.alerts_by_rule["alerts"].head(10).map(vn_number)})),
         Heading("6. Nguồn tấn công nhiều cảnh báo nhất"),
         Table(pd.DataFrame({"Địa chỉ IP": cur.top_source_ips["source_ip"],
                             "Quốc gia / nguồn gốc": cur.top_source_ips["source_ip"].map(
                                 lambda ip: _origin(ip, prof.get("geoip_csv"))),
                             "Số cảnh báo": cur.top_source_ips["alerts"].map(vn_number),
-                            "Mức cao nhất": cur.top_source_ips["max_level"].map(lambda v: LEVEL_VI.get(v, v))})),
+                            "Mức cao nhất": cur.top_source_ips["max_level"].map(lambda v: level_word(v, lang))})),
         Heading("7. Xử lý cảnh báo"),
         Bullets([
             f"Số cảnh báo đã tiếp nhận: {m.response['acknowledged']}; đã xử lý xong: {m.response['resolved']}.",
@@ -228,18 +236,27 @@ def monitoring_document(cfg: Config, m: Monitoring) -> Document:
         blocks.append(Para("Không còn cảnh báo mức cao hoặc nghiêm trọng chưa xử lý trong kỳ."))
     else:
         blocks.append(Table(pd.DataFrame({
-            "Thời điểm": m.open_risks["first_time"].map(_fmt_time), "Quy tắc": m.open_risks["rule_title"],
+            f"Thời điểm ({zone})": m.open_risks["first_time"].map(lambda t: _fmt_time(t, cur.timezone)),
+            "Quy tắc": m.open_risks["rule_title"],
             "Hệ thống": m.open_risks["system"].fillna(""), "Nguồn": m.open_risks["source_ip"].fillna(""),
-            "Trạng thái": m.open_risks["status"]})))
+            "Trạng thái": m.open_risks["status"].map(lambda v: status_word(v, lang))})))
     blocks.append(Para("Chi tiết toàn bộ cảnh báo trong kỳ tại Phụ lục (tệp XLSX kèm theo).", italic=True))
     return Document(kind="BÁO CÁO", symbol="BC", subject=f"Kết quả giám sát an toàn thông tin {period}",
                     issued=cur.generated.date(), profile=prof, blocks=blocks)
 
 
+SHEETS = {"vi": ("Cảnh báo", "Theo quy tắc", "Theo hệ thống", "Theo loại sự cố", "Sự kiện theo ngày"),
+          "en": ("Alerts", "By rule", "By system", "By incident type", "Events by day")}
+
+
 def annex_frames(m: Monitoring) -> dict[str, pd.DataFrame]:
-    """Sheets of the XLSX annex: every alert of the period, and the summary tables."""
-    alerts = m.current.alerts.copy()
-    for col in ("first_time", "last_time"):
-        alerts[col] = alerts[col].map(lambda t: "" if pd.isna(t) else iso_utc(t.to_pydatetime()))
-    return {"Canh bao": alerts, "Theo quy tac": m.current.alerts_by_rule, "Theo he thong": m.current.alerts_by_system,
-            "Theo loai su co": m.by_type, "Su kien theo ngay": m.current.events_by_day}
+    """Sheets of the XLSX annex: every alert of the period, and the summary tables; times in the report's zone
+    (labelled in the header), words and sheet names in the report's language."""
+    cur, lang = m.current, m.language
+    by_system = cur.alerts_by_system
+    if lang == "vi":
+        by_system = by_system.assign(type=by_system["type"].map(lambda t: SYSTEM_TYPE_VI.get(t, t)))
+    frames = (cur.alerts, cur.alerts_by_rule, by_system, m.by_type, cur.events_by_day)
+    headers = ({}, {}, {"type": "Loại hệ thống"} if lang == "vi" else {}, {}, {})
+    return {name: annex_frame(f, cur.timezone, lang, at=cur.generated, headers=h)
+            for name, f, h in zip(SHEETS[lang], frames, headers, strict=True)}

@@ -13,6 +13,7 @@ from soc import yamltext
 from soc.config import Config
 
 DEFAULT = Path(__file__).with_name("profiles") / "default.yml"
+LANGUAGES = ("vi", "en")
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -33,3 +34,11 @@ def load_profile(cfg: Config) -> dict[str, Any]:
     if not profile.get("place"):
         profile["place"] = cfg.province.removeprefix("Tỉnh ").removeprefix("Thành phố ").strip()
     return profile
+
+
+def report_language(profile: dict[str, Any]) -> str:
+    """The words tables, annexes and charts use: ``vi`` (default) or ``en`` (``[report] language`` of soc.toml)."""
+    lang = str(profile.get("language") or "vi").strip().lower()
+    if lang not in LANGUAGES:
+        raise ValueError(f"soc.toml [report] language = {profile.get('language')!r}: use \"vi\" or \"en\"")
+    return lang
