@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -111,6 +112,18 @@ def breach(
     _case_report("breach", case_id, False, False, out_dir, formats)
 
 
+def _signing():
+    """soc.report.sign (pyHanko and its crypto stack load with the signing commands only), or an error naming the
+    extra to install."""
+    try:
+        with warnings.catch_warnings():  # pyHanko's import trips cryptography's DSA deprecation notice
+            warnings.simplefilter("ignore")
+            from soc.report import sign as signing  # heavy: pyHanko, loaded by the signing commands only
+    except ImportError as exc:
+        fail(f"digital signing needs the 'sign' extra ({exc.name} is missing): pip install 'soc[sign]'")
+    return signing
+
+
 @app.command("sign")
 def sign(
     pdf: Annotated[Path, typer.Argument(help="The final report PDF")],
@@ -125,15 +138,13 @@ def sign(
     """Sign a report PDF (PAdES) with a PKCS#12 file or a PKCS#11 token; the visible signature goes where the
     signer's name stands. Passwords and PINs come from the environment or a file, never the command line;
     without options the signer comes from the config's [sign] table."""
-    # pyHanko and its crypto stack load with this command only
-    from soc.report.sign import SignError, sign_pdf, signer_spec
-
+    signing = _signing()
     cfg = load_config()
     target = out_file or pdf.with_name(f"{pdf.stem}.signed.pdf")
     try:
-        spec = signer_spec(cfg.raw.get("sign", {}), p12=p12, module=module, token=token, key=key)
-        out.print(f"signed: {escape(str(sign_pdf(pdf, target, spec, cfg.timezone)))}")
-    except SignError as exc:
+        spec = signing.signer_spec(cfg.raw.get("sign", {}), p12=p12, module=module, token=token, key=key)
+        out.print(f"signed: {escape(str(signing.sign_pdf(pdf, target, spec, cfg.timezone)))}")
+    except signing.SignError as exc:
         fail(str(exc))
 
 
@@ -144,13 +155,11 @@ def verify(
 ) -> None:
     """Print each signature's signer, signing time (configured zone) and integrity; with --ca, whether the signer
     chains to it. Exit 1 when any check fails, with the reason."""
-    # pyHanko and its crypto stack load with this command only
-    from soc.report.sign import SignError, verify_pdf
-
+    signing = _signing()
     cfg = load_config()
     try:
-        checks = verify_pdf(pdf, cfg.timezone, ca)
-    except SignError as exc:
+        checks = signing.verify_pdf(pdf, cfg.timezone, ca)
+    except signing.SignError as exc:
         fail(str(exc))
     for c in checks:
         trust = {None: "not checked (no --ca)", True: f"trusted ({ca})", False: f"NOT trusted ({ca})"}[c.trusted]

@@ -5,16 +5,20 @@ and its check. Never takes a password or PIN from the command line and never rew
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import matplotlib
+from fontTools import subset, ttLib
+from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -31,7 +35,7 @@ from soc.report.pdf_render import SIGNATURE_DEST
 FIELD = "ChuKySo"  # the signature field's name ("digital signature")
 # Where the signature goes when the PDF carries no SIGNATURE_DEST: bottom right of the last page (points, A4).
 FALLBACK_BOX = (340.0, 60.0, 560.0, 140.0)
-STAMP = "Ký số bởi: %(signer)s\nThời gian: %(when)s"
+STAMP = "Ký số bởi: %(signer)s\nThời gian: %(when)s\n(giờ %(zone)s)"
 
 
 class SignError(Exception):
@@ -142,10 +146,23 @@ def signature_place(reader: PdfFileReader) -> tuple[int, tuple[float, float, flo
     return len(pages) - 1, FALLBACK_BOX
 
 
-def _font() -> GlyphAccumulatorFactory:
-    """A Unicode font for the visible stamp (Vietnamese): DejaVu Sans, which ships with matplotlib."""
-    return GlyphAccumulatorFactory(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"),
-                                   font_size=8)
+# Latin, Vietnamese (combining marks, Latin Extended Additional) and general punctuation
+_STAMP_CHARS = [*range(0x20, 0x7F), *range(0xA0, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00),
+                *range(0x2000, 0x2070)]
+
+
+def _stamp_font(folder: Path) -> GlyphAccumulatorFactory:
+    """A Unicode font for the visible stamp (Vietnamese): DejaVu Sans, which ships with matplotlib, cut to the
+    stamp's characters and rescaled to 1000 units per em in ``folder`` (pyHanko writes glyph widths unscaled, so
+    DejaVu's 2048 units would double the letter spacing)."""
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
+    font = ttLib.TTFont(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    cut = subset.Subsetter(subset.Options(layout_features=["*"], name_IDs=["*"], notdef_outline=True))
+    cut.populate(unicodes=_STAMP_CHARS)
+    cut.subset(font)
+    scale_upem(font, 1000)
+    font.save(folder / "stamp.ttf")
+    return GlyphAccumulatorFactory(str(folder / "stamp.ttf"), font_size=8)
 
 
 def sign_pdf(src: Path, out: Path, spec: SignerSpec, zone: str, reason: str = "Ký duyệt báo cáo") -> Path:
@@ -168,11 +185,13 @@ def sign_pdf(src: Path, out: Path, spec: SignerSpec, zone: str, reason: str = "K
         fields.append_signature_field(writer, fields.SigFieldSpec(FIELD, on_page=page, box=box))
         meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256", reason=reason,
                                             subfilter=fields.SigSeedSubFilter.PADES)
-        style = TextStampStyle(stamp_text=STAMP, text_box_style=TextBoxStyle(font=_font()))
-        when = f"{datetime.now(UTC).astimezone(ZoneInfo(zone)):%d/%m/%Y %H:%M:%S} ({zone})"
-        pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
-        with atomic_target(out) as tmp, open(tmp, "wb") as fh:
-            pdf_signer.sign_pdf(writer, output=fh, appearance_text_params={"when": when})
+        when = datetime.now(UTC).astimezone(ZoneInfo(zone))
+        with TemporaryDirectory() as folder, atomic_target(out) as tmp, open(tmp, "wb") as fh:
+            box_style = TextBoxStyle(font=_stamp_font(Path(folder)))
+            style = TextStampStyle(stamp_text=STAMP, border_width=1, text_box_style=box_style)
+            pdf_signer = signers.PdfSigner(meta, signer=signer, stamp_style=style)
+            pdf_signer.sign_pdf(writer, output=fh, appearance_text_params={
+                "when": f"{when:%d/%m/%Y %H:%M:%S}", "zone": zone})
     return out
 
 
@@ -211,7 +230,8 @@ def _trust_roots(ca: Path) -> list:
 def verify_pdf(path: Path, zone: str, ca: Path | None = None) -> list[SignatureCheck]:
     """Check every signature of ``path``: integrity, what it covers, and (with ``ca``) trust. Raises SignError
     when the file cannot be read or carries no signature."""
-    from pyhanko.sign.validation import validate_pdf_signature  # noqa: I001 - heavy, only for verify
+    # the validator stack loads only when a signature is checked
+    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     roots = _trust_roots(ca) if ca is not None else []
