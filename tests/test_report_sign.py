@@ -248,6 +248,12 @@ def test_token_signs_a_report_that_validates_and_one_flipped_byte_fails(pki, tok
     assert _signer_der(status) == token.public_bytes(serialization.Encoding.DER)
     _flip_one_byte(signed, tmp_path / "altered.pdf")
     assert not _validate(tmp_path / "altered.pdf", pki).intact
+    # the same token chosen by the config, the key by its PKCS#11 id, the PIN from a file
+    monkeypatch.delenv("SOC_SIGN_PIN")
+    (tmp_path / "pin").write_text(PIN, encoding="utf-8")
+    conf = {"pkcs11_module": SOFTHSM_MODULE, "token": TOKEN, "key_id": "01", "pin_file": str(tmp_path / "pin")}
+    again = sign_pdf(report, tmp_path / "again.pdf", signer_spec(conf), ZONE)
+    assert _signer_der(_validate(again, pki)) == token.public_bytes(serialization.Encoding.DER)
 
 
 def test_wrong_pin_is_named(token, report, tmp_path, monkeypatch):

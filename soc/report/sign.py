@@ -49,7 +49,8 @@ class SignerSpec:
     p12: Path | None = None
     module: str | None = None
     token: str | None = None
-    key: str | None = None
+    key: str | None = None  # label of the key and its certificate on the token
+    key_id: bytes | None = None  # or their PKCS#11 id (config ``[sign] key_id``, hex)
     secret: str = ""  # the PKCS#12 password or the token PIN (from an environment variable or a file)
 
 
@@ -76,12 +77,19 @@ def signer_spec(conf: dict[str, Any], p12: Path | None = None, module: str | Non
     module = module or conf.get("pkcs11_module")
     if module and not p12:
         token, key = token or conf.get("token"), key or conf.get("key")
-        if not token or not key:
-            raise SignError("a PKCS#11 token needs --token LABEL and --key LABEL (or [sign] token, key)")
+        key_id = None
+        if not key and conf.get("key_id"):
+            try:
+                key_id = bytes.fromhex(str(conf["key_id"]))
+            except ValueError:
+                raise SignError(f"[sign] key_id {conf['key_id']!r} is not hexadecimal (e.g. \"01\")") from None
+        if not token or not (key or key_id):
+            raise SignError("a PKCS#11 token needs --token LABEL and --key LABEL (or [sign] token, key or key_id)")
         pin = _secret(conf, "pin_env", "pin_file", "SOC_SIGN_PIN", "PIN")
         if not pin:
             raise SignError("no token PIN: set SOC_SIGN_PIN or [sign] pin_file")
-        return SignerSpec(module=str(module), token=str(token), key=str(key), secret=pin)
+        return SignerSpec(module=str(module), token=str(token), key=str(key) if key else None, key_id=key_id,
+                          secret=pin)
     p12 = p12 or (Path(str(conf["p12"])).expanduser() if conf.get("p12") else None)
     if p12 is None:
         raise SignError("no signer: give --p12 FILE or --pkcs11-module SO --token LABEL --key LABEL "
@@ -107,7 +115,8 @@ def _signer(spec: SignerSpec) -> Iterator[signers.Signer]:
     from pyhanko.sign.pkcs11 import PKCS11SigningContext
 
     conf = PKCS11SignatureConfig(module_path=str(spec.module), token_criteria=TokenCriteria(label=spec.token),
-                                 cert_label=spec.key, key_label=spec.key, user_pin=spec.secret)
+                                 cert_label=spec.key, key_label=spec.key, cert_id=spec.key_id,
+                                 key_id=spec.key_id, user_pin=spec.secret)
     try:
         with PKCS11SigningContext(conf) as signer:
             yield signer
