@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.markup import escape
 
-from soc.commands.common import HELP, choices, err, fail, out, read_config, wanted_formats
+from soc.commands.common import HELP, choices, err, fail, load_config, out, read_config, shown, wanted_formats
 
 if TYPE_CHECKING:
     from soc.report.writer import Written
@@ -109,3 +110,63 @@ def breach(
 ) -> None:
     """Personal-data breach notice of a case, with the 72-hour deadline."""
     _case_report("breach", case_id, False, False, out_dir, formats)
+
+
+def _signing():
+    """soc.report.sign (pyHanko and its crypto stack load with the signing commands only), or an error naming the
+    extra to install."""
+    try:
+        with warnings.catch_warnings():  # pyHanko's import trips cryptography's DSA deprecation notice
+            warnings.simplefilter("ignore")
+            from soc.report import sign as signing  # heavy: pyHanko, loaded by the signing commands only
+    except ImportError as exc:
+        fail(f"digital signing needs the 'sign' extra ({exc.name} is missing): pip install 'soc[sign]'")
+    return signing
+
+
+@app.command("sign")
+def sign(
+    pdf: Annotated[Path, typer.Argument(help="The final report PDF")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Signed copy (default: FILE.signed.pdf)")] = None,
+    p12: Annotated[Path | None, typer.Option("--p12", help="PKCS#12 file (password: SOC_SIGN_PASSWORD or "
+                                                           "[sign] password_file)")] = None,
+    module: Annotated[str | None, typer.Option("--pkcs11-module", help="PKCS#11 module (.so) of a USB token "
+                                                                       "(PIN: SOC_SIGN_PIN or [sign] pin_file)")] = None,
+    token: Annotated[str | None, typer.Option("--token", help="Token label")] = None,
+    key: Annotated[str | None, typer.Option("--key", help="Label of the key and its certificate on the token")] = None,
+) -> None:
+    """Sign a report PDF (PAdES) with a PKCS#12 file or a PKCS#11 token; the visible signature goes where the
+    signer's name stands. Passwords and PINs come from the environment or a file, never the command line;
+    without options the signer comes from the config's [sign] table."""
+    signing = _signing()
+    cfg = load_config()
+    target = out_file or pdf.with_name(f"{pdf.stem}.signed.pdf")
+    try:
+        spec = signing.signer_spec(cfg.raw.get("sign", {}), p12=p12, module=module, token=token, key=key)
+        out.print(f"signed: {escape(str(signing.sign_pdf(pdf, target, spec, cfg.timezone)))}")
+    except signing.SignError as exc:
+        fail(str(exc))
+
+
+@app.command("verify")
+def verify(
+    pdf: Annotated[Path, typer.Argument(help="A signed PDF")],
+    ca: Annotated[Path | None, typer.Option("--ca", help="Trusted CA certificate(s), PEM or DER")] = None,
+) -> None:
+    """Print each signature's signer, signing time (configured zone) and integrity; with --ca, whether the signer
+    chains to it. Exit 1 when any check fails, with the reason."""
+    signing = _signing()
+    cfg = load_config()
+    try:
+        checks = signing.verify_pdf(pdf, cfg.timezone, ca)
+    except signing.SignError as exc:
+        fail(str(exc))
+    for c in checks:
+        trust = {None: "not checked (no --ca)", True: f"trusted ({ca})", False: f"NOT trusted ({ca})"}[c.trusted]
+        out.print(f"signature {shown(c.field)}\n  signer: {shown(c.signer)}\n  signed at: {shown(c.signed_at)}\n"
+                  f"  integrity: {'intact' if c.intact else 'MODIFIED'}\n  trust: {escape(trust)}")
+    for c in checks:
+        for problem in c.problems:
+            err.print(f"[red]error:[/red] {escape(str(pdf))}: signature {shown(c.field)}: {escape(problem)}")
+    if any(not c.ok for c in checks):
+        raise typer.Exit(1)

@@ -103,6 +103,24 @@ def _grid(rows: list[list], widths=None, header=True) -> RLTable:
     return t
 
 
+SIGNATURE_DEST = "soc-signature"  # named destination (/FitR box) of the blank above the signer's name
+
+
+class _SignatureSpace(Spacer):
+    """The blank above the signer's name, spanning its cell; records its page and box as the named destination
+    :data:`SIGNATURE_DEST` so ``soc report sign`` places the visible signature there. Draws nothing."""
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width
+        return avail_width, self.height
+
+    def draw(self) -> None:
+        x0, y0 = self.canv.absolutePosition(0, 0)
+        dest = self.canv.bookmarkPage(SIGNATURE_DEST, fit="FitR", left=x0, bottom=y0, right=x0 + self.width,
+                                      top=y0 + self.height)
+        self.canv.setCatalogEntry("Dests", {SIGNATURE_DEST: dest})
+
+
 def render_pdf(doc: Document, out: Path) -> Path:
     """Write ``doc`` to ``out`` (.pdf) atomically and return the path."""
     st = _styles()
@@ -144,7 +162,7 @@ def render_pdf(doc: Document, out: Path) -> Path:
     recipients = [_p("Nơi nhận:", st["small_bi"])] + [
         _p(f"- {r}", st["small"]) for r in [*prof.get("recipients", []), prof.get("archive", "Lưu: VT.")]]
     signature = [_p(prof.get("signer_authority", "").upper(), st["center_bold"]),
-                 _p(prof.get("signer_title", "").upper(), st["center_bold"]), Spacer(1, 25 * mm),
+                 _p(prof.get("signer_title", "").upper(), st["center_bold"]), _SignatureSpace(1, 25 * mm),
                  _p(prof.get("signer_name", ""), st["center_bold"])]
     closing = RLTable([[recipients, signature]], colWidths=[8 * cm, 8 * cm])
     closing.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
