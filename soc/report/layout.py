@@ -20,6 +20,7 @@ MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}  # Appendix I: 2
 TEXT_WIDTH = PAGE_WIDTH - (MARGINS_MM["left"] + MARGINS_MM["right"]) * MM  # 165 mm
 CELL_PAD = 1.5 * MM  # left and right padding of every table cell, in both renderers
 SLACK = 2.5 * MM  # room for a renderer's own rounding (LibreOffice, Word) beyond the measured width
+BREAK_ROOM = 1.5  # pt each side beyond a measured line width, so a renderer breaks where we measured
 _SPACES = re.compile(r"[ \t\n]+")  # where a line may break (str.split would also break at a no-break space)
 _ATOMIC = re.compile(r"(\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}) (\d{2}:\d{2})")  # a date and time: one value
 
@@ -33,6 +34,7 @@ class HeaderLayout:
     parent_size: float
     agency_size: float
     agency_lines: tuple[str, ...]
+    agency_width: float  # the narrowest width giving that many lines (balanced lines), pt
     title_size: float
     motto_size: float
     date_size: float
@@ -51,6 +53,19 @@ def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
     return lines
 
 
+def balanced(text: str, size: float, width: float, bold: bool = False) -> tuple[list[str], float]:
+    """``text`` in as few lines as fit ``width``, and as even as the words allow: the narrowest width (pt) that
+    keeps that number of lines, and the lines at it ("TRUNG TÂM GIÁM SÁT / AN TOÀN THÔNG TIN")."""
+    count = len(wrap(text, size, width, bold))
+    lo, hi = max((width_pt(w, size, bold) for w in text.split()), default=0.0), width
+    if count <= 1 or lo >= hi:
+        return wrap(text, size, width, bold), min(width, max(lo, width_pt(text, size, bold)))
+    for _ in range(24):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if len(wrap(text, size, mid, bold)) > count else (lo, mid)
+    return wrap(text, size, hi, bold), hi
+
+
 def header_layout(parent: str, agency: str, place_date: str) -> HeaderLayout:
     """The header's geometry: the right column just wide enough for the national title on one line (13 pt bold,
     12 pt if the agency block would not fit beside it), the left column the rest of the 165 mm text width, the
@@ -64,11 +79,11 @@ def header_layout(parent: str, agency: str, place_date: str) -> HeaderLayout:
         right = inner + SLACK + 2 * CELL_PAD
         left_inner = TEXT_WIDTH - right - 2 * CELL_PAD - SLACK
         for agency_size in (13, 12):
-            lines = wrap(agency, agency_size, left_inner, bold=True)
+            lines, measure = balanced(agency, agency_size, left_inner, bold=True)
             parent_fits = len(wrap(parent, agency_size, left_inner)) <= 1
             candidate = HeaderLayout(
                 left=TEXT_WIDTH - right, right=right, parent_size=agency_size, agency_size=agency_size,
-                agency_lines=tuple(lines), title_size=title_size, motto_size=motto_size, date_size=date_size,
+                agency_lines=tuple(lines), agency_width=measure, title_size=title_size, motto_size=motto_size, date_size=date_size,
                 agency_rule=max(width_pt(line, agency_size, True) for line in lines or [" "]) * 0.4,
                 motto_rule=width_pt(MOTTO, motto_size, True))
             if len(lines) <= 2 and parent_fits:

@@ -46,6 +46,13 @@ def fonts() -> tuple[str, str, str, str]:
     return f.regular, f.bold, f.italic, f.bold_italic
 
 
+def _rl_table(rows: list, colWidths=None, **kw) -> RLTable:  # noqa: N803 - reportlab's keyword
+    """A reportlab table whose own font (for empty cells) is the report serif, so no unembedded font is used."""
+    t = RLTable(rows, colWidths=colWidths, **kw)
+    t.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), fonts()[0])]))
+    return t
+
+
 def _styles() -> dict[str, ParagraphStyle]:
     reg, bold, ital, bold_ital = fonts()
     base = ParagraphStyle("body", fontName=reg, fontSize=13, leading=17, alignment=TA_JUSTIFY,
@@ -76,7 +83,7 @@ def _line(text: str, font: str, size: float, space_after: float = 0) -> Paragrap
 
 
 def _rule(length: float) -> HRFlowable:
-    return HRFlowable(width=length, thickness=0.6, color=colors.black, hAlign="CENTER", spaceBefore=1,
+    return HRFlowable(width=length, thickness=0.6, color=colors.black, hAlign="CENTER", spaceBefore=3,
                       spaceAfter=4)
 
 
@@ -94,7 +101,7 @@ def _header(doc: Document) -> RLTable:
             _rule(g.agency_rule), _line(visible(doc.number_line, True), reg, 13)]
     right = [_line(NATIONAL_TITLE, bold, g.title_size), _line(MOTTO, bold, g.motto_size), _rule(g.motto_rule),
              _line(place_date, ital, g.date_size)]
-    t = RLTable([[left, right]], colWidths=[g.left, g.right])
+    t = _rl_table([[left, right]], colWidths=[g.left, g.right])
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), layout.CELL_PAD),
                            ("RIGHTPADDING", (0, 0), (-1, -1), layout.CELL_PAD), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
     return t
@@ -117,7 +124,7 @@ def _data_table(block: Table, width: float) -> RLTable:
     data = [[_cell(h, w, True, False) for h, w in zip(header, widths, strict=True)]]
     data += [[_cell(v, w, block.total_row and i == last, c in block.right)
               for c, (v, w) in enumerate(zip(row, widths, strict=True))] for i, row in enumerate(rows)]
-    t = RLTable(data, colWidths=widths, repeatRows=1)
+    t = _rl_table(data, colWidths=widths, repeatRows=1)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("LEFTPADDING", (0, 0), (-1, -1), layout.CELL_PAD),
                            ("RIGHTPADDING", (0, 0), (-1, -1), layout.CELL_PAD),
@@ -127,7 +134,7 @@ def _data_table(block: Table, width: float) -> RLTable:
 
 
 def _grid(rows: list[list], widths=None) -> RLTable:
-    t = RLTable(rows, colWidths=widths)
+    t = _rl_table(rows, colWidths=widths)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return t
 
@@ -171,7 +178,7 @@ def render_pdf(doc: Document, out: Path) -> Path:
     signature = [_p(prof.get("signer_authority", "").upper(), st["center_bold"]),
                  _p(prof.get("signer_title", "").upper(), st["center_bold"]), Spacer(1, 25 * mm),
                  _p(prof.get("signer_name", ""), st["center_bold"])]
-    closing = RLTable([[recipients, signature]], colWidths=[8 * cm, 8 * cm])
+    closing = _rl_table([[recipients, signature]], colWidths=[8 * cm, 8 * cm])
     closing.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     story += [Spacer(1, 6 * mm), closing]
 
@@ -183,7 +190,8 @@ def render_pdf(doc: Document, out: Path) -> Path:
     with atomic_target(out) as tmp:
         margin = {k: v * mm for k, v in layout.MARGINS_MM.items()}
         pdf = SimpleDocTemplate(str(tmp), pagesize=A4, topMargin=margin["top"], bottomMargin=margin["bottom"],
-                                leftMargin=margin["left"], rightMargin=margin["right"], title=visible(doc.subject, one_line=True),
+                                leftMargin=margin["left"], rightMargin=margin["right"],
+                                initialFontName=fonts()[0], initialFontSize=13, title=visible(doc.subject, one_line=True),
                                 author=visible(prof.get("agency", ""), one_line=True))
         pdf.build(story, onFirstPage=page_number, onLaterPages=page_number)
     return out
