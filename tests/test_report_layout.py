@@ -240,3 +240,9 @@ def test_serif_is_found_and_covers_vietnamese():
     assert len(VIETNAMESE) >= 90 and "Ệ" in VIETNAMESE
     # a family in a directory that does not exist is passed over for the next one
     assert find_serif((("/nonexistent", CANDIDATES[1][1]), *CANDIDATES))[0] == files
+
+
+def test_without_a_system_serif_the_bundled_one_is_a_loud_fallback():
+    files, fallback = find_serif(())
+    assert fallback and all(Path(f).is_file() and "DejaVuSerif" in f for f in files)
+    assert covers_vietnamese(files[0]) and covers_vietnamese(files[1])

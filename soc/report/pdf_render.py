@@ -103,7 +103,8 @@ def _header(doc: Document) -> RLTable:
              _line(place_date, ital, g.date_size)]
     t = _rl_table([[left, right]], colWidths=[g.left, g.right])
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), layout.CELL_PAD),
-                           ("RIGHTPADDING", (0, 0), (-1, -1), layout.CELL_PAD), ("TOPPADDING", (0, 0), (-1, -1), 0)]))
+                           ("RIGHTPADDING", (0, 0), (-1, -1), layout.CELL_PAD), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                           ("ALIGN", (0, 0), (-1, -1), "CENTER")]))  # centres the short rules
     return t
 
 
@@ -160,7 +161,8 @@ def render_pdf(doc: Document, out: Path) -> Path:
         elif isinstance(block, Table):
             if block.caption:
                 story.append(_p(block.caption, st["caption"]))
-            story += [_data_table(block, width), Spacer(1, 4 * mm)]
+            if len(block.frame.columns):  # a table without columns has nothing to draw
+                story += [_data_table(block, width), Spacer(1, 4 * mm)]
         elif isinstance(block, Image):
             img = RLImage(io.BytesIO(block.png))
             ratio = img.imageHeight / img.imageWidth
