@@ -122,26 +122,41 @@ def _twips(points: float) -> str:
     return str(round(points * 20))
 
 
+_TBL_PR = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW",
+           "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook")
+
+
+def _tbl_property(table, el) -> None:
+    """Set one w:tblPr child, replacing any old one, in ECMA-376 order (Word rejects a table out of order)."""
+    tbl_pr = table._tbl.tblPr
+    name = el.tag.rsplit("}", 1)[1]
+    for old in tbl_pr.findall(el.tag):
+        tbl_pr.remove(old)
+    later = {qn(f"w:{t}") for t in _TBL_PR[_TBL_PR.index(name) + 1:]}
+    after = next((c for c in tbl_pr if c.tag in later), None)
+    if after is None:
+        tbl_pr.append(el)
+    else:
+        after.addprevious(el)
+
+
+def _element(tag: str, **attrs: str):
+    el = OxmlElement(tag)
+    for k, v in attrs.items():
+        el.set(qn(f"w:{k}"), v)
+    return el
+
+
 def _fixed_widths(table, widths: list[float]) -> None:
     """Column widths in pt, fixed (Word and LibreOffice lay the table out as measured, not by autofit)."""
     table.autofit = False
-    tbl_pr = table._tbl.tblPr
-    for tag, attrs in (("w:tblW", {"w:w": _twips(sum(widths)), "w:type": "dxa"}),
-                       ("w:tblLayout", {"w:type": "fixed"}), ("w:tblInd", {"w:w": "0", "w:type": "dxa"})):
-        old = tbl_pr.find(qn(tag))
-        if old is not None:
-            tbl_pr.remove(old)
-        el = OxmlElement(tag)
-        for k, v in attrs.items():
-            el.set(qn(k), v)
-        tbl_pr.append(el)
+    _tbl_property(table, _element("w:tblW", w=_twips(sum(widths)), type="dxa"))
+    _tbl_property(table, _element("w:tblInd", w="0", type="dxa"))
+    _tbl_property(table, _element("w:tblLayout", type="fixed"))
     margins = OxmlElement("w:tblCellMar")
     for side in ("left", "right"):
-        el = OxmlElement(f"w:{side}")
-        el.set(qn("w:w"), _twips(layout.CELL_PAD))
-        el.set(qn("w:type"), "dxa")
-        margins.append(el)
-    tbl_pr.append(margins)
+        margins.append(_element(f"w:{side}", w=_twips(layout.CELL_PAD), type="dxa"))
+    _tbl_property(table, margins)
     for col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
         col.set(qn("w:w"), _twips(width))
     for row in table.rows:
@@ -150,13 +165,10 @@ def _fixed_widths(table, widths: list[float]) -> None:
 
 
 def _no_borders(table) -> None:
-    tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        el = OxmlElement(f"w:{edge}")
-        el.set(qn("w:val"), "nil")
-        borders.append(el)
-    tbl_pr.append(borders)
+        borders.append(_element(f"w:{edge}", val="nil"))
+    _tbl_property(table, borders)
 
 
 def _page_numbers(section) -> None:
