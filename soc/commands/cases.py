@@ -86,7 +86,8 @@ def show_cmd(
     table = Table("alert", "last seen", "level", "rule", "source", "system", "status",
                   title=f"{len(alerts)} alert(s)", caption=f"times in {shown(zone)}", caption_justify="left")
     for a in alerts:
-        table.add_row(shown(a["id"]), local_time(a["last_time"], zone), a["rule_level"], shown(a["rule_title"]),
+        table.add_row(shown(a["id"]), local_time(a["last_time"], zone), a["rule_level"],
+                      shown(a.get("rule_title_vi") or a["rule_title"]),
                       shown(a["source_ip"] or ""), shown(a["system"] or ""),
                       a["status"] + (f" ({a['resolution']})" if a["resolution"] else ""))
     out.print(table)
