@@ -154,6 +154,7 @@ class StatusPicker(ModalScreen[str | None]):
     """The status filters in a list, in the analyst's language; Enter picks one, Escape keeps the current one."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = "StatusPicker OptionList { height: auto; max-height: 12; }"
 
     def __init__(self, current: str, lang: str = "en", **kwargs: Any):
         super().__init__(**kwargs)
