@@ -45,14 +45,24 @@ async def test_audit_and_case_timeline_read_as_sentences_in_vietnamese(tmp_path:
         assert "Nguyễn Văn A chuyển trạng thái: mới → đã tiếp nhận" in audit and "+07" in audit
         assert "giờ theo Asia/Ho_Chi_Minh" in audit
         assert "{" not in audit and '"status":' not in audit and "'status'" not in audit
+        await pilot.press("ctrl+t")  # English now
+        await settle(pilot)
+        assert "Nguyễn Văn A changed status: new → acknowledged" in rendered(app.screen.query_one("#page-audit"))
+        await pilot.press("ctrl+t")
+        await settle(pilot)
         await pilot.press("escape", "C", "enter")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)
+        assert "Trạng thái đang xử lý · 1 cảnh báo" in rendered(app.screen.query_one("#case-head"))
         timeline = rendered(app.screen.query_one("#case-timeline"))
         assert "Nguyễn Văn A mở vụ việc “Tấn công SQLi”" in timeline
         assert "Nguyễn Văn A cập nhật vụ việc: trạng thái đang mở → đang xử lý" in timeline
         assert "Cảnh báo: Rule number 3" in timeline
         assert "{" not in timeline and '"status":' not in timeline
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        timeline = rendered(app.screen.query_one("#case-timeline"))
+        assert "Nguyễn Văn A updated the case: status open → in progress" in timeline
 
 
 async def test_suppression_form_keeps_what_was_typed_and_names_the_missing_reason(tmp_path: Path) -> None:

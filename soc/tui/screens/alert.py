@@ -55,6 +55,7 @@ class AlertScreen(TriageActions, Screen):
     BINDINGS = [
         *TRIAGE_BINDINGS,
         Binding("v", "reveal", "Reveal personal data (audited)"),
+        Binding("ctrl+t", "language", "Language", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -134,6 +135,12 @@ class AlertScreen(TriageActions, Screen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_language(self) -> None:
+        """The app's language toggle, then the audit trail again in the new language."""
+        self.app.action_language()  # type: ignore[attr-defined]
+        self.query_one("#page-audit-title", Static).update(Text(tr("Audit trail", self.app.lang), style="bold"))
+        self.load()
 
     def action_reveal(self) -> None:
         if self.revealed:

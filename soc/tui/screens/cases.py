@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Header, Static
 from soc.i18n import tr
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
-from soc.triage.history import timeline_sentence, when
+from soc.triage.history import LEVEL_VI, status_word, timeline_sentence, when
 from soc.triage.model import CASE_STATUSES, ConflictError
 from soc.tui.screens.forms import NoteModal
 from soc.tui.widgets.footer import QuietFooter
@@ -81,6 +81,7 @@ class CaseScreen(Screen):
         Binding("m", "note", "Note"),
         Binding("d", "remove_alert", "Remove alert from case"),
         Binding("w", "write_report", "Write incident report"),
+        Binding("ctrl+t", "language", "Language", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -96,8 +97,11 @@ class CaseScreen(Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        lang = self.app.lang  # type: ignore[attr-defined]
-        self.query_one(DataTable).add_columns(f"{tr('Time', lang)} ({self.zone})", tr("What happened", lang))
+        self.load()
+
+    def action_language(self) -> None:
+        """The app's language toggle, then the timeline again in the new language."""
+        self.app.action_language()  # type: ignore[attr-defined]
         self.load()
 
     @work(thread=True, exclusive=True, group="case")
@@ -113,12 +117,19 @@ class CaseScreen(Screen):
             return
         self.sub_title = f"Case {case['id']}"
         head = safe_text(case["title"], "bold", limit=200)
-        head.append(f"\nSeverity {case['severity']} · Status {case['status']} · {len(case['alert_ids'])} alerts · "
-                    f"by {clean(case['author'], limit=40)}\nSystems: ")
+        if self.app.lang == "vi":  # type: ignore[attr-defined]
+            head.append(f"\nMức độ {LEVEL_VI.get(case['severity'], case['severity'])} · Trạng thái "
+                        f"{status_word(case['status'], 'vi')} · {len(case['alert_ids'])} cảnh báo · "
+                        f"người lập {clean(case['author'], limit=40)}\nHệ thống: ")
+        else:
+            head.append(f"\nSeverity {case['severity']} · Status {case['status']} · {len(case['alert_ids'])} alerts · "
+                        f"by {clean(case['author'], limit=40)}\nSystems: ")
         head.append_text(safe_text(", ".join(case["systems"]) or "—", limit=200))
         self.query_one("#case-head", Static).update(head)
         table = self.query_one(DataTable)
-        table.clear()
+        table.clear(columns=True)
+        lang = self.app.lang  # type: ignore[attr-defined]
+        table.add_columns(f"{tr('Time', lang)} ({self.zone})", tr("What happened", lang))
         for i, item in enumerate(timeline):
             key = f"alert:{item['ref']}" if item["kind"] == "alert" else f"{item['kind']}:{i}"
             table.add_row(Text(when(item["at"], self.zone)),
