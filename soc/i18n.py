@@ -32,6 +32,26 @@ VI = {
     "Last seen": "Thấy lần cuối", "Rule": "Luật", "Source": "Nguồn", "Status": "Trạng thái",
     "Assignee": "Người xử lý", "No alert is highlighted.": "Chưa chọn cảnh báo nào.", "Note saved.": "Đã lưu ghi chú.",
     "This alert no longer exists; reloaded.": "Cảnh báo này không còn nữa; đã tải lại.",
+    "Case": "Vụ việc",
+    # history, the status picker, the suppression form, the case report
+    "Audit trail": "Nhật ký thay đổi", "No change recorded yet.": "Chưa có thay đổi nào.",
+    "Timeline": "Diễn biến", "What happened": "Diễn biến",
+    "Show alerts with status": "Hiện cảnh báo có trạng thái", "Choose status…": "Chọn trạng thái…",
+    "Open (new, acknowledged, in progress, escalated)": "Đang mở (mới, đã tiếp nhận, đang xử lý, đã chuyển cấp trên)",
+    "Suppress rule": "Loại trừ luật", "Field": "Trường", "Value": "Giá trị",
+    "Reason (required)": "Lý do (bắt buộc)", "Expires after days (empty: never)": "Hết hạn sau số ngày (để trống: không hết hạn)",
+    "Ctrl+S save · Escape cancel": "Ctrl+S lưu · Escape huỷ", "Enter accept · Escape cancel": "Enter chọn · Escape huỷ",
+    "Not saved: the reason is missing. Say why these alerts are expected.":
+        "Chưa lưu: thiếu lý do. Hãy ghi vì sao các cảnh báo này là bình thường.",
+    "Not saved: the value is missing.": "Chưa lưu: thiếu giá trị.",
+    "Not saved: choose a field.": "Chưa lưu: hãy chọn trường.",
+    "Not saved: expiry must be a number of days, e.g. 30 (empty: never).":
+        "Chưa lưu: thời hạn phải là số ngày, ví dụ 30 (để trống: không hết hạn).",
+    "Write incident report": "Viết báo cáo sự cố", "Writing the incident report…": "Đang viết báo cáo sự cố…",
+    "Incident report written: {paths}": "Đã viết báo cáo sự cố: {paths}",
+    "Incident report not written: {error}": "Không viết được báo cáo sự cố: {error}",
+    "This desk cannot write reports (started without a report writer).":
+        "Bàn làm việc này không viết được báo cáo (không có bộ viết báo cáo).",
 }
 
 

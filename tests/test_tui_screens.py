@@ -138,7 +138,7 @@ async def test_alert_detail_masks_reveals_with_audit_and_takes_notes(tmp_path: P
         await pilot.press("v")
         await settle(pilot)
         assert CCCD in rendered(app.screen.query_one("#page-events"))
-        assert "reveal_pii" in rendered(app.screen.query_one("#page-audit"))
+        assert "analyst1 revealed personal data (2 events)" in rendered(app.screen.query_one("#page-audit"))
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, NoteModal)
@@ -151,7 +151,7 @@ async def test_alert_detail_masks_reveals_with_audit_and_takes_notes(tmp_path: P
         await settle(pilot)
         assert "escalated" in rendered(app.screen.query_one("#page-summary"))
         audit = rendered(app.screen.query_one("#page-audit"))
-        assert "analyst1" in audit and "'escalated'" in audit and "note" in audit
+        assert "analyst1 changed status: new → escalated" in audit and "analyst1 added a note" in audit
         await pilot.press("escape")
         await settle(pilot)
         assert current_id(app) == "alert-03"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -9,13 +10,27 @@ import typer
 from rich.markup import escape
 
 from soc.commands.common import Options, out, read_config
+from soc.config import Config
+
+
+def case_report_writer(cfg: Config) -> Callable[[int], Mapping[str, Path]]:
+    """What the TUI's case screen calls to write a case's (initial) incident report into <data-dir>/reports."""
+
+    def write(case_id: int) -> Mapping[str, Path]:
+        # the report stack loads only when a report is written
+        from soc.report.publish import write_case_report
+
+        return write_case_report(cfg, "incident", case_id, False, False, cfg.data_dir / "reports")
+
+    return write
 
 
 def tui() -> None:
     """Open the analyst's alert queue."""
     from soc.tui.app import SocApp  # Textual loads only for this command
 
-    SocApp(read_config()).run()
+    cfg = read_config()
+    SocApp(cfg, report_writer=case_report_writer(cfg)).run()
 
 
 def demo(

@@ -150,6 +150,10 @@ class StateStore(ABC):
     def case_alerts(self, case_id: int) -> list[dict[str, Any]]:
         """The alerts of a case for its timeline: id, rule_title, rule_level, t (first seen), source_ip, system."""
 
+    @abstractmethod
+    def case_ids_of(self, alert_ids: Sequence[str]) -> dict[str, list[int]]:
+        """The ids of the cases holding each of ``alert_ids`` (ascending; alerts in no case are left out)."""
+
     # -- notes ---------------------------------------------------------------------------------------------
     @abstractmethod
     def add_note(self, object_type: str, object_id: str, author: str, body: str) -> dict[str, Any]:

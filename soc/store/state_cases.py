@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from soc.store.state_rows import audit, case_dict, utcnow
-from soc.store.types import ConflictError
+from soc.store.types import ConflictError, iter_chunks
 
 CASE_CHANGES = ("title", "severity", "status", "assignee")  # the columns an analyst's case edit may set
 
@@ -105,6 +105,17 @@ class CaseState:
             (case_id,),
         ).fetchall()
         return [dict(r) for r in rows]
+
+    def case_ids_of(self, alert_ids: Sequence[str]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for chunk in iter_chunks(list(dict.fromkeys(alert_ids))):
+            rows = self.con.execute(
+                f"SELECT alert_id, case_id FROM case_alerts WHERE alert_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY case_id", list(chunk),
+            ).fetchall()
+            for aid, cid in rows:
+                found.setdefault(aid, []).append(int(cid))
+        return found
 
     # -- notes ---------------------------------------------------------------------------------------------
     def add_note(self, object_type: str, object_id: str, author: str, body: str) -> dict[str, Any]:

@@ -11,14 +11,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from soc.store.contract import StateStore
-from soc.triage.model import CASE_STATUSES, SEVERITIES
+from soc.triage import workflow
+from soc.triage.model import CASE_STATUSES, SEVERITIES, ConflictError
 
 __all__ = ["CASE_STATUSES", "SEVERITIES", "add_alerts", "create", "get", "list_cases", "remove_alerts", "timeline",
            "update"]
 
 
-def create(db: StateStore, title: str, actor: str, alert_ids: Iterable[str] = (), severity: str | None = None) -> dict:
-    """A new open case holding ``alert_ids``; severity defaults to the highest level among them."""
+def create(db: StateStore, title: str, actor: str, alert_ids: Iterable[str] = (), severity: str | None = None,
+           take_up: bool = False) -> dict:
+    """A new open case holding ``alert_ids``; severity defaults to the highest level among them. With ``take_up``
+    each ``new`` alert in it moves to ``in_progress`` (audited, as ``actor``)."""
     title = title.strip()
     if not title:
         raise ValueError("a case needs a title")
@@ -28,12 +31,32 @@ def create(db: StateStore, title: str, actor: str, alert_ids: Iterable[str] = ()
     severity = severity or (max(known, key=SEVERITIES.index) if known else "medium")
     if severity not in SEVERITIES:
         raise ValueError(f"unknown severity {severity!r}; expected one of {', '.join(SEVERITIES)}")
-    return get(db, db.create_case(title, severity, actor, ids))  # type: ignore[return-value]
+    case_id = db.create_case(title, severity, actor, ids)
+    if take_up:
+        _take_up(db, ids, actor)
+    return get(db, case_id)  # type: ignore[return-value]
 
 
-def add_alerts(db: StateStore, case_id: int, alert_ids: Iterable[str], actor: str) -> list[str]:
-    """Add alerts to a case (those already in it are skipped); returns the ids added."""
-    return db.add_case_alerts(case_id, alert_ids, actor)
+def add_alerts(db: StateStore, case_id: int, alert_ids: Iterable[str], actor: str, take_up: bool = False) -> list[str]:
+    """Add alerts to a case (those already in it are skipped); returns the ids added. With ``take_up`` each added
+    ``new`` alert moves to ``in_progress`` (audited, as ``actor``)."""
+    added = db.add_case_alerts(case_id, alert_ids, actor)
+    if take_up:
+        _take_up(db, added, actor)
+    return added
+
+
+def _take_up(db: StateStore, alert_ids: Iterable[str], actor: str) -> None:
+    """An alert put in a case is being worked on: ``new`` → ``in_progress`` through the audited workflow, a
+    compare-and-set on the version just read (an alert someone else changed meanwhile is left as they left it)."""
+    for aid in alert_ids:
+        alert = db.alert(aid)
+        if alert is None or alert["status"] != "new":
+            continue
+        try:
+            workflow.set_status(db, alert, actor, "in_progress")
+        except ConflictError:
+            continue
 
 
 def remove_alerts(db: StateStore, case_id: int, alert_ids: Iterable[str], actor: str) -> int:
@@ -72,5 +95,6 @@ def timeline(db: StateStore, case_id: int) -> list[dict[str, Any]]:
     for r in db.audit_trail(str(case_id)):
         if r["object_type"] == "case" and r["action"] != "note":
             items.append({"at": r["at"], "kind": r["action"], "who": r["actor"],
-                          "text": json.dumps(r["after"] or r["before"], ensure_ascii=False), "ref": r["id"]})
+                          "text": json.dumps(r["after"] or r["before"], ensure_ascii=False), "ref": r["id"],
+                          "before": r["before"], "after": r["after"]})
     return sorted(items, key=lambda i: (i["at"] or "", i["kind"]))

@@ -99,14 +99,14 @@ class AlertSource:
             self.watch.look(db)
             queue = db.queue(flt.alert_query(sort, descending))
             counts = dict(queue.statuses)
-            head = queue.head
+            head = self._with_cases(queue.head) if queue.head is not None else None
             rows = QueueRows(queue.count, self._reader(queue), dict(enumerate(head or [])))
             cursor = rows.index_of(view.anchor) if view.anchor else None
             if view.anchor and cursor is None and not (head is not None and len(head) == queue.count):
                 found = db.queue_position(queue, view.anchor)
                 if found is not None:
                     cursor = found[0]
-                    rows.put(*found)
+                    rows.put(found[0], self._with_cases([found[1]])[0])
             row = cursor if cursor is not None else min(max(view.cursor, 0), max(queue.count - 1, 0))
             top, height = view.top, max(view.height, 1)
             if not top <= row < top + height:  # the grid scrolls to keep the cursor in sight
@@ -114,17 +114,23 @@ class AlertSource:
             top = min(max(top, 0), max(queue.count - height, 0))
             rows.load(top, top + height)
             rows.load(row, row + 1)
-            shown = db.queue_rows_of(queue, list(marked))
+            shown = self._with_cases(db.queue_rows_of(queue, list(marked)))
         return QueueSnapshot(rows, counts, sum(counts.values()), cursor, shown)
 
     def _reader(self, queue: AlertQueue):
         def read(offset: int, limit: int, next_to: dict[str, Any] | None, before: bool) -> list[dict[str, Any]]:
             with self._lock:
                 if next_to is not None:
-                    return self.db.queue_rows_after(queue, next_to, limit, before)
-                return self.db.queue_rows(queue, offset, limit)
+                    return self._with_cases(self.db.queue_rows_after(queue, next_to, limit, before))
+                return self._with_cases(self.db.queue_rows(queue, offset, limit))
 
         return read
+
+    def _with_cases(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows, each with ``case_ids``: the cases holding the alert (the queue's case column)."""
+        with self._lock:
+            found = self.db.case_ids_of([r["id"] for r in rows]) if rows else {}
+        return [{**r, "case_ids": found.get(r["id"], [])} for r in rows]
 
     def alert(self, alert_id: str) -> dict[str, Any] | None:
         with self._lock:
@@ -176,11 +182,11 @@ class AlertSource:
 
     def create_case(self, title: str, alert_ids: Iterable[str]) -> dict[str, Any]:
         with self._lock:
-            return cases.create(self.db, title, self.actor, alert_ids)
+            return cases.create(self.db, title, self.actor, alert_ids, take_up=True)
 
     def add_to_case(self, case_id: int, alert_ids: Iterable[str]) -> list[str]:
         with self._lock:
-            return cases.add_alerts(self.db, case_id, alert_ids, self.actor)
+            return cases.add_alerts(self.db, case_id, alert_ids, self.actor, take_up=True)
 
     def remove_from_case(self, case_id: int, alert_ids: Iterable[str]) -> int:
         with self._lock:

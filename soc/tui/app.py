@@ -6,8 +6,9 @@ Owns the analyst's desk (``soc.triage.desk.AlertSource``) for the session; never
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual.app import App, SystemCommand
@@ -44,9 +45,13 @@ class SocApp(App[None]):
         Binding("ctrl+t", "language", "Language", show=False),
     ]
 
-    def __init__(self, cfg: Config, refresh_seconds: float | None = None):
+    def __init__(self, cfg: Config, refresh_seconds: float | None = None,
+                 report_writer: Callable[[int], Mapping[str, Path]] | None = None):
+        """``report_writer``: writes a case's incident report, returns format → file written (and may carry
+        ``.failed``: format → why); given by the command that starts the app (the TUI does not import reports)."""
         super().__init__()
         self.cfg = cfg
+        self.report_writer = report_writer
         self.zone = cfg.timezone
         self.lang = str(cfg.raw.get("tui", {}).get("language", "en"))
         self._bad_zone = False

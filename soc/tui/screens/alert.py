@@ -19,8 +19,10 @@ from textual.screen import Screen
 from textual.widgets import Header, Static, Tree
 
 from soc.enrich.masking import mask_text
+from soc.i18n import tr
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import MatchedEvent, local
+from soc.triage.history import audit_lines, zone_label
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import ORIGINAL_LIMIT, alert_summary
 from soc.tui.widgets.footer import QuietFooter
@@ -34,16 +36,15 @@ def safe_markdown(body: str) -> Markdown:
     return Markdown("\n".join(clean(line) for line in body.splitlines()))
 
 
-def audit_text(trail: list[dict[str, Any]], zone: str) -> Text:
-    out = Text()
+def audit_text(trail: list[dict[str, Any]], zone: str, lang: str = "en") -> Text:
+    """The audit trail as sentences, oldest first, times in ``zone`` (labelled)."""
     if not trail:
-        return Text("No change recorded yet.", style="dim")
-    for t in trail:
-        out.append(local(t["at"], zone), style="cyan")
+        return Text(tr("No change recorded yet.", lang), style="dim")
+    out = Text(zone_label(zone, lang) + "\n", style="dim italic")
+    for at, sentence in audit_lines(trail, zone, lang):
+        out.append(at, style="cyan")
         out.append("  ")
-        out.append_text(safe_text(t["actor"], "bold", limit=40))
-        out.append(f"  {clean(t['action'])}  ")
-        out.append_text(safe_text(f"{t['before']} → {t['after']}", limit=VALUE_LIMIT))
+        out.append_text(safe_text(sentence, limit=VALUE_LIMIT))
         out.append("\n")
     return out
 
@@ -54,6 +55,7 @@ class AlertScreen(TriageActions, Screen):
     BINDINGS = [
         *TRIAGE_BINDINGS,
         Binding("v", "reveal", "Reveal personal data (audited)"),
+        Binding("ctrl+t", "language", "Language", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -73,7 +75,7 @@ class AlertScreen(TriageActions, Screen):
             yield Tree("events", id="page-events")
             yield Static(Text("Notes", style="bold"), markup=False)
             yield Static("", id="page-notes", markup=False)
-            yield Static(Text("Audit trail", style="bold"), markup=False)
+            yield Static(Text(tr("Audit trail", self.app.lang), style="bold"), id="page-audit-title", markup=False)
             yield Static("", id="page-audit", markup=False)
         yield QuietFooter()
 
@@ -105,7 +107,7 @@ class AlertScreen(TriageActions, Screen):
             self.query_one("#page-notes", Static).update(Group(*parts))
         else:
             self.query_one("#page-notes", Static).update(Text("No notes. Press m to write one.", style="dim"))
-        self.query_one("#page-audit", Static).update(audit_text(trail, self.zone))
+        self.query_one("#page-audit", Static).update(audit_text(trail, self.zone, self.app.lang))
 
     def _fill_tree(self) -> None:
         tree = self.query_one("#page-events", Tree)
@@ -133,6 +135,12 @@ class AlertScreen(TriageActions, Screen):
 
     def action_back(self) -> None:
         self.dismiss(None)
+
+    def action_language(self) -> None:
+        """The app's language toggle, then the audit trail again in the new language."""
+        self.app.action_language()  # type: ignore[attr-defined]
+        self.query_one("#page-audit-title", Static).update(Text(tr("Audit trail", self.app.lang), style="bold"))
+        self.load()
 
     def action_reveal(self) -> None:
         if self.revealed:

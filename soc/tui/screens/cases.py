@@ -14,8 +14,10 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
+from soc.i18n import tr
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
+from soc.triage.history import LEVEL_VI, status_word, timeline_sentence, when
 from soc.triage.model import CASE_STATUSES, ConflictError
 from soc.tui.screens.forms import NoteModal
 from soc.tui.widgets.footer import QuietFooter
@@ -71,12 +73,15 @@ class CasesScreen(Screen):
 
 
 class CaseScreen(Screen):
-    """One case: header, timeline; ``s`` next status, ``m`` note, ``d`` remove the highlighted alert."""
+    """One case: header, timeline as sentences; ``s`` next status, ``m`` note, ``d`` remove the highlighted alert,
+    ``w`` write the incident report (through the app's ``report_writer``)."""
 
     BINDINGS = [
         Binding("s", "next_status", "Next status"),
         Binding("m", "note", "Note"),
         Binding("d", "remove_alert", "Remove alert from case"),
+        Binding("w", "write_report", "Write incident report"),
+        Binding("ctrl+t", "language", "Language", show=False),
         Binding("escape", "back", "Back"),
     ]
 
@@ -92,7 +97,11 @@ class CaseScreen(Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("Time", "What", "Who", "Detail")
+        self.load()
+
+    def action_language(self) -> None:
+        """The app's language toggle, then the timeline again in the new language."""
+        self.app.action_language()  # type: ignore[attr-defined]
         self.load()
 
     @work(thread=True, exclusive=True, group="case")
@@ -108,16 +117,23 @@ class CaseScreen(Screen):
             return
         self.sub_title = f"Case {case['id']}"
         head = safe_text(case["title"], "bold", limit=200)
-        head.append(f"\nSeverity {case['severity']} · Status {case['status']} · {len(case['alert_ids'])} alerts · "
-                    f"by {clean(case['author'], limit=40)}\nSystems: ")
+        if self.app.lang == "vi":  # type: ignore[attr-defined]
+            head.append(f"\nMức độ {LEVEL_VI.get(case['severity'], case['severity'])} · Trạng thái "
+                        f"{status_word(case['status'], 'vi')} · {len(case['alert_ids'])} cảnh báo · "
+                        f"người lập {clean(case['author'], limit=40)}\nHệ thống: ")
+        else:
+            head.append(f"\nSeverity {case['severity']} · Status {case['status']} · {len(case['alert_ids'])} alerts · "
+                        f"by {clean(case['author'], limit=40)}\nSystems: ")
         head.append_text(safe_text(", ".join(case["systems"]) or "—", limit=200))
         self.query_one("#case-head", Static).update(head)
         table = self.query_one(DataTable)
-        table.clear()
+        table.clear(columns=True)
+        lang = self.app.lang  # type: ignore[attr-defined]
+        table.add_columns(f"{tr('Time', lang)} ({self.zone})", tr("What happened", lang))
         for i, item in enumerate(timeline):
             key = f"alert:{item['ref']}" if item["kind"] == "alert" else f"{item['kind']}:{i}"
-            table.add_row(Text(local(item["at"], self.zone)), safe_text(item["kind"]), safe_text(item["who"]),
-                          safe_text(item["text"], limit=200), key=key)
+            table.add_row(Text(when(item["at"], self.zone)),
+                          safe_text(timeline_sentence(item, self.app.lang), limit=300), key=key)  # type: ignore[attr-defined]
 
     def action_next_status(self) -> None:
         if self.case:
@@ -158,6 +174,31 @@ class CaseScreen(Screen):
     @work(thread=True, group="edit")
     def _remove(self, alert_id: str) -> None:
         self.source.remove_from_case(self.case_id, [alert_id])
+        self.app.call_from_thread(self.load)
+
+    def action_write_report(self) -> None:
+        lang = self.app.lang  # type: ignore[attr-defined]
+        if getattr(self.app, "report_writer", None) is None:
+            self.notify(tr("This desk cannot write reports (started without a report writer).", lang),
+                        severity="warning", markup=False)
+            return
+        self.notify(tr("Writing the incident report…", lang), markup=False)
+        self._write_report(lang)
+
+    @work(thread=True, group="report")
+    def _write_report(self, lang: str) -> None:
+        try:
+            written = self.app.report_writer(self.case_id)  # type: ignore[attr-defined]
+        except Exception as exc:  # a missing font, a full disk: tell the analyst, keep the UI
+            message = tr("Incident report not written: {error}", lang).format(error=clean(exc, limit=300))
+            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
+            return
+        paths = ", ".join(clean(str(p), limit=200) for p in written.values())
+        self.app.call_from_thread(self.notify, tr("Incident report written: {paths}", lang).format(paths=paths),
+                                  markup=False, timeout=15)
+        for fmt, why in (getattr(written, "failed", None) or {}).items():
+            message = tr("Incident report not written: {error}", lang).format(error=f"{fmt}: {clean(why, limit=200)}")
+            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
         self.app.call_from_thread(self.load)
 
     def action_back(self) -> None:

@@ -22,7 +22,7 @@ from soc.triage.evidence import MatchedEvent
 from soc.triage.queue import QueueFilter
 from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
 from soc.tui.screens.alert import AlertScreen
-from soc.tui.screens.forms import PromptModal
+from soc.tui.screens.forms import PromptModal, StatusPicker
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import AlertDetail
 from soc.tui.widgets.alert_grid import AlertGrid
@@ -47,7 +47,7 @@ class QueueScreen(TriageActions, Screen):
         *TRIAGE_BINDINGS,
         Binding("enter", "open", "Open alert"),
         Binding("l", "cycle_level", "Level filter"),
-        Binding("s", "cycle_status", "Status filter"),
+        Binding("s", "pick_status", "Status filter"),
         Binding("slash", "edit_filter", "Filter…", key_display="/"),
         Binding("escape", "clear_marks", "Clear marks", show=False),
         Binding("c", "new_case", "Case from marked"),
@@ -197,8 +197,14 @@ class QueueScreen(TriageActions, Screen):
     def action_cycle_level(self) -> None:
         self.query_one(FilterBar).cycle_level()
 
-    def action_cycle_status(self) -> None:
-        self.query_one(FilterBar).cycle_status()
+    def action_pick_status(self) -> None:
+        bar = self.query_one(FilterBar)
+
+        def done(status: str | None) -> None:
+            if status is not None:
+                bar.status = status
+
+        self.app.push_screen(StatusPicker(bar.status, self.app.lang), done)  # type: ignore[attr-defined]
 
     def action_clear_marks(self) -> None:
         self.grid.clear_marks()
@@ -254,3 +260,4 @@ class QueueScreen(TriageActions, Screen):
             return
         self._say(f"Case {case['id']} created with {len(case['alert_ids'])} alerts.")
         self.app.call_from_thread(self.action_clear_marks)
+        self.app.call_from_thread(self.reload)  # the case column, and the alerts now in progress

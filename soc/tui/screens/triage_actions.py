@@ -99,7 +99,7 @@ class TriageActions:
         if not alerts:
             self.notify(tr("No alert is highlighted.", self.app.lang), severity="warning")  # type: ignore[attr-defined]
             return
-        self.app.push_screen(SuppressModal(alerts[0]), self._save_suppression)  # type: ignore[attr-defined]
+        self.app.push_screen(SuppressModal(alerts[0], self.app.lang), self._save_suppression)  # type: ignore[attr-defined]
 
     def action_pivot(self) -> None:
         alerts = self.target_alerts()[:1]

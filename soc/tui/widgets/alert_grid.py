@@ -42,7 +42,7 @@ STATUS_STYLES = {
     "resolved": "green",
     "suppressed": "dim",
 }
-# (sort key, header, width; 0 = takes the rest)
+# (sort key — or "case", shown only —, header, width; 0 = takes the rest)
 COLUMNS = (
     ("time", "Last seen", 19),
     ("level", "Level", 13),
@@ -51,6 +51,7 @@ COLUMNS = (
     ("system", "System", 20),
     ("status", "Status", 26),
     ("assignee", "Assignee", 12),
+    ("case", "Case", 8),
 )
 CURSOR = Style(reverse=True)
 MARKED = Style(bold=True, bgcolor="grey23")
@@ -207,7 +208,7 @@ class AlertGrid(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             col = self._column_at(event.x)
-            if col is not None:
+            if col in SORT_KEYS:  # the case column is not a sort order
                 self.descending = not self.descending if col == self.sort else col in ("time", "level")
                 self.sort = col
                 self.post_message(SortChanged(self.sort, self.descending))
@@ -244,6 +245,7 @@ class AlertGrid(ScrollView, can_focus=True):
             safe_text(alert.get("system") or "", limit=40),
             status_label(alert),
             safe_text(alert.get("assignee") or "", limit=30),
+            Text(", ".join(f"#{c}" for c in alert.get("case_ids") or []), style="magenta"),
         ]
 
     def _line(self, marker: str, cells: list[Text], style: Style | None) -> Strip:

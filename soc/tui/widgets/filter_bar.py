@@ -1,4 +1,4 @@
-"""The queue's filter bar: minimum level and status cycled from the keyboard (``l`` / ``s``), the rest of the
+"""The queue's filter bar: minimum level cycled from the keyboard (``l``), status picked from a list (``s``), the rest of the
 filter typed after ``/`` (``rule:… system:… assignee:… from:24h to:… words``).
 
 Holds the filter state and posts ``FiltersChanged``; never queries the database itself.
@@ -12,6 +12,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from soc.i18n import tr
+from soc.triage.history import status_word
 from soc.triage.model import LEVEL_FILTERS, OPEN_STATUSES, STATUS_FILTERS
 from soc.triage.queue import QueueFilter
 from soc.tui.messages import FiltersChanged
@@ -64,7 +66,12 @@ class FilterBar(Widget):
         level = (
             "all" if self.level == "all" else (self.level if self.level == "critical" else f"≥ {self.level}")
         )
-        status = f"open ({', '.join(OPEN_STATUSES)})" if self.status == "open" else self.status
+        lang = getattr(self.app, "lang", "en")
+        if self.status == "open":
+            status = f"open ({', '.join(OPEN_STATUSES)})" if lang != "vi" else tr(
+                "Open (new, acknowledged, in progress, escalated)", lang)
+        else:
+            status = self.status if lang != "vi" else f"{status_word(self.status, lang)} ({self.status})"
         out = Text.assemble(("Level ", "dim"), (level, "bold"), ("  ·  Status ", "dim"), (status, "bold"))
         if self.query:
             out.append("  ·  ", style="dim")
