@@ -162,7 +162,7 @@ def test_cases_list_and_show(data: Path) -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Case 1" in out and "alert-01" in out and "alert-05" in out and "Cổng thông tin" in out
-    assert "create" in out and "add_alerts" in out and "Đã báo cáo Sở" in out and "bo" in out
+    assert "opened the case" in out and "added 2 alert(s) to the case" in out and "Đã báo cáo Sở" in out and "bo" in out
     assert "\x1b" not in out and "\x07" not in out and "[bold red]x[/]" in out
     shown = json.loads(run(data, "cases", "show", "1", "--json").stdout)
     assert shown["case"]["alert_ids"] == ["alert-01", "alert-05"]

@@ -62,6 +62,7 @@ def show_cmd(
     # the stage loads with its command: `soc --help` never loads DuckDB or pyarrow
     from soc.store.registry import open_store
     from soc.triage import cases
+    from soc.triage.history import timeline_sentence
 
     cfg = read_config()
     with open_store(cfg) as store:
@@ -91,9 +92,9 @@ def show_cmd(
                       shown(a["source_ip"] or ""), shown(a["system"] or ""),
                       a["status"] + (f" ({a['resolution']})" if a["resolution"] else ""))
     out.print(table)
-    events = Table("at", "what", "who", "detail", title="timeline", caption=f"times in {shown(zone)}",
+    lang = str(cfg.raw.get("tui", {}).get("language", "en"))  # the analyst's language, as in the TUI
+    events = Table("at", "what happened", title="timeline", caption=f"times in {shown(zone)}",
                    caption_justify="left")
     for item in timeline:
-        events.add_row(local_time(item["at"], zone), shown(item["kind"]), shown(item["who"] or ""),
-                       shown(str(item["text"] or "")))
+        events.add_row(local_time(item["at"], zone), shown(timeline_sentence(item, lang)))
     out.print(events)
