@@ -75,7 +75,9 @@ class PivotScreen(Screen):
             self.app.call_from_thread(self.notify, f"Pivot failed: {clean(exc, limit=300)}", severity="error",
                                       markup=False)
             return
-        self.app.call_from_thread(self._show, events, alerts)
+        # after the next refresh: rows added before the tables have been laid out were drawn in header-wide
+        # columns on a loaded machine (the widths measured on idle came too late)
+        self.app.call_from_thread(self.call_after_refresh, self._show, events, alerts)
 
     def _show(self, events, alerts) -> None:
         ev = self.query_one("#pivot-events", DataTable)
