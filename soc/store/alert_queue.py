@@ -23,7 +23,7 @@ TEXT_COLUMNS = ("rule_title", "rule_id", "source_ip", "user_name", "host", "syst
 SMALL = 1000  # a filter letting through at most this many alerts is read whole in one pass (no COUNT)
 WALK = 5000  # entries of the newest-first index worth walking (a row lookup each) instead of one scan and sort
 TIME_SQL = "coalesce(last_time, created)"
-SORTS = ("time", "level", "status", "rule", "source", "system", "assignee")
+SORTS = ("priority", "time", "level", "status", "rule", "source", "system", "assignee")
 _TEXT_SORT_SQL = {
     "rule": "lower(rule_title)",
     "source": "lower(coalesce(source_ip, ''))",
@@ -72,10 +72,48 @@ def _rank_sql(column: str, order: tuple[str, ...], other: int) -> str:
     return f"CASE {column} {whens} ELSE {other} END"
 
 
+def _quote(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _priority_sql(ranking: tuple) -> str:
+    """The urgency of a row: a CASE over its system's level (by name, else the default) and its rule level."""
+    systems, default, matrix = ranking
+    whens = " ".join(f"WHEN {_quote(name)} THEN {int(level)}" for name, level in systems)
+    level = f"CASE system {whens} ELSE {int(default)} END" if whens else str(int(default))
+    by_level: dict[int, list[str]] = {}
+    for system_level, rule_level, urgency in matrix:
+        by_level.setdefault(int(system_level), []).append(f"WHEN {_quote(rule_level)} THEN {int(urgency)}")
+    if not by_level:
+        return "0"
+    inner = " ".join(f"WHEN {lv} THEN CASE rule_level {' '.join(w)} ELSE 0 END" for lv, w in sorted(by_level.items()))
+    return f"CASE {level} {inner} ELSE 0 END"
+
+
+def _priority_key(row: dict[str, Any], ranking: tuple) -> int:
+    """The value of ``_priority_sql`` for a row."""
+    systems, default, matrix = ranking
+    level = _levels(systems).get(row.get("system"), default)
+    return _urgency(matrix).get((level, row.get("rule_level")), 0)
+
+
 @cache
-def sort_sql(sort: str, level_order: tuple[str, ...], status_order: tuple[str, ...]) -> tuple[str, ...]:
+def _levels(systems: tuple) -> dict[str, int]:
+    return {name: int(level) for name, level in systems}
+
+
+@cache
+def _urgency(matrix: tuple) -> dict[tuple[int, str], int]:
+    return {(int(s), r): int(u) for s, r, u in matrix}
+
+
+@cache
+def sort_sql(sort: str, level_order: tuple[str, ...], status_order: tuple[str, ...],
+             ranking: tuple = ((), 3, ())) -> tuple[str, ...]:
     """The ORDER BY expressions of ``sort`` before the final ``id``; the time one matches the ``alerts_time``
     index of the state database."""
+    if sort == "priority":
+        return (_priority_sql(ranking), TIME_SQL)
     if sort == "time":
         return (TIME_SQL,)
     if sort == "level":
@@ -96,11 +134,13 @@ def ascii_lower(value: str | None) -> str:
 
 
 def row_key(row: dict[str, Any], sort: str, level_order: tuple[str, ...] = (),
-            status_order: tuple[str, ...] = ()) -> tuple:
+            status_order: tuple[str, ...] = (), ranking: tuple = ((), 3, ())) -> tuple:
     """The sort key of a row, the same as the ORDER BY of ``sort`` (used to order marked rows)."""
     when = row["last_time"] if row.get("last_time") is not None else row.get("created") or ""
-    if sort == "time":
-        first: tuple = ()
+    if sort == "priority":
+        first: tuple = (_priority_key(row, ranking),)
+    elif sort == "time":
+        first = ()
     elif sort == "level":
         first = (_ranks(level_order).get(row.get("rule_level"), -1),)
     elif sort == "status":
@@ -229,14 +269,15 @@ class QueuePlan:
     total: int = 0
     level_order: tuple[str, ...] = ()
     status_order: tuple[str, ...] = ()
+    ranking: tuple = ((), 3, ())
 
     def keys(self) -> list[str]:
         """The ORDER BY expressions of the sort, ending with ``id``."""
-        return [*sort_sql(self.sort, self.level_order, self.status_order), "id"]
+        return [*sort_sql(self.sort, self.level_order, self.status_order, self.ranking), "id"]
 
     def key(self, row: dict[str, Any]) -> tuple:
         """The sort key of ``row`` (what ``keys`` compare)."""
-        return row_key(row, self.sort, self.level_order, self.status_order)
+        return row_key(row, self.sort, self.level_order, self.status_order, self.ranking)
 
     def _order(self, reverse: bool, walk: bool) -> str:
         direction = "ASC" if self.descending == reverse else "DESC"
@@ -317,7 +358,7 @@ def plan(con: sqlite3.Connection, query: AlertQuery,
     where, args = _where(query, vocab)
     total = vocab.total
     base = QueuePlan(query.sort, query.descending, where, tuple(args), 0, total, query.level_order,
-                     query.status_order)
+                     query.status_order, query.ranking)
     if _only_status_and_level(query):  # counted from the status counts, or one scan; rows read when shown
         statuses = query.statuses
         if query.levels is None:
@@ -368,7 +409,8 @@ def list_sql(query: AlertQuery, vocab: Callable[[], Vocabulary], limit: int | No
     if query.sort not in SORTS:
         raise ValueError(f"cannot sort by {query.sort!r}")
     direction = "DESC" if query.descending else "ASC"
-    order = ", ".join(f"{k} {direction}" for k in sort_sql(query.sort, query.level_order, query.status_order))
+    order = ", ".join(f"{k} {direction}" for k in sort_sql(query.sort, query.level_order, query.status_order,
+                                                                      query.ranking))
     sql = "SELECT * FROM alerts"
     if where:
         sql += " WHERE " + " AND ".join(where)
