@@ -29,7 +29,7 @@ from soc.config import DEFAULT_CLOCKS, Config
 from soc.triage.model import LEVELS, OPEN_STATUSES
 
 LOWEST = 4  # P4
-_ROW = {5: "43211", 4: "43211", 3: "44321", 2: "44332", 1: "44433"}  # priority per rule level, LEVELS order
+_ROW = {5: "43211", 4: "43211", 3: "44321", 2: "44332", 1: "44432"}  # priority per rule level, LEVELS order
 MATRIX: dict[tuple[int, str], int] = {
     (system, rule): int(p) for system, row in _ROW.items() for rule, p in zip(LEVELS, row, strict=True)
 }
