@@ -45,7 +45,7 @@ STATUS_STYLES = {
 }
 # (sort key, header, width; 0 = takes the rest)
 COLUMNS = (
-    ("priority", "Pri", 3),
+    ("priority", "Pri", 5),
     ("time", "Last seen", 19),
     ("level", "Level", 13),
     ("rule", "Rule", 0),
