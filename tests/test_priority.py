@@ -4,6 +4,8 @@ report's met / missed counts from real audit rows."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -188,3 +190,9 @@ def test_monitoring_counts_met_missed_and_overdue_per_level(tmp_path: Path) -> N
     assert rows.loc["Cấp độ 4"].tolist() == ["1 giờ", "24 giờ", "3", "2", "0", "0"]
     assert rows.loc["Cấp độ 1"].tolist() == ["0 phút", "7 ngày", "3", "0", "1", "2"]
     assert rows.loc["Tổng cộng"].tolist()[2:] == ["7", "2", "1", "2"]
+
+
+def test_readme_triage_example_is_the_defaults() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(.*?)```", readme, re.S).group(1)
+    assert from_dict(tomllib.loads(block)).triage == from_dict({}).triage
