@@ -119,7 +119,10 @@ def _triage(raw: dict[str, Any], path: Path | None) -> Triage:
     if sort not in QUEUE_SORTS:
         raise ConfigError(f"{where} queue_sort is {sort!r}: use one of {', '.join(QUEUE_SORTS)}")
     clocks = dict(DEFAULT_CLOCKS)
-    for key, body in (raw.get("clocks") or {}).items():
+    given = raw.get("clocks") or {}
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}.clocks must be a table: [triage.clocks] 4 = {{ acknowledge = \"1h\", ... }}")
+    for key, body in given.items():
         if not str(key).isdigit() or not 1 <= int(key) <= 5 or not isinstance(body, dict):
             raise ConfigError(f"{where}.clocks has {key!r}: write a level 1-5 = {{ acknowledge = \"1h\", "
                               "resolve = \"24h\" }")

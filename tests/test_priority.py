@@ -68,6 +68,7 @@ def test_clock_defaults_and_overrides_per_level() -> None:
     ({"clocks": {"9": {"acknowledge": "1h"}}}, ["soc.toml", "level 1-5"]),
     ({"default_system_level": 7}, ["soc.toml", "default_system_level", "1-5"]),
     ({"queue_sort": "colour"}, ["soc.toml", "queue_sort", "priority"]),
+    ({"clocks": 5}, ["soc.toml", "[triage.clocks]"]),
 ])
 def test_bad_triage_config_names_the_file_and_the_fix(triage: dict, words: list[str]) -> None:
     with pytest.raises(ConfigError) as err:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from soc.store.queue_priority import priority_key, priority_sql
 from soc.store.types import AlertQuery
 
 LIST_COLUMNS = (
@@ -72,48 +73,13 @@ def _rank_sql(column: str, order: tuple[str, ...], other: int) -> str:
     return f"CASE {column} {whens} ELSE {other} END"
 
 
-def _quote(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _priority_sql(ranking: tuple) -> str:
-    """The urgency of a row: a CASE over its system's level (by name, else the default) and its rule level."""
-    systems, default, matrix = ranking
-    whens = " ".join(f"WHEN {_quote(name)} THEN {int(level)}" for name, level in systems)
-    level = f"CASE system {whens} ELSE {int(default)} END" if whens else str(int(default))
-    by_level: dict[int, list[str]] = {}
-    for system_level, rule_level, urgency in matrix:
-        by_level.setdefault(int(system_level), []).append(f"WHEN {_quote(rule_level)} THEN {int(urgency)}")
-    if not by_level:
-        return "0"
-    inner = " ".join(f"WHEN {lv} THEN CASE rule_level {' '.join(w)} ELSE 0 END" for lv, w in sorted(by_level.items()))
-    return f"CASE {level} {inner} ELSE 0 END"
-
-
-def _priority_key(row: dict[str, Any], ranking: tuple) -> int:
-    """The value of ``_priority_sql`` for a row."""
-    systems, default, matrix = ranking
-    level = _levels(systems).get(row.get("system"), default)
-    return _urgency(matrix).get((level, row.get("rule_level")), 0)
-
-
-@cache
-def _levels(systems: tuple) -> dict[str, int]:
-    return {name: int(level) for name, level in systems}
-
-
-@cache
-def _urgency(matrix: tuple) -> dict[tuple[int, str], int]:
-    return {(int(s), r): int(u) for s, r, u in matrix}
-
-
 @cache
 def sort_sql(sort: str, level_order: tuple[str, ...], status_order: tuple[str, ...],
              ranking: tuple = ((), 3, ())) -> tuple[str, ...]:
     """The ORDER BY expressions of ``sort`` before the final ``id``; the time one matches the ``alerts_time``
     index of the state database."""
     if sort == "priority":
-        return (_priority_sql(ranking), TIME_SQL)
+        return (priority_sql(ranking), TIME_SQL)
     if sort == "time":
         return (TIME_SQL,)
     if sort == "level":
@@ -138,7 +104,7 @@ def row_key(row: dict[str, Any], sort: str, level_order: tuple[str, ...] = (),
     """The sort key of a row, the same as the ORDER BY of ``sort`` (used to order marked rows)."""
     when = row["last_time"] if row.get("last_time") is not None else row.get("created") or ""
     if sort == "priority":
-        first: tuple = (_priority_key(row, ranking),)
+        first: tuple = (priority_key(row, ranking),)
     elif sort == "time":
         first = ()
     elif sort == "level":

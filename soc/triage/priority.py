@@ -46,7 +46,8 @@ class Policy:
     _by_name: dict[str, int] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._by_name.update(self.levels)
+        for name, level in self.levels:  # a name listed twice: the first counts (as in the store's sort)
+            self._by_name.setdefault(name, level)
 
     @classmethod
     def of(cls, cfg: Config) -> Policy:
