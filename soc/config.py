@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# Response clocks per system security level (Decree 85/2016): minutes to acknowledge, minutes to resolve. Defaults,
+# overridden per level in ``[triage.clocks]`` of soc.toml.
+DEFAULT_CLOCKS: dict[int, tuple[int, int]] = {
+    5: (60, 24 * 60), 4: (60, 24 * 60), 3: (4 * 60, 72 * 60), 2: (24 * 60, 7 * 24 * 60), 1: (24 * 60, 7 * 24 * 60),
+}
+QUEUE_SORTS = ("priority", "time", "level", "rule", "source", "system", "status", "assignee")
+_UNITS = {"m": 1, "h": 60, "d": 24 * 60}
 
 
 class ConfigError(Exception):
@@ -34,6 +41,16 @@ class System:
     level: int = 0
 
 
+@dataclass(frozen=True)
+class Triage:
+    """``[triage]``: the security level of alerts whose system is not in the inventory (or has no level), the
+    response clocks per level (minutes to acknowledge, to resolve) and the queue's first sort."""
+
+    default_system_level: int = 3
+    clocks: tuple[tuple[int, int, int], ...] = tuple((lv, a, r) for lv, (a, r) in sorted(DEFAULT_CLOCKS.items()))
+    queue_sort: str = "priority"
+
+
 @dataclass
 class Config:
     data_dir: Path = Path("soc-data")
@@ -47,6 +64,7 @@ class Config:
     chunk_lines: int = 50_000
     scan_overlap_minutes: int = 10
     systems: list[System] = field(default_factory=list)
+    triage: Triage = field(default_factory=Triage)
     raw: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,6 +91,46 @@ def _systems(raw: list[dict[str, Any]], path: Path | None) -> list[System]:
             )
         )
     return out
+
+
+def _minutes(value: Any, where: str) -> int:
+    """``30m`` / ``4h`` / ``7d`` / a number of minutes → minutes."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = str(value).strip().lower()
+    if text[:-1].isdigit() and text[-1:] in _UNITS:
+        return int(text[:-1]) * _UNITS[text[-1]]
+    raise ConfigError(f"{where} is {value!r}: write a duration such as \"30m\", \"4h\" or \"7d\"")
+
+
+def _triage(raw: dict[str, Any], path: Path | None) -> Triage:
+    """The ``[triage]`` table: ``default_system_level``, ``queue_sort`` and ``[triage.clocks]`` with one entry per
+    level, e.g. ``4 = { acknowledge = "1h", resolve = "24h" }`` (levels not given keep their defaults)."""
+    where = f"{path or 'config'}: [triage]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where} must be a table")
+    try:
+        default = int(raw.get("default_system_level", 3))
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where} default_system_level must be a level 1-5") from exc
+    if not 1 <= default <= 5:
+        raise ConfigError(f"{where} default_system_level is {default}: use a level 1-5")
+    sort = str(raw.get("queue_sort", "priority"))
+    if sort not in QUEUE_SORTS:
+        raise ConfigError(f"{where} queue_sort is {sort!r}: use one of {', '.join(QUEUE_SORTS)}")
+    clocks = dict(DEFAULT_CLOCKS)
+    given = raw.get("clocks") or {}
+    if not isinstance(given, dict):
+        raise ConfigError(f"{where}.clocks must be a table: [triage.clocks] 4 = {{ acknowledge = \"1h\", ... }}")
+    for key, body in given.items():
+        if not str(key).isdigit() or not 1 <= int(key) <= 5 or not isinstance(body, dict):
+            raise ConfigError(f"{where}.clocks has {key!r}: write a level 1-5 = {{ acknowledge = \"1h\", "
+                              "resolve = \"24h\" }")
+        level = int(key)
+        ack, res = clocks[level]
+        clocks[level] = (_minutes(body.get("acknowledge", ack), f"{where}.clocks.{level}.acknowledge"),
+                         _minutes(body.get("resolve", res), f"{where}.clocks.{level}.resolve"))
+    return Triage(default, tuple((lv, a, r) for lv, (a, r) in sorted(clocks.items())), sort)
 
 
 def load(config_path: Path | None = None, data_dir: Path | None = None) -> Config:
@@ -146,6 +204,7 @@ def from_dict(raw: dict[str, Any], path: Path | None = None, data_dir: Path | No
         chunk_lines=int(ingest.get("chunk_lines", Config.chunk_lines)),
         scan_overlap_minutes=int(scan.get("overlap_minutes", Config.scan_overlap_minutes)),
         systems=_systems(raw.get("systems", []), path),
+        triage=_triage(raw.get("triage", {}), path),
         raw=raw,
     )
     env_dir = os.environ.get("SOC_DATA_DIR")

@@ -39,8 +39,10 @@ HOSTILE_LINES = [
 # -- fixtures ---------------------------------------------------------------------------------------------
 @pytest.fixture
 def tcfg(tmp_path: Path) -> Config:
+    # these tests read the queue newest first (the priority order has its own tests in test_tui_priority.py)
     return from_dict(
-        {"province": {"name": "Tỉnh Thử nghiệm"}, "analyst": "analyst1"}, data_dir=tmp_path / "data"
+        {"province": {"name": "Tỉnh Thử nghiệm"}, "analyst": "analyst1", "triage": {"queue_sort": "time"}},
+        data_dir=tmp_path / "data"
     )
 
 

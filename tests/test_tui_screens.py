@@ -33,7 +33,9 @@ CCCD = "001099012345"
 
 
 def tcfg_(tmp_path: Path) -> Config:
-    return from_dict({"province": {"name": "Tỉnh Thử nghiệm"}, "analyst": "analyst1"}, data_dir=tmp_path / "data")
+    # these tests read the queue newest first (the priority order has its own tests in test_tui_priority.py)
+    return from_dict({"province": {"name": "Tỉnh Thử nghiệm"}, "analyst": "analyst1",
+                      "triage": {"queue_sort": "time"}}, data_dir=tmp_path / "data")
 
 
 def seed_alerts(cfg: Config, count: int = 6) -> None:

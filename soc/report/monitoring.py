@@ -8,8 +8,8 @@ comparisons and words them. It never reads log text into the document unescaped 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 
@@ -25,6 +25,7 @@ from soc.report.words import SYSTEM_TYPE_VI, level_word, status_word
 from soc.store.registry import open_store
 from soc.timefmt import zone_label
 from soc.triage.model import CLOSED_CASE_STATUSES, OPEN_STATUSES
+from soc.triage.priority import Policy, acknowledged_at, outcome
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Monitoring:
     open_risks: pd.DataFrame
     cases: dict[str, int]  # opened, closed (in the period), open (now)
     language: str = "vi"  # words of tables, annexes and the chart (the profile's ``language``)
+    # per system level: level, acknowledge_minutes, resolve_minutes, alerts, met, missed, overdue (response clocks)
+    deadlines: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def resolve_period(kind: str, start: date | None, end: date | None, today: date) -> tuple[date, date]:
@@ -72,15 +75,22 @@ def _types(alerts: pd.DataFrame) -> pd.Series:
     return alerts["rule_tags"].map(lambda tags: incident_type(tags or [])).value_counts()
 
 
-def _response_times(cfg: Config, alerts: pd.DataFrame) -> dict[str, float | None]:
+def _audit(cfg: Config, alerts: pd.DataFrame) -> list[dict]:
+    """The audit trail of the period's alerts (none without a state database: a report never creates it)."""
+    if alerts.empty:
+        return []
+    with open_store(cfg) as store:
+        if not store.has_state():
+            return []
+        return store.state.audit_trail(object_type="alert", object_ids=alerts["id"].tolist())
+
+
+def _response_times(cfg: Config, alerts: pd.DataFrame, rows: list[dict] | None = None) -> dict[str, float | None]:
     """Mean minutes from an alert's creation to its first acknowledgement and to its resolution (audit trail)."""
     out: dict[str, float | None] = {"mtta_minutes": None, "mttr_minutes": None, "acknowledged": 0, "resolved": 0}
     if alerts.empty:
         return out
-    with open_store(cfg) as store:
-        if not store.has_state():  # a report never creates the state database
-            return out
-        rows = store.state.audit_trail(object_type="alert", object_ids=alerts["id"].tolist())
+    rows = _audit(cfg, alerts) if rows is None else rows
     created = dict(zip(alerts["id"], pd.to_datetime(alerts["created"], utc=True), strict=True))
     acked: dict[str, pd.Timestamp] = {}
     resolved: dict[str, pd.Timestamp] = {}
@@ -99,6 +109,35 @@ def _response_times(cfg: Config, alerts: pd.DataFrame) -> dict[str, float | None
     return out
 
 
+def deadlines(cfg: Config, alerts: pd.DataFrame, rows: list[dict], now: datetime) -> pd.DataFrame:
+    """Response clocks per system security level (Decree 85/2016): the period's alerts, acknowledged in time (met),
+    acknowledged late (missed), and not acknowledged yet though past due at ``now`` (overdue); clocks from
+    ``[triage.clocks]``, acknowledgement the first status change away from ``new`` in the audit trail."""
+    policy = Policy.of(cfg)
+    acked = acknowledged_at(rows)
+    table = {lv: {"level": lv, "acknowledge_minutes": a, "resolve_minutes": r, "alerts": 0, "met": 0, "missed": 0,
+                  "overdue": 0} for lv, a, r in sorted(policy.clocks, reverse=True)}
+    for alert in alerts.to_dict("records"):
+        alert = {k: (None if not isinstance(v, list) and pd.isna(v) else v) for k, v in alert.items()}
+        if isinstance(alert.get("created"), pd.Timestamp):
+            alert["created"] = alert["created"].to_pydatetime()
+        row = table.get(policy.system_level(alert.get("system")))
+        if row is None:
+            continue
+        row["alerts"] += 1
+        result = outcome(policy, alert, acked.get(alert["id"]), now)
+        if result in ("met", "missed", "overdue"):
+            row[result] += 1
+    return pd.DataFrame(list(table.values()), columns=["level", "acknowledge_minutes", "resolve_minutes", "alerts",
+                                                      "met", "missed", "overdue"])
+
+
+def _hours(minutes: int) -> str:
+    if minutes % (24 * 60) == 0 and minutes >= 48 * 60:
+        return f"{minutes // (24 * 60)} ngày"
+    return f"{vn_number(minutes / 60, 1 if minutes % 60 else 0)} giờ" if minutes >= 60 else f"{minutes} phút"
+
+
 def build_monitoring(cfg: Config, start: date, end: date) -> Monitoring:
     current = build(cfg, start, end)
     span = (end - start).days + 1
@@ -112,9 +151,11 @@ def build_monitoring(cfg: Config, start: date, end: date) -> Monitoring:
     by_type["change"] = by_type["alerts"] - by_type["previous"]
     risks = current.alerts[current.alerts["status"].isin(OPEN_STATUSES) & current.alerts["rule_level"].isin(
         ["critical", "high"])]
-    return Monitoring(current, previous, by_type, _response_times(cfg, current.alerts), risks.head(15),
+    audit = _audit(cfg, current.alerts)
+    return Monitoring(current, previous, by_type, _response_times(cfg, current.alerts, audit), risks.head(15),
                       _cases(cfg, iso_utc(current.start_utc), iso_utc(current.end_utc)),
-                      report_language(load_profile(cfg)))
+                      report_language(load_profile(cfg)),
+                      deadlines(cfg, current.alerts, audit, current.generated.astimezone(UTC)))
 
 
 def _cases(cfg: Config, lo: str, hi: str) -> dict[str, int]:
@@ -228,6 +269,9 @@ def monitoring_document(cfg: Config, m: Monitoring) -> Document:
             + (f"{vn_number(m.response['mttr_minutes'], 1)} phút." if m.response["mttr_minutes"] is not None
                else "chưa có số liệu."),
         ]),
+        Para("Thời hạn phản hồi theo cấp độ hệ thống thông tin (Nghị định 85/2016/NĐ-CP; thời hạn tính từ khi "
+             "phát hiện):", bold=True),
+        _deadline_table(m.deadlines),
         Bullets([f"Sự cố (hồ sơ sự cố) mở trong kỳ: {m.cases['opened']}; đóng trong kỳ: {m.cases['closed']}; "
                  f"đang xử lý: {m.cases['open']}."]),
         Heading("8. Rủi ro còn tồn tại"),
@@ -243,6 +287,21 @@ def monitoring_document(cfg: Config, m: Monitoring) -> Document:
     blocks.append(Para("Chi tiết toàn bộ cảnh báo trong kỳ tại Phụ lục (tệp XLSX kèm theo).", italic=True))
     return Document(kind="BÁO CÁO", symbol="BC", subject=f"Kết quả giám sát an toàn thông tin {period}",
                     issued=cur.generated.date(), profile=prof, blocks=blocks)
+
+
+def _deadline_table(frame: pd.DataFrame) -> Table:
+    """"Thời hạn phản hồi": one row per system level, then the totals."""
+    rows = frame if not frame.empty else deadlines(Config(), pd.DataFrame(), [], datetime.now(UTC))
+    counts = ("alerts", "met", "missed", "overdue")
+    out = pd.DataFrame({
+        "Cấp độ hệ thống": [f"Cấp độ {lv}" for lv in rows["level"]] + ["Tổng cộng"],
+        "Tiếp nhận trong": [_hours(int(v)) for v in rows["acknowledge_minutes"]] + [""],
+        "Xử lý trong": [_hours(int(v)) for v in rows["resolve_minutes"]] + [""],
+        **{name: [vn_number(int(v)) for v in rows[c]] + [vn_number(int(rows[c].sum()))]
+           for name, c in zip(("Số cảnh báo", "Tiếp nhận đúng hạn", "Tiếp nhận trễ hạn", "Chưa tiếp nhận, quá hạn"),
+                              counts, strict=True)},
+    })
+    return Table(out, caption="Thời hạn phản hồi", right=frozenset(range(3, 7)), total_row=True)
 
 
 SHEETS = {"vi": ("Cảnh báo", "Theo quy tắc", "Theo hệ thống", "Theo loại sự cố", "Sự kiện theo ngày"),

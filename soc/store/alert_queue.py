@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
+from soc.store.queue_priority import priority_key, priority_sql
 from soc.store.types import AlertQuery
 
 LIST_COLUMNS = (
@@ -23,7 +24,7 @@ TEXT_COLUMNS = ("rule_title", "rule_id", "source_ip", "user_name", "host", "syst
 SMALL = 1000  # a filter letting through at most this many alerts is read whole in one pass (no COUNT)
 WALK = 5000  # entries of the newest-first index worth walking (a row lookup each) instead of one scan and sort
 TIME_SQL = "coalesce(last_time, created)"
-SORTS = ("time", "level", "status", "rule", "source", "system", "assignee")
+SORTS = ("priority", "time", "level", "status", "rule", "source", "system", "assignee")
 _TEXT_SORT_SQL = {
     "rule": "lower(rule_title)",
     "source": "lower(coalesce(source_ip, ''))",
@@ -73,9 +74,12 @@ def _rank_sql(column: str, order: tuple[str, ...], other: int) -> str:
 
 
 @cache
-def sort_sql(sort: str, level_order: tuple[str, ...], status_order: tuple[str, ...]) -> tuple[str, ...]:
+def sort_sql(sort: str, level_order: tuple[str, ...], status_order: tuple[str, ...],
+             ranking: tuple = ((), 3, ())) -> tuple[str, ...]:
     """The ORDER BY expressions of ``sort`` before the final ``id``; the time one matches the ``alerts_time``
     index of the state database."""
+    if sort == "priority":
+        return (priority_sql(ranking), TIME_SQL)
     if sort == "time":
         return (TIME_SQL,)
     if sort == "level":
@@ -96,11 +100,13 @@ def ascii_lower(value: str | None) -> str:
 
 
 def row_key(row: dict[str, Any], sort: str, level_order: tuple[str, ...] = (),
-            status_order: tuple[str, ...] = ()) -> tuple:
+            status_order: tuple[str, ...] = (), ranking: tuple = ((), 3, ())) -> tuple:
     """The sort key of a row, the same as the ORDER BY of ``sort`` (used to order marked rows)."""
     when = row["last_time"] if row.get("last_time") is not None else row.get("created") or ""
-    if sort == "time":
-        first: tuple = ()
+    if sort == "priority":
+        first: tuple = (priority_key(row, ranking),)
+    elif sort == "time":
+        first = ()
     elif sort == "level":
         first = (_ranks(level_order).get(row.get("rule_level"), -1),)
     elif sort == "status":
@@ -229,14 +235,15 @@ class QueuePlan:
     total: int = 0
     level_order: tuple[str, ...] = ()
     status_order: tuple[str, ...] = ()
+    ranking: tuple = ((), 3, ())
 
     def keys(self) -> list[str]:
         """The ORDER BY expressions of the sort, ending with ``id``."""
-        return [*sort_sql(self.sort, self.level_order, self.status_order), "id"]
+        return [*sort_sql(self.sort, self.level_order, self.status_order, self.ranking), "id"]
 
     def key(self, row: dict[str, Any]) -> tuple:
         """The sort key of ``row`` (what ``keys`` compare)."""
-        return row_key(row, self.sort, self.level_order, self.status_order)
+        return row_key(row, self.sort, self.level_order, self.status_order, self.ranking)
 
     def _order(self, reverse: bool, walk: bool) -> str:
         direction = "ASC" if self.descending == reverse else "DESC"
@@ -317,7 +324,7 @@ def plan(con: sqlite3.Connection, query: AlertQuery,
     where, args = _where(query, vocab)
     total = vocab.total
     base = QueuePlan(query.sort, query.descending, where, tuple(args), 0, total, query.level_order,
-                     query.status_order)
+                     query.status_order, query.ranking)
     if _only_status_and_level(query):  # counted from the status counts, or one scan; rows read when shown
         statuses = query.statuses
         if query.levels is None:
@@ -368,7 +375,8 @@ def list_sql(query: AlertQuery, vocab: Callable[[], Vocabulary], limit: int | No
     if query.sort not in SORTS:
         raise ValueError(f"cannot sort by {query.sort!r}")
     direction = "DESC" if query.descending else "ASC"
-    order = ", ".join(f"{k} {direction}" for k in sort_sql(query.sort, query.level_order, query.status_order))
+    order = ", ".join(f"{k} {direction}" for k in sort_sql(query.sort, query.level_order, query.status_order,
+                                                                      query.ranking))
     sql = "SELECT * FROM alerts"
     if where:
         sql += " WHERE " + " AND ".join(where)

@@ -50,7 +50,9 @@ class AlertQuery:
 
     ``None`` means "no condition". Text conditions match case-insensitively (casefold), ``rule`` in the rule id
     or title, ``text`` word by word in any listed text column. ``level_order`` / ``status_order`` rank the values
-    when sorting by level or status (the model's order, given by triage).
+    when sorting by level or status (the model's order, given by triage). ``sort="priority"`` ranks by urgency from
+    ``system_levels`` (system name → security level 1–5; others ``default_system_level``) and ``priority_matrix``
+    ((system level, rule level, urgency), larger more urgent), then by time.
     """
 
     statuses: tuple[str, ...] | None = None
@@ -61,10 +63,18 @@ class AlertQuery:
     since: str = ""  # ISO UTC: last seen at or after
     until: str = ""  # ISO UTC: first seen before
     text: str = ""
-    sort: str = "time"  # time | level | status | rule | source | system | assignee
+    sort: str = "time"  # priority | time | level | status | rule | source | system | assignee
     descending: bool = True
     level_order: tuple[str, ...] = ()
     status_order: tuple[str, ...] = ()
+    system_levels: tuple[tuple[str, int], ...] = ()
+    default_system_level: int = 3
+    priority_matrix: tuple[tuple[int, str, int], ...] = ()
+
+    @property
+    def ranking(self) -> tuple:
+        """What the priority sort needs, as one hashable value."""
+        return (self.system_levels, self.default_system_level, self.priority_matrix)
 
 
 @dataclass(eq=False)

@@ -17,20 +17,25 @@ from soc.store import alert_queue
 from soc.store.contract import AlertQuery, StateStore
 from soc.timefmt import parse_when
 from soc.triage.model import LEVEL_FILTERS, LEVELS, OPEN_STATUSES, STATUS_FILTERS, STATUSES
+from soc.triage.priority import Policy
 
 __all__ = ["LEVEL_FILTERS", "OPEN_STATUSES", "PAGE", "SORT_KEYS", "STATUS_FILTERS", "ChangeWatch", "QueueFilter",
            "QueueRows", "listing", "parse_time", "row_key"]
 
 PAGE = 100  # rows read at a time
-SORT_KEYS = ("time", "level", "rule", "source", "system", "status", "assignee")
+SORT_KEYS = ("priority", "time", "level", "rule", "source", "system", "status", "assignee")
 REFRESH_OVERLAP = timedelta(seconds=5)  # writers commit out of order; re-read a little before the last seen
 TOKENS = ("level", "status", "rule", "system", "assignee", "from", "to")
 
 
-def row_key(row: dict[str, Any], sort: str) -> tuple:
+DEFAULT_POLICY = Policy()
+
+
+def row_key(row: dict[str, Any], sort: str, policy: Policy | None = None) -> tuple:
     """The sort key of a queue row, the same as the store's order of ``sort`` (levels and statuses in the
-    model's order)."""
-    return alert_queue.row_key(row, sort, LEVELS, STATUSES)
+    model's order, priority by ``policy``)."""
+    ranking = AlertQuery(**(policy or DEFAULT_POLICY).query_fields()).ranking
+    return alert_queue.row_key(row, sort, LEVELS, STATUSES, ranking)
 
 
 def listing(statuses: Iterable[str] | None = None, levels: Iterable[str] | None = None, since: str = "",
@@ -58,6 +63,7 @@ class QueueFilter:
     since: str = ""
     until: str = ""
     text: str = ""
+    policy: Policy = DEFAULT_POLICY  # ranks the priority sort (the inventory's levels, from the config)
 
     def levels(self) -> list[str] | None:
         return None if self.level == "all" else list(LEVELS[LEVELS.index(self.level) :])
@@ -103,12 +109,14 @@ class QueueFilter:
         return not (self.rule or self.system or self.assignee or self.since or self.until or self.text.split())
 
     def alert_query(self, sort: str = "time", descending: bool = True) -> AlertQuery:
-        """The filter and a sort as the store runs them."""
+        """The filter and a sort as the store runs them (``priority``: most urgent first when descending, then
+        newest)."""
         statuses, levels = self.statuses(), self.levels()
         return AlertQuery(
             statuses=None if statuses is None else tuple(statuses), levels=None if levels is None else tuple(levels),
             rule=self.rule, system=self.system, assignee=self.assignee, since=self.since, until=self.until,
             text=self.text, sort=sort, descending=descending, level_order=LEVELS, status_order=STATUSES,
+            **self.policy.query_fields(),
         )
 
 

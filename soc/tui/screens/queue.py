@@ -19,13 +19,14 @@ from textual.worker import get_current_worker
 from soc.i18n import tr
 from soc.triage.desk import AlertSource, QueueSnapshot, Viewport
 from soc.triage.evidence import MatchedEvent
+from soc.triage.priority import Policy
 from soc.triage.queue import QueueFilter
 from soc.tui.messages import AlertHighlighted, FiltersChanged, SortChanged
 from soc.tui.screens.alert import AlertScreen
 from soc.tui.screens.forms import PromptModal, StatusPicker
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import AlertDetail
-from soc.tui.widgets.alert_grid import AlertGrid
+from soc.tui.widgets.alert_grid import DESCENDING_FIRST, AlertGrid
 from soc.tui.widgets.filter_bar import FilterBar
 from soc.tui.widgets.footer import QuietFooter
 from soc.tui.widgets.safe_text import clean
@@ -41,7 +42,7 @@ def counts_line(counts: dict[str, int]) -> str:
 
 
 class QueueScreen(TriageActions, Screen):
-    """Alerts newest first; the highlighted one is detailed below and changed with a single key."""
+    """Alerts most urgent first (then newest; ``[triage] queue_sort``); the highlighted one is detailed below and changed with a single key."""
 
     BINDINGS = [
         *TRIAGE_BINDINGS,
@@ -62,6 +63,7 @@ class QueueScreen(TriageActions, Screen):
         self._events_for: tuple[str, int] | None = None
         self._saving: set[str] = set()  # alert ids with an edit in flight (a double press must not self-conflict)
         self.loaded_at: float | None = None  # monotonic time the last snapshot reached the table
+        self.policy = Policy.of(source.cfg)  # priority and clocks by the inventory's security levels
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,7 +75,10 @@ class QueueScreen(TriageActions, Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        self.query_one(AlertGrid).focus()
+        grid = self.query_one(AlertGrid)
+        grid.policy, grid.sort = self.policy, self.source.cfg.triage.queue_sort
+        grid.descending = grid.sort in DESCENDING_FIRST
+        grid.focus()
         self.reload()
         if self.refresh_seconds > 0:
             self.set_interval(self.refresh_seconds, self._on_timer)
@@ -89,7 +94,8 @@ class QueueScreen(TriageActions, Screen):
         current = grid.current_alert if grid.rows.get(grid.cursor) is not None else None
         view = Viewport(current["id"] if current else None, grid.cursor, int(grid.scroll_offset.y),
                         max(grid.size.height - 1, 1))
-        self._load(self.query_one(FilterBar).filter, grid.sort, grid.descending, view, frozenset(grid.marked))
+        flt = replace(self.query_one(FilterBar).filter, policy=self.policy)
+        self._load(flt, grid.sort, grid.descending, view, frozenset(grid.marked))
 
     def _on_timer(self) -> None:
         self._poll()

@@ -7,7 +7,7 @@ Cells are Rich ``Text`` from ``safe_text`` (titles and IPs come from logs and ru
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from soc.i18n import tr
 from soc.triage.evidence import local
+from soc.triage.priority import Policy, clock_text, label
 from soc.triage.queue import SORT_KEYS, QueueRows, row_key
 from soc.tui.messages import AlertHighlighted, SortChanged
 from soc.tui.widgets.safe_text import safe_text
@@ -42,8 +43,9 @@ STATUS_STYLES = {
     "resolved": "green",
     "suppressed": "dim",
 }
-# (sort key — or "case", shown only —, header, width; 0 = takes the rest)
+# (sort key — or "case" / "clock", shown only —, header, width; 0 = takes the rest)
 COLUMNS = (
+    ("priority", "Pri", 5),
     ("time", "Last seen", 19),
     ("level", "Level", 13),
     ("rule", "Rule", 0),
@@ -52,7 +54,12 @@ COLUMNS = (
     ("status", "Status", 26),
     ("assignee", "Assignee", 12),
     ("case", "Case", 8),
+    ("clock", "Clock", 14),  # not a sort key: the response clock, from the priority policy
 )
+RULE_ROOM = 20  # narrower terminals leave the clock column out rather than squeeze rule titles
+PRIORITY_STYLES = {1: "bold white on red", 2: "bold red", 3: "yellow", 4: "dim"}
+DESCENDING_FIRST = ("priority", "time", "level")
+HEADERS_VI = {"Pri": "ƯT", "Clock": "Thời hạn"}  # the two columns' Vietnamese headers (short to fit)
 CURSOR = Style(reverse=True)
 MARKED = Style(bold=True, bgcolor="grey23")
 HEADER = Style(bold=True, underline=True)
@@ -90,8 +97,9 @@ class AlertGrid(ScrollView, can_focus=True):
         self.marked: set[str] = set()
         self._marked_rows: dict[str, dict[str, Any]] = {}  # marked alerts the filter lets through, by id
         self._reading = False
-        self.sort = "time"
+        self.sort = "priority"
         self.descending = True
+        self.policy = Policy()  # the inventory's levels and clocks (the screen sets the configured one)
         self.labels = {key: header for key, header, _ in COLUMNS}
         self._last_posted: tuple[str, int] | None = None
         offset = datetime.now(ZoneInfo(zone)).strftime("%z")
@@ -113,7 +121,7 @@ class AlertGrid(ScrollView, can_focus=True):
         for alert_id, row in self._marked_rows.items():
             i = self.rows.index_of(alert_id)
             rows.append(self.rows.get(i) if i is not None else row)
-        return sorted(rows, key=lambda r: row_key(r, self.sort), reverse=self.descending)
+        return sorted(rows, key=lambda r: row_key(r, self.sort, self.policy), reverse=self.descending)
 
     @property
     def marked_ids(self) -> list[str]:
@@ -198,7 +206,7 @@ class AlertGrid(ScrollView, can_focus=True):
 
     def action_sort(self) -> None:
         self.sort = SORT_KEYS[(SORT_KEYS.index(self.sort) + 1) % len(SORT_KEYS)]
-        self.descending = self.sort in ("time", "level")
+        self.descending = self.sort in DESCENDING_FIRST
         self.post_message(SortChanged(self.sort, self.descending))
 
     def action_reverse(self) -> None:
@@ -208,8 +216,8 @@ class AlertGrid(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             col = self._column_at(event.x)
-            if col in SORT_KEYS:  # the case column is not a sort order
-                self.descending = not self.descending if col == self.sort else col in ("time", "level")
+            if col is not None and col in SORT_KEYS:  # the case and clock columns are not sort orders
+                self.descending = not self.descending if col == self.sort else col in DESCENDING_FIRST
                 self.sort = col
                 self.post_message(SortChanged(self.sort, self.descending))
             return
@@ -224,12 +232,17 @@ class AlertGrid(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------------------------------
     def _widths(self) -> list[int]:
+        """Column widths; the clock column (-1: not drawn) only when the rule column keeps ``RULE_ROOM``."""
         fixed = sum(w for _, _, w in COLUMNS) + len(COLUMNS) + 2
-        return [w or max(self.size.width - fixed, 10) for _, _, w in COLUMNS]
+        clock = self.size.width - fixed >= RULE_ROOM
+        fixed -= 0 if clock else COLUMNS[-1][2] + 1
+        return [(w if clock or key != "clock" else -1) or max(self.size.width - fixed, 10) for key, _, w in COLUMNS]
 
     def _column_at(self, x: int) -> str | None:
         pos = 2
         for (key, _, _), width in zip(COLUMNS, self._widths(), strict=True):
+            if width < 0:
+                continue
             if pos <= x < pos + width + 1:
                 return key
             pos += width + 1
@@ -237,7 +250,10 @@ class AlertGrid(ScrollView, can_focus=True):
 
     def cells(self, alert: dict[str, Any]) -> list[Text]:
         level = str(alert.get("rule_level") or "")
+        priority = self.policy.priority(alert)
+        clock = clock_text(self.policy, alert, datetime.now(UTC), getattr(self.app, "lang", "en"))
         return [
+            Text(label(priority), style=PRIORITY_STYLES.get(priority, "")),
             Text(local(alert.get("last_time") or alert.get("created"), self.zone)),
             safe_text(level, LEVEL_STYLES.get(level, ""), limit=20),
             safe_text(alert.get("rule_title"), limit=200),
@@ -246,11 +262,14 @@ class AlertGrid(ScrollView, can_focus=True):
             status_label(alert),
             safe_text(alert.get("assignee") or "", limit=30),
             Text(", ".join(f"#{c}" for c in alert.get("case_ids") or []), style="magenta"),
+            Text(clock, style="bold red" if clock.endswith("overdue") or clock.startswith("quá") else ""),
         ]
 
     def _line(self, marker: str, cells: list[Text], style: Style | None) -> Strip:
         line = Text(marker + " ", no_wrap=True)
         for cell, width in zip(cells, self._widths(), strict=True):
+            if width < 0:
+                continue
             cell = cell.copy()
             cell.truncate(width, overflow="ellipsis", pad=True)
             line.append_text(cell)
@@ -264,7 +283,9 @@ class AlertGrid(ScrollView, can_focus=True):
             heads = []
             for key, _, _ in COLUMNS:
                 arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
-                label = tr(self.labels[key], getattr(self.app, "lang", "en"))
+                lang = getattr(self.app, "lang", "en")
+                label = HEADERS_VI.get(self.labels[key]) if lang == "vi" else None
+                label = label or tr(self.labels[key], lang)
                 heads.append(Text(label + (self.time_suffix if key == "time" else "") + arrow))
             return self._line(" ", heads, HEADER)
         index = int(self.scroll_offset.y) + y - 1
