@@ -56,7 +56,8 @@ COLUMNS = (
     ("case", "Case", 8),
     ("clock", "Clock", 14),  # not a sort key: the response clock, from the priority policy
 )
-RULE_ROOM = 20  # narrower terminals leave the clock column out rather than squeeze rule titles
+RULE_ROOM = 20  # narrower terminals leave optional columns out rather than squeeze rule titles
+OPTIONAL_COLUMNS = ("clock", "case")  # left out first to last
 PRIORITY_STYLES = {1: "bold white on red", 2: "bold red", 3: "yellow", 4: "dim"}
 DESCENDING_FIRST = ("priority", "time", "level")
 HEADERS_VI = {"Pri": "ƯT", "Clock": "Thời hạn"}  # the two columns' Vietnamese headers (short to fit)
@@ -232,11 +233,16 @@ class AlertGrid(ScrollView, can_focus=True):
 
     # -- rendering -----------------------------------------------------------------------------------------
     def _widths(self) -> list[int]:
-        """Column widths; the clock column (-1: not drawn) only when the rule column keeps ``RULE_ROOM``."""
+        """Column widths (-1: not drawn): the optional columns (clock, then case) are drawn only while the rule
+        column keeps ``RULE_ROOM``."""
         fixed = sum(w for _, _, w in COLUMNS) + len(COLUMNS) + 2
-        clock = self.size.width - fixed >= RULE_ROOM
-        fixed -= 0 if clock else COLUMNS[-1][2] + 1
-        return [(w if clock or key != "clock" else -1) or max(self.size.width - fixed, 10) for key, _, w in COLUMNS]
+        hidden: set[str] = set()
+        for key in OPTIONAL_COLUMNS:
+            if self.size.width - fixed >= RULE_ROOM:
+                break
+            hidden.add(key)
+            fixed -= next(w for k, _, w in COLUMNS if k == key) + 1
+        return [-1 if key in hidden else w or max(self.size.width - fixed, 10) for key, _, w in COLUMNS]
 
     def _column_at(self, x: int) -> str | None:
         pos = 2
