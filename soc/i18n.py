@@ -54,7 +54,18 @@ VI = {
         "Bàn làm việc này không viết được báo cáo (không có bộ viết báo cáo).",
     # alert detail
     "Tags": "Nhãn", "Events": "Số sự kiện", "Description": "Mô tả", "Host": "Máy chủ", "First seen": "Thấy lần đầu",
-    "Resolution": "Kết quả xử lý", "Group": "Khoá gộp",
+    "Resolution": "Kết quả xử lý", "First": "Lần đầu", "Last": "Lần cuối", "Group key": "Khoá gộp",
+    "Alert id": "Mã cảnh báo", "version": "phiên bản",
+    "No alert selected. Change the filters (l / s / /) or refresh (R).":
+        "Chưa chọn cảnh báo. Đổi bộ lọc (l / s / /) hoặc làm mới (R).",
+    "Loading events…": "Đang tải sự kiện…", "This alert lists no events.": "Cảnh báo này không có sự kiện nào.",
+    "Matched events: {n} of {total} shown": "Sự kiện khớp: hiện {n} trên {total}",
+    "None of them is in the event store (retention or another data directory).":
+        "Không sự kiện nào còn trong kho sự kiện (hết hạn lưu giữ hoặc thư mục dữ liệu khác).",
+    "(no original line)": "(không có bản ghi gốc)",
+    # filter bar and queue header
+    "all": "tất cả", "{n} shown of {total}": "hiện {n} trên {total}", "{n} marked": "đã chọn {n}",
+    "   [l] level  [s] status  [/] filter": "   [l] mức độ  [s] trạng thái  [/] bộ lọc", "no alerts": "không có cảnh báo",
 }
 # Levels and statuses: the same words in the TUI and in the reports (soc.report.words imports these).
 LEVEL_VI = {

@@ -97,7 +97,7 @@ class AlertScreen(TriageActions, Screen):
     def _show(self, alert, events, notes, trail) -> None:
         self.alert, self.events = alert, events
         self.sub_title = clean(alert.get("rule_title"), limit=80) if alert else "alert not found"
-        self.query_one("#page-summary", Static).update(alert_summary(alert, self.zone))
+        self.query_one("#page-summary", Static).update(alert_summary(alert, self.zone, self.app.lang))  # type: ignore[attr-defined]
         self._fill_tree()
         if notes:
             parts = []
