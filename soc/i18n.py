@@ -63,6 +63,10 @@ VI = {
     "None of them is in the event store (retention or another data directory).":
         "Không sự kiện nào còn trong kho sự kiện (hết hạn lưu giữ hoặc thư mục dữ liệu khác).",
     "(no original line)": "(không có bản ghi gốc)",
+    "Matched events": "Sự kiện khớp", "events": "sự kiện", "alert not found": "không tìm thấy cảnh báo",
+    "No notes. Press m to write one.": "Chưa có ghi chú. Bấm m để viết.",
+    "No matched event is in the event store.": "Không sự kiện khớp nào còn trong kho sự kiện.",
+    "Loading…": "Đang tải…", "Notes": "Ghi chú", "Cannot read the alert": "Không đọc được cảnh báo",
     # filter bar and queue header
     "all": "tất cả", "{n} shown of {total}": "hiện {n} trên {total}", "{n} marked": "đã chọn {n}",
     "   [l] level  [s] status  [/] filter": "   [l] mức độ  [s] trạng thái  [/] bộ lọc", "no alerts": "không có cảnh báo",
