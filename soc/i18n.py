@@ -67,6 +67,9 @@ VI = {
     "No notes. Press m to write one.": "Chưa có ghi chú. Bấm m để viết.",
     "No matched event is in the event store.": "Không sự kiện khớp nào còn trong kho sự kiện.",
     "Loading…": "Đang tải…", "Notes": "Ghi chú", "Cannot read the alert": "Không đọc được cảnh báo",
+    # case and suppression lists
+    "Title": "Tiêu đề", "Severity": "Mức độ", "Systems": "Hệ thống", "Updated": "Cập nhật", "Reason": "Lý do",
+    "Author": "Người lập", "Expires": "Hết hạn", "never": "không hết hạn",
     # filter bar and queue header
     "all": "tất cả", "{n} shown of {total}": "hiện {n} trên {total}", "{n} marked": "đã chọn {n}",
     "   [l] level  [s] status  [/] filter": "   [l] mức độ  [s] trạng thái  [/] bộ lọc", "no alerts": "không có cảnh báo",

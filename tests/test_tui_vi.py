@@ -149,3 +149,29 @@ def test_dashboard_snapshot_by_language(tmp_path: Path, snap_compare, lang: str)
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=(120, 32), run_before=open_dashboard)
+
+
+async def test_suppression_form_and_case_list_in_vietnamese_show_no_catalogue_english(tmp_path: Path) -> None:
+    from soc.tui.screens.cases import CasesScreen
+    from soc.tui.screens.forms import SuppressModal
+
+    cfg = cfg_for(tmp_path, "vi")
+    seed_vi(cfg)
+    db = StateDB(cfg.data_dir / "state.db")
+    db.create_case("Vụ việc thử", severity="high", actor="analyst1", alert_ids=["alert-01"])
+    db.close()
+    app = SocApp(cfg, refresh_seconds=0)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: "Quy tắc số 3" in screen_text(app.screen))
+        await pilot.press("x")
+        await until(pilot, lambda: isinstance(app.screen, SuppressModal))
+        text = screen_text(app.screen)
+        assert english_on(text) == [], text
+        assert "Lý do (bắt buộc)" in text and "Quy tắc số 3" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("C")
+        await until(pilot, lambda: isinstance(app.screen, CasesScreen) and "Vụ việc thử" in screen_text(app.screen))
+        text = screen_text(app.screen)
+        assert english_on(text) == [], text
+        assert "Tiêu đề" in text and "Cao" in text
