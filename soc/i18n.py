@@ -67,6 +67,7 @@ VI = {
     "No notes. Press m to write one.": "Chưa có ghi chú. Bấm m để viết.",
     "No matched event is in the event store.": "Không sự kiện khớp nào còn trong kho sự kiện.",
     "Loading…": "Đang tải…", "Notes": "Ghi chú", "Cannot read the alert": "Không đọc được cảnh báo",
+    "Note on": "Ghi chú về", "assigned to": "đã giao cho", "nobody": "không ai", "{n} alerts changed.": "Đã đổi {n} cảnh báo.",
     # case and suppression lists
     "Title": "Tiêu đề", "Severity": "Mức độ", "Systems": "Hệ thống", "Updated": "Cập nhật", "Reason": "Lý do",
     "Author": "Người lập", "Expires": "Hết hạn", "never": "không hết hạn",
