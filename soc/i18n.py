@@ -29,7 +29,7 @@ VI = {
     "Alerts": "Cảnh báo", "Oldest unacknowledged alert": "Cảnh báo chưa tiếp nhận lâu nhất", "none": "không có",
     "Cannot read alerts": "Không đọc được cảnh báo",
     # queue columns and notifications
-    "Last seen": "Thấy lần cuối", "Rule": "Luật", "Source": "Nguồn", "Status": "Trạng thái",
+    "Last seen": "Thấy lần cuối", "Rule": "Quy tắc", "Source": "Nguồn", "Status": "Trạng thái",
     "Assignee": "Người xử lý", "No alert is highlighted.": "Chưa chọn cảnh báo nào.", "Note saved.": "Đã lưu ghi chú.",
     "This alert no longer exists; reloaded.": "Cảnh báo này không còn nữa; đã tải lại.",
     "Case": "Vụ việc",
@@ -38,7 +38,7 @@ VI = {
     "Timeline": "Diễn biến", "What happened": "Diễn biến",
     "Show alerts with status": "Hiện cảnh báo có trạng thái", "Choose status…": "Chọn trạng thái…",
     "Open (new, acknowledged, in progress, escalated)": "Đang mở (mới, đã tiếp nhận, đang xử lý, đã chuyển cấp trên)",
-    "Suppress rule": "Loại trừ luật", "Field": "Trường", "Value": "Giá trị",
+    "Suppress rule": "Loại trừ quy tắc", "Field": "Trường", "Value": "Giá trị",
     "Reason (required)": "Lý do (bắt buộc)", "Expires after days (empty: never)": "Hết hạn sau số ngày (để trống: không hết hạn)",
     "Ctrl+S save · Escape cancel": "Ctrl+S lưu · Escape huỷ", "Enter accept · Escape cancel": "Enter chọn · Escape huỷ",
     "Not saved: the reason is missing. Say why these alerts are expected.":
@@ -52,8 +52,71 @@ VI = {
     "Incident report not written: {error}": "Không viết được báo cáo sự cố: {error}",
     "This desk cannot write reports (started without a report writer).":
         "Bàn làm việc này không viết được báo cáo (không có bộ viết báo cáo).",
+    # alert detail
+    "Tags": "Nhãn", "Events": "Số sự kiện", "Description": "Mô tả", "Host": "Máy chủ", "First seen": "Thấy lần đầu",
+    "Resolution": "Kết quả xử lý", "First": "Lần đầu", "Last": "Lần cuối", "Group key": "Khoá gộp",
+    "Alert id": "Mã cảnh báo", "version": "phiên bản",
+    "No alert selected. Change the filters (l / s / /) or refresh (R).":
+        "Chưa chọn cảnh báo. Đổi bộ lọc (l / s / /) hoặc làm mới (R).",
+    "Loading events…": "Đang tải sự kiện…", "This alert lists no events.": "Cảnh báo này không có sự kiện nào.",
+    "Matched events: {n} of {total} shown": "Sự kiện khớp: hiện {n} trên {total}",
+    "None of them is in the event store (retention or another data directory).":
+        "Không sự kiện nào còn trong kho sự kiện (hết hạn lưu giữ hoặc thư mục dữ liệu khác).",
+    "(no original line)": "(không có bản ghi gốc)",
+    "Matched events": "Sự kiện khớp", "events": "sự kiện", "alert not found": "không tìm thấy cảnh báo",
+    "No notes. Press m to write one.": "Chưa có ghi chú. Bấm m để viết.",
+    "No matched event is in the event store.": "Không sự kiện khớp nào còn trong kho sự kiện.",
+    "Loading…": "Đang tải…", "Notes": "Ghi chú", "Cannot read the alert": "Không đọc được cảnh báo",
+    "Note on": "Ghi chú về", "assigned to": "đã giao cho", "nobody": "không ai", "{n} alerts changed.": "Đã đổi {n} cảnh báo.",
+    # case and suppression lists
+    "Title": "Tiêu đề", "Severity": "Mức độ", "Systems": "Hệ thống", "Updated": "Cập nhật", "Reason": "Lý do",
+    "Author": "Người lập", "Expires": "Hết hạn", "never": "không hết hạn",
+    # filter bar and queue header
+    "all": "tất cả", "{n} shown of {total}": "hiện {n} trên {total}", "{n} marked": "đã chọn {n}",
+    "   [l] level  [s] status  [/] filter": "   [l] mức độ  [s] trạng thái  [/] bộ lọc", "no alerts": "không có cảnh báo",
+}
+# Levels and statuses: the same words in the TUI and in the reports (soc.report.words imports these).
+LEVEL_VI = {
+    "critical": "Nghiêm trọng",
+    "high": "Cao",
+    "medium": "Trung bình",
+    "low": "Thấp",
+    "informational": "Thông tin",
+}
+STATUS_VI = {
+    "new": "Mới",
+    "acknowledged": "Đã tiếp nhận",
+    "in_progress": "Đang xử lý",
+    "escalated": "Đã chuyển cấp trên",
+    "resolved": "Đã xử lý xong",
+    "suppressed": "Đã loại trừ",
+    "open": "Đang mở",
+    "closed": "Đã đóng",
+}
+RESOLUTION_VI = {
+    "true_positive": "Tấn công thật",
+    "false_positive": "Cảnh báo nhầm",
+    "benign": "Vô hại",
 }
 
 
 def tr(text: str, lang: str) -> str:
     return VI.get(text, text) if lang == "vi" else text
+
+
+def level_word(level: object, lang: str = "vi") -> str:
+    """``high`` → ``Cao`` (vi); the stored word in English; anything unknown as it is."""
+    text = "" if level is None else str(level)
+    return LEVEL_VI.get(text, text) if lang == "vi" else text
+
+
+def status_word(status: object, lang: str = "vi") -> str:
+    """``new`` → ``Mới`` (vi); the stored word in English; anything unknown as it is."""
+    text = "" if status is None else str(status)
+    return STATUS_VI.get(text, text) if lang == "vi" else text
+
+
+def resolution_word(resolution: object, lang: str = "vi") -> str:
+    """``false_positive`` → ``Cảnh báo nhầm`` (vi); the stored word in English; anything unknown as it is."""
+    text = "" if resolution is None else str(resolution)
+    return RESOLUTION_VI.get(text, text) if lang == "vi" else text

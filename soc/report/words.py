@@ -3,28 +3,9 @@ place that picks them for a report's language ("vi", or "en" which keeps the sto
 
 from __future__ import annotations
 
-LEVEL_VI = {
-    "critical": "Nghiêm trọng",
-    "high": "Cao",
-    "medium": "Trung bình",
-    "low": "Thấp",
-    "informational": "Thông tin",
-}
-STATUS_VI = {
-    "new": "Mới",
-    "acknowledged": "Đã tiếp nhận",
-    "in_progress": "Đang xử lý",
-    "escalated": "Đã chuyển cấp trên",
-    "resolved": "Đã xử lý xong",
-    "suppressed": "Đã loại trừ",
-    "open": "Đang mở",
-    "closed": "Đã đóng",
-}
-RESOLUTION_VI = {
-    "true_positive": "Tấn công thật",
-    "false_positive": "Cảnh báo nhầm",
-    "benign": "Vô hại",
-}
+# Levels, statuses and resolutions come from the one catalogue the TUI shows too (re-exported for the reports).
+from soc.i18n import LEVEL_VI, RESOLUTION_VI, STATUS_VI, level_word, resolution_word, status_word  # noqa: F401
+
 DATASET_VI = {
     "nginx.access": "Nhật ký truy cập web (nginx)",
     "system.auth": "Nhật ký xác thực máy chủ (SSH, sudo)",
@@ -60,24 +41,6 @@ LEVEL_COLUMNS = frozenset(("rule_level", "max_level", "level"))
 STATUS_COLUMNS = frozenset(("status",))
 RESOLUTION_COLUMNS = frozenset(("resolution",))
 
-
-
-def level_word(level: object, lang: str = "vi") -> str:
-    """``high`` → ``Cao`` (vi); the stored word in English; anything unknown as it is."""
-    text = "" if level is None else str(level)
-    return LEVEL_VI.get(text, text) if lang == "vi" else text
-
-
-def status_word(status: object, lang: str = "vi") -> str:
-    """``new`` → ``Mới`` (vi); the stored word in English; anything unknown as it is."""
-    text = "" if status is None else str(status)
-    return STATUS_VI.get(text, text) if lang == "vi" else text
-
-
-def resolution_word(resolution: object, lang: str = "vi") -> str:
-    """``false_positive`` → ``Cảnh báo nhầm`` (vi); the stored word in English; anything unknown as it is."""
-    text = "" if resolution is None else str(resolution)
-    return RESOLUTION_VI.get(text, text) if lang == "vi" else text
 
 
 def column_word(column: str, lang: str = "vi") -> str:

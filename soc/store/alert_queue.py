@@ -17,7 +17,7 @@ from soc.store.types import AlertQuery
 
 LIST_COLUMNS = (
     "id, rule_id, rule_title, rule_level, first_time, last_time, created, updated, source_ip, user_name, host, "
-    "system, status, resolution, assignee, version, event_count, group_key"
+    "system, status, resolution, assignee, version, event_count, group_key, rule_title_vi"
 )
 _NAMES = tuple(LIST_COLUMNS.split(", "))
 TEXT_COLUMNS = ("rule_title", "rule_id", "source_ip", "user_name", "host", "system", "assignee", "group_key", "id")

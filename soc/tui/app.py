@@ -25,6 +25,7 @@ from soc.tui.screens.help import HelpScreen
 from soc.tui.screens.queue import QueueScreen
 from soc.tui.screens.search import SearchScreen
 from soc.tui.screens.suppressions import SuppressionsScreen
+from soc.tui.widgets.footer import QuietFooter
 from soc.tui.widgets.safe_text import clean
 
 DEFAULT_REFRESH_SECONDS = 5.0
@@ -125,3 +126,10 @@ class SocApp(App[None]):
     def action_language(self) -> None:
         self.lang = "vi" if self.lang == "en" else "en"
         self.notify("Tiếng Việt" if self.lang == "vi" else "English")
+        screen = self.screen
+        relabel = getattr(screen, "relabel", None)
+        if callable(relabel):
+            relabel()
+        for footer in screen.query(QuietFooter):
+            footer.call_later(footer.relabel)
+        screen.refresh(layout=True)

@@ -25,6 +25,7 @@ from soc.triage.evidence import MatchedEvent, local
 from soc.triage.history import audit_lines, zone_label
 from soc.tui.screens.triage_actions import TRIAGE_BINDINGS, TriageActions
 from soc.tui.widgets.alert_detail import ORIGINAL_LIMIT, alert_summary
+from soc.tui.widgets.alert_grid import rule_title
 from soc.tui.widgets.footer import QuietFooter
 from soc.tui.widgets.safe_text import clean, safe_text
 
@@ -70,10 +71,10 @@ class AlertScreen(TriageActions, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with VerticalScroll(id="alert-page"):
-            yield Static("Loading…", id="page-summary", markup=False)
-            yield Static(Text("Matched events", style="bold"), markup=False)
-            yield Tree("events", id="page-events")
-            yield Static(Text("Notes", style="bold"), markup=False)
+            yield Static(tr("Loading…", self.app.lang), id="page-summary", markup=False)  # type: ignore[attr-defined]
+            yield Static(Text(tr("Matched events", self.app.lang), style="bold"), markup=False)  # type: ignore[attr-defined]
+            yield Tree(tr("events", self.app.lang), id="page-events")  # type: ignore[attr-defined]
+            yield Static(Text(tr("Notes", self.app.lang), style="bold"), markup=False)  # type: ignore[attr-defined]
             yield Static("", id="page-notes", markup=False)
             yield Static(Text(tr("Audit trail", self.app.lang), style="bold"), id="page-audit-title", markup=False)
             yield Static("", id="page-audit", markup=False)
@@ -90,14 +91,15 @@ class AlertScreen(TriageActions, Screen):
             notes = self.source.notes("alert", self.alert_id)
             trail = self.source.audit(self.alert_id)
         except Exception as exc:  # a damaged store must not kill the UI
-            self._say(f"Cannot read the alert: {clean(exc, limit=300)}", "error")
+            self._say(f"{tr('Cannot read the alert', self.app.lang)}: {clean(exc, limit=300)}", "error")  # type: ignore[attr-defined]
             return
         self.app.call_from_thread(self._show, alert, events, notes, trail)
 
     def _show(self, alert, events, notes, trail) -> None:
         self.alert, self.events = alert, events
-        self.sub_title = clean(alert.get("rule_title"), limit=80) if alert else "alert not found"
-        self.query_one("#page-summary", Static).update(alert_summary(alert, self.zone))
+        lang = self.app.lang  # type: ignore[attr-defined]
+        self.sub_title = clean(rule_title(alert, lang), limit=80) if alert else tr("alert not found", lang)
+        self.query_one("#page-summary", Static).update(alert_summary(alert, self.zone, self.app.lang))  # type: ignore[attr-defined]
         self._fill_tree()
         if notes:
             parts = []
@@ -106,7 +108,7 @@ class AlertScreen(TriageActions, Screen):
                 parts += [head, safe_markdown(n["body"])]
             self.query_one("#page-notes", Static).update(Group(*parts))
         else:
-            self.query_one("#page-notes", Static).update(Text("No notes. Press m to write one.", style="dim"))
+            self.query_one("#page-notes", Static).update(Text(tr("No notes. Press m to write one.", self.app.lang), style="dim"))
         self.query_one("#page-audit", Static).update(audit_text(trail, self.zone, self.app.lang))
 
     def _fill_tree(self) -> None:
@@ -116,7 +118,7 @@ class AlertScreen(TriageActions, Screen):
         for ev in self.events:
             original = ev.original if self.revealed else mask_text(ev.original, "screen")
             label = Text(local(ev.timestamp, self.zone) + " ", style="cyan")
-            label.append_text(safe_text(original or "(no original line)", limit=ORIGINAL_LIMIT))
+            label.append_text(safe_text(original or tr("(no original line)", self.app.lang), limit=ORIGINAL_LIMIT))
             node = tree.root.add(label, expand=False)
             for name, value in sorted(ev.fields.items()):
                 shown = str(value) if self.revealed else mask_text(str(value), "screen")
@@ -124,7 +126,7 @@ class AlertScreen(TriageActions, Screen):
                 leaf.append_text(safe_text(shown, limit=VALUE_LIMIT))
                 node.add_leaf(leaf)
         if not self.events:
-            tree.root.add_leaf(Text("No matched event is in the event store.", style="dim"))
+            tree.root.add_leaf(Text(tr("No matched event is in the event store.", self.app.lang), style="dim"))
 
     # -- triage hooks --------------------------------------------------------------------------------------
     def target_alerts(self) -> list[dict[str, Any]]:

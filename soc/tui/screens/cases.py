@@ -14,7 +14,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
-from soc.i18n import tr
+from soc.i18n import level_word, tr
+from soc.i18n import status_word as i18n_status
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
 from soc.triage.history import LEVEL_VI, status_word, timeline_sentence, when
@@ -40,8 +41,10 @@ class CasesScreen(Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = "Cases"
-        self.query_one(DataTable).add_columns("#", "Title", "Severity", "Status", "Alerts", "Systems", "Updated")
+        lang = self.app.lang  # type: ignore[attr-defined]
+        self.sub_title = tr("Cases", lang)
+        self.query_one(DataTable).add_columns(
+            "#", *(tr(c, lang) for c in ("Title", "Severity", "Status", "Alerts", "Systems", "Updated")))
         self.action_reload()
 
     @work(thread=True, exclusive=True, group="cases")
@@ -52,9 +55,10 @@ class CasesScreen(Screen):
     def _show(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one(DataTable)
         table.clear()
+        lang = self.app.lang  # type: ignore[attr-defined]
         for c in rows:
-            table.add_row(str(c["id"]), safe_text(c["title"], limit=60), safe_text(c["severity"]),
-                          safe_text(c["status"]), str(c["alert_count"]),
+            table.add_row(str(c["id"]), safe_text(c["title"], limit=60), safe_text(level_word(c["severity"], lang)),
+                          safe_text(i18n_status(c["status"], lang)), str(c["alert_count"]),
                           safe_text(", ".join(c["systems"]), limit=40), Text(local(c["updated"], self.zone)),
                           key=str(c["id"]))
 
@@ -115,7 +119,7 @@ class CaseScreen(Screen):
         if case is None:
             self.query_one("#case-head", Static).update("This case no longer exists.")
             return
-        self.sub_title = f"Case {case['id']}"
+        self.sub_title = f"{tr('Case', self.app.lang)} {case['id']}"  # type: ignore[attr-defined]
         head = safe_text(case["title"], "bold", limit=200)
         if self.app.lang == "vi":  # type: ignore[attr-defined]
             head.append(f"\nMức độ {LEVEL_VI.get(case['severity'], case['severity'])} · Trạng thái "

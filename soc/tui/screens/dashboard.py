@@ -17,7 +17,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Sparkline, Static
 
-from soc.i18n import tr
+from soc.i18n import level_word, tr
 from soc.triage.dashboard import HOURS, Dashboard, age_text
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
@@ -90,7 +90,7 @@ class DashboardScreen(Screen):
         levels = self.query_one("#dash-levels", DataTable)
         levels.clear()
         for level, n, opened in data.by_level:
-            levels.add_row(safe_text(level, limit=20), Text(str(n), justify="right"),
+            levels.add_row(safe_text(level_word(level, lang), limit=20), Text(str(n), justify="right"),
                            Text(str(opened), justify="right"))
         systems = self.query_one("#dash-systems", DataTable)
         systems.clear()
@@ -106,7 +106,7 @@ class DashboardScreen(Screen):
         else:
             summary.append(age_text(oldest["age"]), style="bold yellow")
             summary.append(f"  ({local(oldest['created'], self.zone, '%d/%m %H:%M')})  ", style="dim")
-            summary.append_text(safe_text(oldest["rule_level"], limit=20))
+            summary.append_text(safe_text(level_word(oldest["rule_level"], lang), limit=20))
             summary.append("  ")
             summary.append_text(safe_text(oldest["rule_title"], limit=100))
             summary.append("  ")

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input
 from textual.worker import get_current_worker
 
-from soc.i18n import tr
+from soc.i18n import status_word, tr
 from soc.triage.desk import AlertSource, QueueSnapshot, Viewport
 from soc.triage.evidence import MatchedEvent
 from soc.triage.priority import Policy
@@ -35,10 +35,10 @@ EVENTS_DEBOUNCE = 0.12  # seconds
 STATUS_ORDER = ("new", "acknowledged", "in_progress", "escalated", "resolved", "suppressed")
 
 
-def counts_line(counts: dict[str, int]) -> str:
+def counts_line(counts: dict[str, int], lang: str = "en") -> str:
     """``new 3 · acknowledged 1 · …`` for the header (statuses in workflow order, zeros left out)."""
     order = [s for s in STATUS_ORDER if counts.get(s)] + sorted(set(counts) - set(STATUS_ORDER))
-    return " · ".join(f"{clean(s)} {counts[s]}" for s in order if counts[s]) or "no alerts"
+    return " · ".join(f"{clean(status_word(s, lang))} {counts[s]}" for s in order if counts[s]) or tr("no alerts", lang)
 
 
 class QueueScreen(TriageActions, Screen):
@@ -64,6 +64,15 @@ class QueueScreen(TriageActions, Screen):
         self._saving: set[str] = set()  # alert ids with an edit in flight (a double press must not self-conflict)
         self.loaded_at: float | None = None  # monotonic time the last snapshot reached the table
         self.policy = Policy.of(source.cfg)  # priority and clocks by the inventory's security levels
+        self._counts: dict[str, int] | None = None
+
+    def relabel(self) -> None:
+        """Everything shown again in the app's language (after Ctrl+T)."""
+        if self._counts is not None:
+            self.sub_title = counts_line(self._counts, self.app.lang)  # type: ignore[attr-defined]
+        self.query_one(FilterBar).refresh()
+        self.grid.refresh()
+        self.query_one(AlertDetail).relabel()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -123,7 +132,8 @@ class QueueScreen(TriageActions, Screen):
     def _show_snapshot(self, snapshot: QueueSnapshot, anchor: str | None = None) -> None:
         """Show a snapshot read for the alert ``anchor`` had the cursor; if the analyst moved meanwhile, the cursor
         stays on the alert they moved to (their next key must act on what they see selected)."""
-        self.sub_title = counts_line(snapshot.counts)
+        self._counts = snapshot.counts
+        self.sub_title = counts_line(snapshot.counts, self.app.lang)  # type: ignore[attr-defined]
         bar = self.query_one(FilterBar)
         bar.shown, bar.total = len(snapshot.alerts), snapshot.total
         current = self.grid.current_alert

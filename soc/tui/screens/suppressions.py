@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Header
 
+from soc.i18n import tr
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
 from soc.tui.widgets.footer import QuietFooter
@@ -32,8 +33,10 @@ class SuppressionsScreen(Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
-        self.sub_title = "Suppressions"
-        self.query_one(DataTable).add_columns("#", "Rule", "Field", "Value", "Reason", "Author", "Expires")
+        lang = self.app.lang  # type: ignore[attr-defined]
+        self.sub_title = tr("Suppressions", lang)
+        self.query_one(DataTable).add_columns(
+            "#", *(tr(c, lang) for c in ("Rule", "Field", "Value", "Reason", "Author", "Expires")))
         self.load()
 
     @work(thread=True, exclusive=True, group="sup")
@@ -44,10 +47,11 @@ class SuppressionsScreen(Screen):
     def _show(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one(DataTable)
         table.clear()
+        lang = self.app.lang  # type: ignore[attr-defined]
         for s in rows:
             table.add_row(str(s["id"]), safe_text(s["rule_id"], limit=40), safe_text(s["field"]),
                           safe_text(s["value"], limit=60), safe_text(s["reason"], limit=60),
-                          safe_text(s["author"], limit=30), Text(local(s["expires"], self.zone) or "never"),
+                          safe_text(s["author"], limit=30), Text(local(s["expires"], self.zone) or tr("never", lang)),
                           key=str(s["id"]))
 
     def action_remove(self) -> None:

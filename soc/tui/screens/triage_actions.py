@@ -9,11 +9,12 @@ from typing import Any
 from textual import work
 from textual.binding import Binding
 
-from soc.i18n import tr
+from soc.i18n import resolution_word, status_word, tr
 from soc.triage.desk import AlertSource
 from soc.triage.model import ConflictError
 from soc.tui.screens.forms import NoteModal, PromptModal, SuppressModal
 from soc.tui.screens.pivot import PivotScreen
+from soc.tui.widgets.alert_grid import rule_title
 from soc.tui.widgets.safe_text import clean
 
 TRIAGE_BINDINGS = [
@@ -32,8 +33,9 @@ TRIAGE_BINDINGS = [
 ]
 
 
-def status_text(alert: dict[str, Any]) -> str:
-    return alert["status"] + (f" ({alert['resolution']})" if alert.get("resolution") else "")
+def status_text(alert: dict[str, Any], lang: str = "en") -> str:
+    resolution = f" ({resolution_word(alert['resolution'], lang)})" if alert.get("resolution") else ""
+    return status_word(alert["status"], lang) + resolution
 
 
 class TriageActions:
@@ -91,7 +93,8 @@ class TriageActions:
             if body and body.strip():
                 self._save_note("alert", alert["id"], body)
 
-        title = f"Note on: {clean(alert.get('rule_title'), limit=60)}"
+        lang = self.app.lang  # type: ignore[attr-defined]
+        title = f"{tr('Note on', lang)}: {clean(rule_title(alert, lang), limit=60)}"
         self.app.push_screen(NoteModal(title), done)  # type: ignore[attr-defined]
 
     def action_suppress(self) -> None:
@@ -166,10 +169,12 @@ class TriageActions:
             )
         if len(done) == 1:
             a = done[0]
-            label = status_text(a) if what == "status" else f"assigned to {a.get('assignee') or 'nobody'}"
-            self._say(f"{clean(a['rule_title'], limit=60)} → {clean(label)}")
+            lang = self.app.lang  # type: ignore[attr-defined]
+            label = status_text(a, lang) if what == "status" else \
+                f"{tr('assigned to', lang)} {a.get('assignee') or tr('nobody', lang)}"
+            self._say(f"{clean(rule_title(a, lang), limit=60)} → {clean(label)}")
         elif done:
-            self._say(f"{len(done)} alerts changed.")
+            self._say(tr("{n} alerts changed.", self.app.lang).format(n=len(done)))  # type: ignore[attr-defined]
 
         def finish() -> None:
             self._saving.difference_update(a["id"] for a in alerts)

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from soc.i18n import tr
+from soc.i18n import level_word, resolution_word, status_word, tr
 from soc.triage.evidence import local
 from soc.triage.priority import Policy, clock_text, label
 from soc.triage.queue import SORT_KEYS, QueueRows, row_key
@@ -66,12 +66,17 @@ MARKED = Style(bold=True, bgcolor="grey23")
 HEADER = Style(bold=True, underline=True)
 
 
-def status_label(alert: dict[str, Any]) -> Text:
+def status_label(alert: dict[str, Any], lang: str = "en") -> Text:
     status = str(alert.get("status") or "")
-    label = safe_text(status, STATUS_STYLES.get(status, ""))
+    label = safe_text(status_word(status, lang), STATUS_STYLES.get(status, ""))
     if alert.get("resolution"):
-        label.append(f" ({alert['resolution']})", style="dim")
+        label.append_text(safe_text(f" ({resolution_word(alert['resolution'], lang)})", "dim"))
     return label
+
+
+def rule_title(alert: dict[str, Any], lang: str = "en") -> object:
+    """The rule's Vietnamese title when the language is ``vi`` and the rule has one, else its title."""
+    return (lang == "vi" and alert.get("rule_title_vi")) or alert.get("rule_title")
 
 
 class AlertGrid(ScrollView, can_focus=True):
@@ -257,15 +262,16 @@ class AlertGrid(ScrollView, can_focus=True):
     def cells(self, alert: dict[str, Any]) -> list[Text]:
         level = str(alert.get("rule_level") or "")
         priority = self.policy.priority(alert)
-        clock = clock_text(self.policy, alert, datetime.now(UTC), getattr(self.app, "lang", "en"))
+        lang = getattr(self.app, "lang", "en")
+        clock = clock_text(self.policy, alert, datetime.now(UTC), lang)
         return [
             Text(label(priority), style=PRIORITY_STYLES.get(priority, "")),
             Text(local(alert.get("last_time") or alert.get("created"), self.zone)),
-            safe_text(level, LEVEL_STYLES.get(level, ""), limit=20),
-            safe_text(alert.get("rule_title"), limit=200),
+            safe_text(level_word(level, lang), LEVEL_STYLES.get(level, ""), limit=20),
+            safe_text(rule_title(alert, lang), limit=200),
             safe_text(alert.get("source_ip") or "", limit=45),
             safe_text(alert.get("system") or "", limit=40),
-            status_label(alert),
+            status_label(alert, lang),
             safe_text(alert.get("assignee") or "", limit=30),
             Text(", ".join(f"#{c}" for c in alert.get("case_ids") or []), style="magenta"),
             Text(clock, style="bold red" if clock.endswith("overdue") or clock.startswith("quá") else ""),

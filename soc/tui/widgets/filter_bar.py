@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from soc.i18n import tr
+from soc.i18n import level_word, tr
 from soc.triage.history import status_word
 from soc.triage.model import LEVEL_FILTERS, OPEN_STATUSES, STATUS_FILTERS
 from soc.triage.queue import QueueFilter
@@ -63,22 +63,22 @@ class FilterBar(Widget):
         self.post_message(FiltersChanged(self.level, self.status))
 
     def render(self) -> Text:
-        level = (
-            "all" if self.level == "all" else (self.level if self.level == "critical" else f"≥ {self.level}")
-        )
         lang = getattr(self.app, "lang", "en")
+        word = level_word(self.level, lang)
+        level = tr("all", lang) if self.level == "all" else (word if self.level == "critical" else f"≥ {word}")
         if self.status == "open":
             status = f"open ({', '.join(OPEN_STATUSES)})" if lang != "vi" else tr(
                 "Open (new, acknowledged, in progress, escalated)", lang)
         else:
             status = self.status if lang != "vi" else f"{status_word(self.status, lang)} ({self.status})"
-        out = Text.assemble(("Level ", "dim"), (level, "bold"), ("  ·  Status ", "dim"), (status, "bold"))
+        out = Text.assemble((tr("Level", lang) + " ", "dim"), (level, "bold"), (f"  ·  {tr('Status', lang)} ", "dim"),
+                            (status, "bold"))
         if self.query:
             out.append("  ·  ", style="dim")
             out.append(clean(self.query, limit=60), style="bold")
         if self.shown is not None:
-            out.append(f"  ·  {self.shown} shown of {self.total}", style="dim")
+            out.append("  ·  " + tr("{n} shown of {total}", lang).format(n=self.shown, total=self.total), style="dim")
         if self.marked:
-            out.append(f"  ·  {self.marked} marked", style="bold yellow")
-        out.append("   [l] level  [s] status  [/] filter", style="dim italic")
+            out.append("  ·  " + tr("{n} marked", lang).format(n=self.marked), style="bold yellow")
+        out.append(tr("   [l] level  [s] status  [/] filter", lang), style="dim italic")
         return out
