@@ -26,7 +26,7 @@ from soc.triage.evidence import local
 from soc.triage.priority import Policy, clock_text, label
 from soc.triage.queue import SORT_KEYS, QueueRows, row_key
 from soc.tui.messages import AlertHighlighted, SortChanged
-from soc.tui.widgets.safe_text import safe_text
+from soc.tui.widgets.safe_text import clean, safe_text
 
 LEVEL_STYLES = {
     "critical": "bold white on red",
@@ -60,7 +60,6 @@ RULE_ROOM = 20  # narrower terminals leave optional columns out rather than sque
 OPTIONAL_COLUMNS = ("clock", "case")  # left out first to last
 PRIORITY_STYLES = {1: "bold white on red", 2: "bold red", 3: "yellow", 4: "dim"}
 DESCENDING_FIRST = ("priority", "time", "level")
-HEADERS_VI = {"Pri": "ƯT", "Clock": "Thời hạn"}  # the two columns' Vietnamese headers (short to fit)
 CURSOR = Style(reverse=True)
 MARKED = Style(bold=True, bgcolor="grey23")
 HEADER = Style(bold=True, underline=True)
@@ -296,8 +295,7 @@ class AlertGrid(ScrollView, can_focus=True):
             for key, _, _ in COLUMNS:
                 arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
                 lang = getattr(self.app, "lang", "en")
-                label = HEADERS_VI.get(self.labels[key]) if lang == "vi" else None
-                label = label or tr(self.labels[key], lang)
+                label = tr(self.labels[key], lang)
                 heads.append(Text(label + (self.time_suffix if key == "time" else "") + arrow))
             return self._line(" ", heads, HEADER)
         index = int(self.scroll_offset.y) + y - 1
@@ -321,7 +319,8 @@ class AlertGrid(ScrollView, can_focus=True):
         try:
             rows.load(top, top + self.size.height)
         except Exception as exc:  # a locked database must not kill the UI
-            self.app.call_from_thread(self.notify, f"Cannot read alerts: {exc}", severity="error", markup=False)
+            message = tr("Cannot read alerts: {error}", getattr(self.app, "lang", "en")).format(error=clean(exc, limit=300))
+            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
         finally:
             self._reading = False
         self.app.call_from_thread(self.refresh)
