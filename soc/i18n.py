@@ -100,7 +100,7 @@ VI = {
     "Save note": "Lưu ghi chú", "Cancel": "Huỷ", "Save suppression": "Lưu loại trừ",
     "Up": "Lên", "Down": "Xuống", "Page up": "Trang trước", "Page down": "Trang sau",
     # keys every Textual screen and scrolling view has (listed by help and the command palette)
-    "Copy selected text": "Sao chép đoạn đã chọn", "Focus Next": "Ô tiếp theo", "Focus Previous": "Ô trước",
+    "palette": "bảng lệnh", "Copy selected text": "Sao chép đoạn đã chọn", "Focus Next": "Ô tiếp theo", "Focus Previous": "Ô trước",
     "Page Up": "Trang trước", "Page Down": "Trang sau", "Page Left": "Sang trái một trang",
     "Page Right": "Sang phải một trang", "Scroll Up": "Cuộn lên", "Scroll Down": "Cuộn xuống",
     "Scroll Left": "Cuộn sang trái", "Scroll Right": "Cuộn sang phải", "Scroll Home": "Cuộn lên đầu",

@@ -136,7 +136,8 @@ def timeline_sentence(item: dict[str, Any], lang: str = "en") -> str:
     """One case-timeline item (``kind`` alert / note / an audited action) as a sentence."""
     kind = item.get("kind")
     if kind == "alert":
-        text = _say("alert", lang, a=item.get("text"), b=_value("severity", item.get("level"), lang))
+        title = (lang == "vi" and item.get("text_vi")) or item.get("text")
+        text = _say("alert", lang, a=title, b=_value("severity", item.get("level"), lang))
         extra = [str(v) for v in (item.get("source_ip"), item.get("system")) if v]
         return text + (" · " + " · ".join(extra) if extra else "")
     if kind == "note":
