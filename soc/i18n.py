@@ -119,6 +119,10 @@ VI = {
     "This alert has no value to pivot on.": "Cảnh báo này không có giá trị nào để truy vết.",
     "Pivot failed: {error}": "Truy vết lỗi: {error}",
     "{n} events · {m} other alerts": "{n} sự kiện · {m} cảnh báo khác", "max {n}/h": "tối đa {n}/giờ",
+    # spans of time: response clocks, the dashboard's oldest alert
+    "{n} min": "{n} phút", "{n} h": "{n} giờ", "{n} d": "{n} ngày", "{span} left": "còn {span}",
+    "{span} overdue": "quá hạn {span}", "{d}d {h}h": "{d} ngày {h} giờ", "{h}h {m}m": "{h} giờ {m} phút",
+    "{m}m": "{m} phút",
     # sentences of the audit trail and the case timeline ({who} is the actor)
     "{who} changed status: {a} → {b}": "{who} chuyển trạng thái: {a} → {b}",
     "{who} assigned the alert to {b}": "{who} giao cảnh báo cho {b}",

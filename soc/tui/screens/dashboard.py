@@ -105,7 +105,7 @@ class DashboardScreen(Screen):
         if oldest is None:
             summary.append(tr("none", lang), style="green")
         else:
-            summary.append(age_text(oldest["age"]), style="bold yellow")
+            summary.append(age_text(oldest["age"], lang), style="bold yellow")
             summary.append(f"  ({local(oldest['created'], self.zone, '%d/%m %H:%M')})  ", style="dim")
             summary.append_text(safe_text(level_word(oldest["rule_level"], lang), limit=20))
             summary.append("  ")
