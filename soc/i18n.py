@@ -74,6 +74,68 @@ VI = {
     # filter bar and queue header
     "all": "tất cả", "{n} shown of {total}": "hiện {n} trên {total}", "{n} marked": "đã chọn {n}",
     "   [l] level  [s] status  [/] filter": "   [l] mức độ  [s] trạng thái  [/] bộ lọc", "no alerts": "không có cảnh báo",
+    # queue columns' short headers, filter box, notices
+    "Pri": "ƯT", "Clock": "Thời hạn",
+    "rule:… system:… assignee:me|none from:24h to:2026-11-24 words  (Enter apply, Escape close)":
+        "rule:… system:… assignee:me|none from:24h to:2026-11-24 từ khoá  (Enter áp dụng, Escape đóng)",
+    "Cannot read events": "Không đọc được sự kiện", "Cannot read alerts: {error}": "Không đọc được cảnh báo: {error}",
+    "Filter not applied: {error}": "Chưa áp dụng bộ lọc: {error}",
+    "Title of the new case ({n} alerts)": "Tiêu đề vụ việc mới ({n} cảnh báo)",
+    "Case not created: {error}": "Chưa tạo được vụ việc: {error}",
+    "Case {id} created with {n} alerts.": "Đã tạo vụ việc {id} gồm {n} cảnh báo.",
+    "Unknown timezone {zone} in the config; showing times in {default}.":
+        "Múi giờ {zone} trong cấu hình không hợp lệ; hiển thị giờ theo {default}.",
+    # triage actions and forms
+    "Assign to (empty: unassign)": "Giao cho (để trống: bỏ giao)", "Not saved: {error}": "Chưa lưu: {error}",
+    "Suppression {id}: {field} = {value}": "Loại trừ {id}: {field} = {value}",
+    "Note not saved: {error}": "Chưa lưu ghi chú: {error}",
+    "A scan added events to this alert": "Lần quét đã thêm sự kiện vào cảnh báo này",
+    "Changed by someone else": "Người khác đã thay đổi", "Changed by someone else ({who})": "{who} đã thay đổi",
+    "{who}; now {status}. Reloaded, nothing overwritten. Press the key again to apply.":
+        "{who}; hiện là {status}. Đã tải lại, không ghi đè gì. Bấm phím lần nữa để áp dụng.",
+    "Alert changed": "Cảnh báo đã thay đổi",
+    "Not revealed (the audit trail could not be written): {error}":
+        "Chưa hiện (không ghi được nhật ký thay đổi): {error}",
+    "Markdown · Ctrl+S save · Escape cancel": "Markdown · Ctrl+S lưu · Escape huỷ",
+    "Save note": "Lưu ghi chú", "Cancel": "Huỷ", "Save suppression": "Lưu loại trừ",
+    "Up": "Lên", "Down": "Xuống", "Page up": "Trang trước", "Page down": "Trang sau",
+    # keys every Textual screen and scrolling view has (listed by help and the command palette)
+    "palette": "bảng lệnh", "Copy selected text": "Sao chép đoạn đã chọn", "Focus Next": "Ô tiếp theo", "Focus Previous": "Ô trước",
+    "Page Up": "Trang trước", "Page Down": "Trang sau", "Page Left": "Sang trái một trang",
+    "Page Right": "Sang phải một trang", "Scroll Up": "Cuộn lên", "Scroll Down": "Cuộn xuống",
+    "Scroll Left": "Cuộn sang trái", "Scroll Right": "Cuộn sang phải", "Scroll Home": "Cuộn lên đầu",
+    "Scroll End": "Cuộn xuống cuối",
+    "Escape closes this help.": "Escape để đóng trợ giúp.", "(Enter search)": "(Enter để tìm)",
+    # cases
+    "This case no longer exists.": "Vụ việc này không còn nữa.",
+    "Changed by someone else; now {status}. Reloaded, nothing overwritten.":
+        "Người khác đã thay đổi; hiện là {status}. Đã tải lại, không ghi đè gì.",
+    "Note on case {id}": "Ghi chú về vụ việc {id}",
+    "Highlight an alert row to remove it.": "Hãy chọn một dòng cảnh báo để bỏ khỏi vụ việc.",
+    "Severity {level} · Status {status} · {n} alerts · by {author}":
+        "Mức độ {level} · Trạng thái {status} · {n} cảnh báo · người lập {author}",
+    # pivot and dashboard
+    "Pivot on": "Truy vết theo", "±{n} min   [tab] field  [+/-] window": "±{n} phút   [tab] trường  [+/-] khoảng",
+    "This alert has no value to pivot on.": "Cảnh báo này không có giá trị nào để truy vết.",
+    "Pivot failed: {error}": "Truy vết lỗi: {error}",
+    "{n} events · {m} other alerts": "{n} sự kiện · {m} cảnh báo khác", "max {n}/h": "tối đa {n}/giờ",
+    # spans of time: response clocks, the dashboard's oldest alert
+    "{n} min": "{n} phút", "{n} h": "{n} giờ", "{n} d": "{n} ngày", "{span} left": "còn {span}",
+    "{span} overdue": "quá hạn {span}", "{d}d {h}h": "{d} ngày {h} giờ", "{h}h {m}m": "{h} giờ {m} phút",
+    "{m}m": "{m} phút",
+    # sentences of the audit trail and the case timeline ({who} is the actor)
+    "{who} changed status: {a} → {b}": "{who} chuyển trạng thái: {a} → {b}",
+    "{who} assigned the alert to {b}": "{who} giao cảnh báo cho {b}",
+    "{who} unassigned the alert": "{who} bỏ giao cảnh báo",
+    "The scan recorded the alert ({b})": "Lần quét ghi nhận cảnh báo ({b})",
+    "{who} added a note": "{who} thêm ghi chú", "{who} noted: {b}": "{who} ghi chú: {b}",
+    "{who} revealed personal data ({b} events)": "{who} xem dữ liệu cá nhân ({b} sự kiện)",
+    "{who} opened the case “{a}”, severity {b}": "{who} mở vụ việc “{a}”, mức độ {b}",
+    "{who} updated the case: {b}": "{who} cập nhật vụ việc: {b}",
+    "{who} added {b} alert(s) to the case": "{who} thêm {b} cảnh báo vào vụ việc",
+    "{who} removed {b} alert(s) from the case": "{who} bỏ {b} cảnh báo khỏi vụ việc",
+    "{who} suppressed {a} = {b}": "{who} loại trừ {a} = {b}", "{who} removed the suppression": "{who} xoá loại trừ",
+    "Alert: {a} (level {b})": "Cảnh báo: {a} (mức {b})", "times in {a}": "giờ theo {a}",
 }
 # Levels and statuses: the same words in the TUI and in the reports (soc.report.words imports these).
 LEVEL_VI = {

@@ -3,13 +3,17 @@ queue, the alert page, the dashboard and the help screen; snapshots of the main 
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+import pkgutil
 import re
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 from textual.screen import Screen
 
+import soc.tui
 from soc.config import Config, from_dict
 from soc.i18n import LEVEL_VI, STATUS_VI, VI
 from soc.store.state import StateDB
@@ -175,3 +179,16 @@ async def test_suppression_form_and_case_list_in_vietnamese_show_no_catalogue_en
         text = screen_text(app.screen)
         assert english_on(text) == [], text
         assert "Tiêu đề" in text and "Cao" in text
+
+
+def test_every_key_description_is_in_the_catalogue() -> None:
+    """Help, footer and command palette show binding descriptions through the catalogue: each has a Vietnamese."""
+    missing = set()
+    for info in pkgutil.walk_packages(soc.tui.__path__, "soc.tui."):
+        module = importlib.import_module(info.name)
+        ours = [o for o in vars(module).values() if isinstance(o, type) and o.__module__.startswith("soc.tui")]
+        for obj in ours:  # with the bindings they inherit (a Screen's, a scrolling view's)
+            for binding in (b for c in obj.__mro__ for b in c.__dict__.get("BINDINGS", None) or []):
+                if isinstance(binding, Binding) and binding.description and binding.description not in VI:
+                    missing.add(binding.description)
+    assert missing == set()

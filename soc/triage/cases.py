@@ -88,7 +88,9 @@ def timeline(db: StateStore, case_id: int) -> list[dict[str, Any]]:
     """What happened, oldest first: the case's alerts (first seen) and its notes and audited changes."""
     items: list[dict[str, Any]] = []
     for r in db.case_alerts(case_id):
+        stored = db.alert(r["id"]) or {}  # the rule's Vietnamese title (a case holds few alerts)
         items.append({"at": r["t"], "kind": "alert", "who": "", "text": r["rule_title"], "ref": r["id"],
+                      "text_vi": stored.get("rule_title_vi"),
                       "level": r["rule_level"], "source_ip": r["source_ip"], "system": r["system"]})
     for r in db.notes("case", str(case_id)):
         items.append({"at": r["at"], "kind": "note", "who": r["author"], "text": r["body"], "ref": r["id"]})

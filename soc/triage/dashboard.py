@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from soc.i18n import tr
 from soc.store.contract import StateStore
 from soc.timefmt import parse_utc
 from soc.triage.model import LEVELS, OPEN_CASE_STATUSES, OPEN_STATUSES
@@ -59,13 +60,13 @@ def load(db: StateStore, now: datetime | None = None) -> Dashboard:
 
 
 
-def age_text(age: timedelta | None) -> str:
-    """``3d 4h`` / ``2h 05m`` / ``7m``."""
+def age_text(age: timedelta | None, lang: str = "en") -> str:
+    """``3d 4h`` / ``2h 05m`` / ``7m`` (``3 ngày 4 giờ`` / ``2 giờ 05 phút`` / ``7 phút``)."""
     if age is None:
         return "?"
     minutes = max(int(age.total_seconds() // 60), 0)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {mins:02d}m" if hours else f"{mins}m"
+        return tr("{d}d {h}h", lang).format(d=days, h=hours)
+    return tr("{h}h {m}m", lang).format(h=hours, m=f"{mins:02d}") if hours else tr("{m}m", lang).format(m=mins)

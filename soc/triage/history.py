@@ -8,50 +8,44 @@ from __future__ import annotations
 
 from typing import Any
 
+from soc import i18n
+from soc.i18n import tr
 from soc.triage.evidence import local
 
-STATUS_VI = {
-    "new": "mới", "acknowledged": "đã tiếp nhận", "in_progress": "đang xử lý", "escalated": "đã chuyển cấp trên",
-    "resolved": "đã xử lý xong", "suppressed": "đã loại trừ", "open": "đang mở", "closed": "đã đóng",
-    "all": "tất cả",
-}
-RESOLUTION_VI = {"true_positive": "tấn công thật", "false_positive": "cảnh báo nhầm", "benign": "vô hại"}
-LEVEL_VI = {"critical": "nghiêm trọng", "high": "cao", "medium": "trung bình", "low": "thấp",
-            "informational": "thông tin"}
-FIELD_VI = {"status": "trạng thái", "resolution": "kết luận", "assignee": "người xử lý", "title": "tiêu đề",
-            "severity": "mức độ"}
-
-# (English, Vietnamese) for each sentence; {who} is the actor
+# the words and sentences come from the one catalogue (soc.i18n), lowered to stand inside a sentence
+FIELDS = {"status": "Status", "resolution": "Resolution", "assignee": "Assignee", "title": "Title",
+          "severity": "Severity"}
+# the sentence for each kind of change (English source text; the catalogue holds the Vietnamese)
 _SAID = {
-    "status": ("{who} changed status: {a} → {b}", "{who} chuyển trạng thái: {a} → {b}"),
-    "assign": ("{who} assigned the alert to {b}", "{who} giao cảnh báo cho {b}"),
-    "unassign": ("{who} unassigned the alert", "{who} bỏ giao cảnh báo"),
-    "scan": ("The scan recorded the alert ({b})", "Lần quét ghi nhận cảnh báo ({b})"),
-    "note": ("{who} added a note", "{who} thêm ghi chú"),
-    "note_text": ("{who} noted: {b}", "{who} ghi chú: {b}"),
-    "reveal_pii": ("{who} revealed personal data ({b} events)", "{who} xem dữ liệu cá nhân ({b} sự kiện)"),
-    "case_create": ("{who} opened the case “{a}”, severity {b}", "{who} mở vụ việc “{a}”, mức độ {b}"),
-    "case_update": ("{who} updated the case: {b}", "{who} cập nhật vụ việc: {b}"),
-    "add_alerts": ("{who} added {b} alert(s) to the case", "{who} thêm {b} cảnh báo vào vụ việc"),
-    "remove_alerts": ("{who} removed {b} alert(s) from the case", "{who} bỏ {b} cảnh báo khỏi vụ việc"),
-    "sup_create": ("{who} suppressed {a} = {b}", "{who} loại trừ {a} = {b}"),
-    "sup_remove": ("{who} removed the suppression", "{who} xoá loại trừ"),
-    "alert": ("Alert: {a} (level {b})", "Cảnh báo: {a} (mức {b})"),
-    "other": ("{who}: {a}", "{who}: {a}"),
-    "nobody": ("nobody", "không ai"),
-    "zone": ("times in {a}", "giờ theo {a}"),
+    "status": "{who} changed status: {a} → {b}",
+    "assign": "{who} assigned the alert to {b}",
+    "unassign": "{who} unassigned the alert",
+    "scan": "The scan recorded the alert ({b})",
+    "note": "{who} added a note",
+    "note_text": "{who} noted: {b}",
+    "reveal_pii": "{who} revealed personal data ({b} events)",
+    "case_create": "{who} opened the case “{a}”, severity {b}",
+    "case_update": "{who} updated the case: {b}",
+    "add_alerts": "{who} added {b} alert(s) to the case",
+    "remove_alerts": "{who} removed {b} alert(s) from the case",
+    "sup_create": "{who} suppressed {a} = {b}",
+    "sup_remove": "{who} removed the suppression",
+    "alert": "Alert: {a} (level {b})",
+    "other": "{who}: {a}",
+    "zone": "times in {a}",
 }
 
 
 def _say(key: str, lang: str, **parts: Any) -> str:
-    en, vi = _SAID[key]
-    return (vi if lang == "vi" else en).format(**{k: "" if v is None else str(v) for k, v in parts.items()})
+    return tr(_SAID[key], lang).format(**{k: "" if v is None else str(v) for k, v in parts.items()})
 
 
 def status_word(status: str | None, lang: str) -> str:
     """A status (alert or case) in the analyst's language: ``in_progress`` → "in progress" / "đang xử lý"."""
     status = status or ""
-    return STATUS_VI.get(status, status) if lang == "vi" else status.replace("_", " ")
+    if status == "all":
+        return tr("all", lang)
+    return i18n.status_word(status, lang).lower() if lang == "vi" else status.replace("_", " ")
 
 
 def _value(fld: str, value: Any, lang: str) -> str:
@@ -60,9 +54,9 @@ def _value(fld: str, value: Any, lang: str) -> str:
     if fld == "status":
         return status_word(str(value), lang)
     if fld == "resolution":
-        return RESOLUTION_VI.get(str(value), str(value)) if lang == "vi" else str(value).replace("_", " ")
+        return i18n.resolution_word(value, lang).lower() if lang == "vi" else str(value).replace("_", " ")
     if fld == "severity":
-        return LEVEL_VI.get(str(value), str(value)) if lang == "vi" else str(value)
+        return i18n.level_word(value, lang).lower() if lang == "vi" else str(value)
     return str(value)
 
 
@@ -91,7 +85,7 @@ def _alert_update(who: str, before: dict, after: dict, lang: str) -> str:
 def _case_update(who: str, before: dict, after: dict, lang: str) -> str:
     changes = []
     for fld, new in after.items():
-        name = FIELD_VI.get(fld, fld) if lang == "vi" else fld
+        name = tr(FIELDS[fld], lang).lower() if fld in FIELDS else fld
         changes.append(f"{name} {_value(fld, before.get(fld), lang)} → {_value(fld, new, lang)}")
     return _say("case_update", lang, who=who, b=", ".join(changes))
 
@@ -142,7 +136,8 @@ def timeline_sentence(item: dict[str, Any], lang: str = "en") -> str:
     """One case-timeline item (``kind`` alert / note / an audited action) as a sentence."""
     kind = item.get("kind")
     if kind == "alert":
-        text = _say("alert", lang, a=item.get("text"), b=_value("severity", item.get("level"), lang))
+        title = (lang == "vi" and item.get("text_vi")) or item.get("text")
+        text = _say("alert", lang, a=title, b=_value("severity", item.get("level"), lang))
         extra = [str(v) for v in (item.get("source_ip"), item.get("system")) if v]
         return text + (" · " + " · ".join(extra) if extra else "")
     if kind == "note":

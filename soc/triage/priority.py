@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from soc.config import DEFAULT_CLOCKS, Config
+from soc.i18n import tr
 from soc.triage.model import LEVELS, OPEN_STATUSES
 
 LOWEST = 4  # P4
@@ -131,18 +132,16 @@ def outcome(policy: Policy, alert: dict[str, Any], acked: datetime | None, now: 
     return "overdue" if now > times[0] else "running"
 
 
-_WORDS = {"vi": ("còn {}", "quá hạn {}", "phút", "giờ", "ngày"), "en": ("{} left", "{} overdue", "min", "h", "d")}
 
 
 def span(delta: timedelta, lang: str = "en") -> str:
     """``35 phút`` / ``2 giờ`` / ``3 ngày`` (``35 min`` / ``2 h`` / ``3 d``): the largest whole unit, at least 1."""
-    words = _WORDS.get(lang, _WORDS["en"])
     minutes = max(int(delta.total_seconds() // 60), 0)
     if minutes < 60:
-        return f"{max(minutes, 1)} {words[2]}"
+        return tr("{n} min", lang).format(n=max(minutes, 1))
     if minutes < 48 * 60:
-        return f"{minutes // 60} {words[3]}"
-    return f"{minutes // (24 * 60)} {words[4]}"
+        return tr("{n} h", lang).format(n=minutes // 60)
+    return tr("{n} d", lang).format(n=minutes // (24 * 60))
 
 
 def clock_text(policy: Policy, alert: dict[str, Any], now: datetime, lang: str = "en") -> str:
@@ -153,5 +152,6 @@ def clock_text(policy: Policy, alert: dict[str, Any], now: datetime, lang: str =
     if times is None or status not in OPEN_STATUSES:
         return ""
     left = (times[0] if status == "new" else times[1]) - now
-    words = _WORDS.get(lang, _WORDS["en"])
-    return words[0].format(span(left, lang)) if left >= timedelta(0) else words[1].format(span(-left, lang))
+    if left >= timedelta(0):
+        return tr("{span} left", lang).format(span=span(left, lang))
+    return tr("{span} overdue", lang).format(span=span(-left, lang))

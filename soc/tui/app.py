@@ -31,6 +31,10 @@ from soc.tui.widgets.safe_text import clean
 DEFAULT_REFRESH_SECONDS = 5.0
 
 
+def _stock_widget(node: DOMNode) -> bool:
+    return not isinstance(node, App | Screen) and type(node).__module__.startswith("textual.")
+
+
 class SocApp(App[None]):
     """Alert triage for the provincial SOC."""
 
@@ -72,7 +76,8 @@ class SocApp(App[None]):
     def on_mount(self) -> None:
         if self._bad_zone:
             self.notify(
-                f"Unknown timezone {self.cfg.timezone!r} in the config; showing times in {DEFAULT_TIMEZONE}.",
+                tr("Unknown timezone {zone} in the config; showing times in {default}.", self.lang).format(
+                    zone=repr(self.cfg.timezone), default=DEFAULT_TIMEZONE),
                 severity="warning",
                 markup=False,
             )
@@ -86,6 +91,8 @@ class SocApp(App[None]):
         nodes: dict[tuple[str, str], DOMNode] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
+            if _stock_widget(active.node):  # a focused box's own editing keys, Textual's words, not the desk's
+                continue
             if binding.description:
                 slot = keys.setdefault((binding.action, binding.description), [])
                 nodes.setdefault((binding.action, binding.description), active.node)

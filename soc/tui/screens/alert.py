@@ -156,7 +156,8 @@ class AlertScreen(TriageActions, Screen):
         try:
             self.source.record("alert", self.alert_id, "reveal_pii", {"events": len(self.events)})
         except Exception as exc:
-            self._say(f"Not revealed (the audit trail could not be written): {clean(exc, limit=200)}", "error")
+            self._say(tr("Not revealed (the audit trail could not be written): {error}",
+                         self.app.lang).format(error=clean(exc, limit=200)), "error")  # type: ignore[attr-defined]
             return
 
         def show() -> None:

@@ -18,7 +18,7 @@ from soc.i18n import level_word, tr
 from soc.i18n import status_word as i18n_status
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
-from soc.triage.history import LEVEL_VI, status_word, timeline_sentence, when
+from soc.triage.history import timeline_sentence, when
 from soc.triage.model import CASE_STATUSES, ConflictError
 from soc.tui.screens.forms import NoteModal
 from soc.tui.widgets.footer import QuietFooter
@@ -117,22 +117,19 @@ class CaseScreen(Screen):
     def _show(self, case: dict[str, Any] | None, timeline: list[dict[str, Any]]) -> None:
         self.case = case
         if case is None:
-            self.query_one("#case-head", Static).update("This case no longer exists.")
+            self.query_one("#case-head", Static).update(tr("This case no longer exists.", self.app.lang))  # type: ignore[attr-defined]
             return
-        self.sub_title = f"{tr('Case', self.app.lang)} {case['id']}"  # type: ignore[attr-defined]
+        lang = self.app.lang  # type: ignore[attr-defined]
+        self.sub_title = f"{tr('Case', lang)} {case['id']}"
         head = safe_text(case["title"], "bold", limit=200)
-        if self.app.lang == "vi":  # type: ignore[attr-defined]
-            head.append(f"\nMức độ {LEVEL_VI.get(case['severity'], case['severity'])} · Trạng thái "
-                        f"{status_word(case['status'], 'vi')} · {len(case['alert_ids'])} cảnh báo · "
-                        f"người lập {clean(case['author'], limit=40)}\nHệ thống: ")
-        else:
-            head.append(f"\nSeverity {case['severity']} · Status {case['status']} · {len(case['alert_ids'])} alerts · "
-                        f"by {clean(case['author'], limit=40)}\nSystems: ")
+        head.append("\n" + tr("Severity {level} · Status {status} · {n} alerts · by {author}", lang).format(
+            level=level_word(case["severity"], lang).lower(), status=i18n_status(case["status"], lang).lower(),
+            n=len(case["alert_ids"]), author=clean(case["author"], limit=40)))
+        head.append(f"\n{tr('Systems', lang)}: ")
         head.append_text(safe_text(", ".join(case["systems"]) or "—", limit=200))
         self.query_one("#case-head", Static).update(head)
         table = self.query_one(DataTable)
         table.clear(columns=True)
-        lang = self.app.lang  # type: ignore[attr-defined]
         table.add_columns(f"{tr('Time', lang)} ({self.zone})", tr("What happened", lang))
         for i, item in enumerate(timeline):
             key = f"alert:{item['ref']}" if item["kind"] == "alert" else f"{item['kind']}:{i}"
@@ -149,8 +146,10 @@ class CaseScreen(Screen):
         try:
             self.source.update_case(case, status=status)
         except ConflictError as exc:
-            self.app.call_from_thread(self.notify, f"Changed by someone else; now {exc.current['status']}. "
-                                      "Reloaded, nothing overwritten.", severity="warning", markup=False)
+            lang = self.app.lang  # type: ignore[attr-defined]
+            message = tr("Changed by someone else; now {status}. Reloaded, nothing overwritten.", lang).format(
+                status=i18n_status(exc.current["status"], lang))
+            self.app.call_from_thread(self.notify, message, severity="warning", markup=False)
         self.app.call_from_thread(self.load)
 
     def action_note(self) -> None:
@@ -158,7 +157,7 @@ class CaseScreen(Screen):
             if body and body.strip():
                 self._note(body)
 
-        self.app.push_screen(NoteModal(f"Note on case {self.case_id}"), done)
+        self.app.push_screen(NoteModal(tr("Note on case {id}", self.app.lang).format(id=self.case_id)), done)  # type: ignore[attr-defined]
 
     @work(thread=True, group="edit")
     def _note(self, body: str) -> None:
@@ -171,7 +170,7 @@ class CaseScreen(Screen):
             return
         key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         if not key.startswith("alert:"):
-            self.notify("Highlight an alert row to remove it.", severity="warning")
+            self.notify(tr("Highlight an alert row to remove it.", self.app.lang), severity="warning")  # type: ignore[attr-defined]
             return
         self._remove(key.split(":", 1)[1])
 

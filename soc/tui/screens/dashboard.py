@@ -21,6 +21,7 @@ from soc.i18n import level_word, tr
 from soc.triage.dashboard import HOURS, Dashboard, age_text
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import local
+from soc.tui.widgets.alert_grid import rule_title
 from soc.tui.widgets.footer import QuietFooter
 from soc.tui.widgets.safe_text import clean, safe_text
 
@@ -82,7 +83,7 @@ class DashboardScreen(Screen):
         total24 = sum(data.per_hour)
         self.query_one("#dash-spark-title", Static).update(Text.assemble(
             (tr("Alerts per hour, last 24 h", lang), "bold"), f"   {total24}   ",
-            (f"max {max(data.per_hour, default=0)}/h", "dim")))
+            (tr("max {n}/h", lang).format(n=max(data.per_hour, default=0)), "dim")))
         self.query_one("#dash-spark", Sparkline).data = list(data.per_hour)
         start = data.now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
         self.query_one("#dash-axis", Static).update(Text(
@@ -104,11 +105,11 @@ class DashboardScreen(Screen):
         if oldest is None:
             summary.append(tr("none", lang), style="green")
         else:
-            summary.append(age_text(oldest["age"]), style="bold yellow")
+            summary.append(age_text(oldest["age"], lang), style="bold yellow")
             summary.append(f"  ({local(oldest['created'], self.zone, '%d/%m %H:%M')})  ", style="dim")
             summary.append_text(safe_text(level_word(oldest["rule_level"], lang), limit=20))
             summary.append("  ")
-            summary.append_text(safe_text(oldest["rule_title"], limit=100))
+            summary.append_text(safe_text(rule_title(oldest, lang), limit=100))
             summary.append("  ")
             summary.append_text(safe_text(oldest["id"], "dim", limit=40))
         self.query_one("#dash-summary", Static).update(summary)

@@ -34,7 +34,8 @@ class NoteModal(ModalScreen[str | None]):
         with Vertical(classes="form"):
             yield Label(self.heading, markup=False)
             yield TextArea(language="markdown", id="note-text")
-            yield Label("Markdown · Ctrl+S save · Escape cancel", classes="hint")
+            yield Label(tr("Markdown · Ctrl+S save · Escape cancel", getattr(self.app, "lang", "en")), classes="hint",
+                        markup=False)
 
     def on_mount(self) -> None:
         self.query_one(TextArea).focus()
@@ -59,7 +60,8 @@ class PromptModal(ModalScreen[str | None]):
         with Vertical(classes="form"):
             yield Label(self.heading, markup=False)
             yield Input(value=self.value, id="prompt-input")
-            yield Label("Enter accept · Escape cancel", classes="hint")
+            yield Label(tr("Enter accept · Escape cancel", getattr(self.app, "lang", "en")), classes="hint",
+                        markup=False)
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from soc.i18n import tr
+
 
 class HelpScreen(ModalScreen[None]):
     """A modal list of ``key — what it does``; Escape, q or ? closes it."""
@@ -30,6 +32,6 @@ class HelpScreen(ModalScreen[None]):
         for key, description in self.keys:
             text.append(f"{key:>14}  ", style="bold cyan")
             text.append(f"{description}\n")
-        text.append("\nEscape closes this help.", style="dim")
+        text.append("\n" + tr("Escape closes this help.", getattr(self.app, "lang", "en")), style="dim")
         with VerticalScroll(id="help-body"):
             yield Static(text, markup=False)

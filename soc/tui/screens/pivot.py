@@ -16,8 +16,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 
 from soc.enrich.masking import mask_text
+from soc.i18n import level_word, status_word, tr
 from soc.triage.desk import AlertSource
 from soc.triage.evidence import PIVOT_FIELDS, alert_time, local
+from soc.tui.widgets.alert_grid import rule_title
 from soc.tui.widgets.footer import QuietFooter
 from soc.tui.widgets.safe_text import clean, safe_text
 
@@ -41,6 +43,10 @@ class PivotScreen(Screen):
         self.field = self.fields[0] if self.fields else None
         self.window = 1  # index into WINDOWS
 
+    @property
+    def lang(self) -> str:
+        return getattr(self.app, "lang", "en")
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="pivot-head", markup=False)
@@ -49,20 +55,31 @@ class PivotScreen(Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
+        self._columns()
+        self.run_pivot()
+
+    def _columns(self) -> None:
         ev = self.query_one("#pivot-events", DataTable)
-        ev.add_columns("Time", "Dataset", "Event")
+        ev.clear(columns=True)
+        ev.add_columns(*(tr(c, self.lang) for c in ("Time", "Dataset", "Event")))
         al = self.query_one("#pivot-alerts", DataTable)
-        al.add_columns("Last seen", "Level", "Rule", "Status")
+        al.clear(columns=True)
+        al.add_columns(*(tr(c, self.lang) for c in ("Last seen", "Level", "Rule", "Status")))
+
+    def relabel(self) -> None:
+        """Headers, head line and rows again in the app's language (after Ctrl+T)."""
+        self._columns()
         self.run_pivot()
 
     def run_pivot(self) -> None:
         if self.field is None:
-            self.query_one("#pivot-head", Static).update("This alert has no value to pivot on.")
+            self.query_one("#pivot-head", Static).update(tr("This alert has no value to pivot on.", self.lang))
             return
         value = str(self.alert[self.field])
-        head = Text.assemble(("Pivot on ", "dim"), (clean(self.field), "bold"), " = ")
+        head = Text.assemble((tr("Pivot on", self.lang) + " ", "dim"), (clean(self.field), "bold"), " = ")
         head.append_text(safe_text(value, "bold yellow", limit=200))
-        head.append(f"  ±{WINDOWS[self.window]} min   [tab] field  [+/-] window", style="dim")
+        head.append("  " + tr("±{n} min   [tab] field  [+/-] window", self.lang).format(n=WINDOWS[self.window]),
+                    style="dim")
         self.query_one("#pivot-head", Static).update(head)
         self._query(self.field, value, WINDOWS[self.window])
 
@@ -72,8 +89,8 @@ class PivotScreen(Screen):
             events = self.source.pivot_events(column, value, alert_time(self.alert), minutes)
             alerts = self.source.alerts_sharing(column, value, exclude=self.alert["id"])
         except Exception as exc:  # a damaged store must not kill the UI
-            self.app.call_from_thread(self.notify, f"Pivot failed: {clean(exc, limit=300)}", severity="error",
-                                      markup=False)
+            message = tr("Pivot failed: {error}", self.lang).format(error=clean(exc, limit=300))
+            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
             return
         # after the next refresh: rows added before the tables have been laid out were drawn in header-wide
         # columns on a loaded machine (the widths measured on idle came too late)
@@ -87,10 +104,12 @@ class PivotScreen(Screen):
                        safe_text(mask_text(e.original, "screen") or "", limit=300))
         al = self.query_one("#pivot-alerts", DataTable)
         al.clear()
+        lang = self.lang
         for a in alerts:
             al.add_row(Text(local(a.get("last_time") or a.get("created"), self.zone)),
-                       safe_text(a["rule_level"]), safe_text(a["rule_title"], limit=80), safe_text(a["status"]))
-        self.sub_title = f"{len(events)} events · {len(alerts)} other alerts"
+                       safe_text(level_word(a["rule_level"], lang)), safe_text(rule_title(a, lang), limit=80),
+                       safe_text(status_word(a["status"], lang)))
+        self.sub_title = tr("{n} events · {m} other alerts", lang).format(n=len(events), m=len(alerts))
 
     def action_next_field(self) -> None:
         if self.fields:

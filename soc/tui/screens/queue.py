@@ -77,8 +77,8 @@ class QueueScreen(TriageActions, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield FilterBar(id="filters")
-        yield Input(placeholder="rule:… system:… assignee:me|none from:24h to:2026-11-24 words  (Enter apply, "
-                    "Escape close)", id="filter-input")
+        yield Input(placeholder=tr("rule:… system:… assignee:me|none from:24h to:2026-11-24 words  (Enter apply, "
+                                   "Escape close)", self.app.lang), id="filter-input")  # type: ignore[attr-defined]
         yield AlertGrid(self.zone, id="alerts")
         yield AlertDetail(self.zone, id="detail")
         yield QuietFooter()
@@ -183,7 +183,7 @@ class QueueScreen(TriageActions, Screen):
         detail.show_events(alert["id"], events, alert.get("event_count") or 0)
 
     def _error_from_thread(self, what: str, exc: Exception) -> None:
-        message = f"{what}: {clean(exc, limit=300)}"
+        message = f"{tr(what, self.app.lang)}: {clean(exc, limit=300)}"  # type: ignore[attr-defined]
         self.app.call_from_thread(self.notify, message, severity="error", markup=False)
 
     # -- triage hooks --------------------------------------------------------------------------------------
@@ -240,7 +240,8 @@ class QueueScreen(TriageActions, Screen):
         try:
             flt = bar.filter.with_query(event.value, self.zone)
         except ValueError as exc:
-            self.notify(f"Filter not applied: {clean(exc)}", severity="error", markup=False)
+            self.notify(tr("Filter not applied: {error}", self.app.lang).format(error=clean(exc)),  # type: ignore[attr-defined]
+                        severity="error", markup=False)
             return
         if flt.assignee.casefold() == "me":
             flt = replace(flt, assignee=self.source.actor)
@@ -265,15 +266,16 @@ class QueueScreen(TriageActions, Screen):
             if title and title.strip():
                 self._create_case(title, ids)
 
-        self.app.push_screen(PromptModal(f"Title of the new case ({len(ids)} alerts)"), done)
+        heading = tr("Title of the new case ({n} alerts)", self.app.lang).format(n=len(ids))  # type: ignore[attr-defined]
+        self.app.push_screen(PromptModal(heading), done)
 
     @work(thread=True, group="edit")
     def _create_case(self, title: str, ids: list[str]) -> None:
         try:
             case = self.source.create_case(title, ids)
         except (ValueError, KeyError) as exc:
-            self._say(f"Case not created: {clean(exc, limit=200)}", "error")
+            self._say(tr("Case not created: {error}", self.app.lang).format(error=clean(exc, limit=200)), "error")
             return
-        self._say(f"Case {case['id']} created with {len(case['alert_ids'])} alerts.")
+        self._say(tr("Case {id} created with {n} alerts.", self.app.lang).format(id=case["id"], n=len(case["alert_ids"])))
         self.app.call_from_thread(self.action_clear_marks)
         self.app.call_from_thread(self.reload)  # the case column, and the alerts now in progress

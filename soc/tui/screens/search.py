@@ -28,8 +28,8 @@ from soc.tui.widgets.footer import QuietFooter
 from soc.tui.widgets.safe_text import clean, safe_text
 
 COLUMNS = ("Time", "Dataset", "Source IP", "User", "URL / message", "Event")
-PLACEHOLDER = ('source.ip:10.0.0.1 AND NOT user.name:"a b" url:/admin* words from:24h to:2026-11-24T10:00 '
-               "(Enter search)")
+PLACEHOLDER = 'source.ip:10.0.0.1 AND NOT user.name:"a b" url:/admin* words from:24h to:2026-11-24T10:00 '
+
 
 
 class SearchScreen(Screen):
@@ -53,7 +53,7 @@ class SearchScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(value=self.initial, placeholder=PLACEHOLDER, id="search-input")
+        yield Input(value=self.initial, placeholder=PLACEHOLDER + tr("(Enter search)", self.lang), id="search-input")
         yield Static("", id="search-status", markup=False)
         yield DataTable(id="search-results", cursor_type="row", zebra_stripes=True)
         yield QuietFooter()

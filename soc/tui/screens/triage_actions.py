@@ -80,7 +80,7 @@ class TriageActions:
                 self._saving.update(a["id"] for a in alerts)
                 self._edit(alerts, "assign", name.strip() or None, None)
 
-        self.app.push_screen(PromptModal("Assign to (empty: unassign)"), done)  # type: ignore[attr-defined]
+        self.app.push_screen(PromptModal(tr("Assign to (empty: unassign)", self.app.lang)), done)  # type: ignore[attr-defined]
 
     def action_note(self) -> None:
         alerts = self.target_alerts()[:1]
@@ -118,19 +118,23 @@ class TriageActions:
         try:
             sup = self.source.suppress(form["rule_id"], form["field"], form["value"], form["reason"], form["days"])
         except (ValueError, KeyError) as exc:
-            self._say(f"Not saved: {clean(exc, limit=200)}", "error")
+            self._say(self._t("Not saved: {error}").format(error=clean(exc, limit=200)), "error")
             return
-        self._say(f"Suppression {sup['id']}: {clean(sup['field'])} = {clean(sup['value'], limit=60)}")
+        self._say(self._t("Suppression {id}: {field} = {value}").format(
+            id=sup["id"], field=clean(sup["field"]), value=clean(sup["value"], limit=60)))
 
     @work(thread=True, group="edit")
     def _save_note(self, kind: str, oid: str, body: str) -> None:
         try:
             self.source.add_note(kind, oid, body)
         except Exception as exc:  # busy database, too long: tell the analyst, keep the UI
-            self._say(f"Note not saved: {clean(exc, limit=200)}", "error")
+            self._say(self._t("Note not saved: {error}").format(error=clean(exc, limit=200)), "error")
             return
         self._say("Note saved.")
         self.app.call_from_thread(self.show_changed, [])  # type: ignore[attr-defined]
+
+    def _t(self, text: str) -> str:
+        return tr(text, self.app.lang)  # type: ignore[attr-defined]
 
     def _say(self, message: str, severity: str = "information", title: str = "") -> None:
         self.app.call_from_thread(  # type: ignore[attr-defined]
@@ -152,20 +156,22 @@ class TriageActions:
             except KeyError:
                 conflicts.append((alert, None))
             except Exception as exc:  # busy database, disk full: tell the analyst, keep the UI
-                self._say(f"Not saved: {clean(exc, limit=300)}", "error")
+                self._say(self._t("Not saved: {error}").format(error=clean(exc, limit=300)), "error")
         for alert, current in conflicts:
             if current is None:
                 self._say("This alert no longer exists; reloaded.", "warning")
                 continue
             if all(alert.get(f) == current.get(f) for f in ("status", "resolution", "assignee")):
-                who = "A scan added events to this alert"
+                who = self._t("A scan added events to this alert")
             else:
                 actor = self.source.last_actor(alert["id"])
-                who = f"Changed by someone else ({clean(actor, limit=40)})" if actor else "Changed by someone else"
+                who = (self._t("Changed by someone else ({who})").format(who=clean(actor, limit=40)) if actor
+                       else self._t("Changed by someone else"))
             self._say(
-                f"{who}; now {status_text(current)}. Reloaded, nothing overwritten. Press the key again to apply.",
+                self._t("{who}; now {status}. Reloaded, nothing overwritten. Press the key again to apply.").format(
+                    who=who, status=status_text(current, self.app.lang)),  # type: ignore[attr-defined]
                 "warning",
-                "Alert changed",
+                self._t("Alert changed"),
             )
         if len(done) == 1:
             a = done[0]

@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -26,7 +27,8 @@ from soc.triage.evidence import local
 from soc.triage.priority import Policy, clock_text, label
 from soc.triage.queue import SORT_KEYS, QueueRows, row_key
 from soc.tui.messages import AlertHighlighted, SortChanged
-from soc.tui.widgets.safe_text import safe_text
+from soc.tui.widgets.column_widths import Column, layout
+from soc.tui.widgets.safe_text import clean, safe_text
 
 LEVEL_STYLES = {
     "critical": "bold white on red",
@@ -43,24 +45,24 @@ STATUS_STYLES = {
     "resolved": "green",
     "suppressed": "dim",
 }
-# (sort key — or "case" / "clock", shown only —, header, width; 0 = takes the rest)
+# (sort key — or "case" / "clock", shown only —, header, least and most width); the rule takes what is left
 COLUMNS = (
-    ("priority", "Pri", 5),
-    ("time", "Last seen", 19),
-    ("level", "Level", 13),
-    ("rule", "Rule", 0),
-    ("source", "Source", 16),
-    ("system", "System", 20),
-    ("status", "Status", 26),
-    ("assignee", "Assignee", 12),
-    ("case", "Case", 8),
-    ("clock", "Clock", 14),  # not a sort key: the response clock, from the priority policy
+    Column("priority", "Pri", 5, 5),
+    Column("time", "Last seen", 19, 19),
+    Column("level", "Level", 6, 13),
+    Column("rule", "Rule", 20, 200),
+    Column("source", "Source", 7, 39),
+    Column("system", "System", 8, 48),
+    Column("status", "Status", 8, 34),
+    Column("assignee", "Assignee", 6, 20),
+    Column("clock", "Clock", 8, 16),  # not a sort key: the response clock, from the priority policy
+    Column("case", "Case", 4, 12),  # last: the first optional column left out is the clock
 )
+CLOCK_WIDTH = 15  # "quá hạn 59 phút", "23 h left"
 RULE_ROOM = 20  # narrower terminals leave optional columns out rather than squeeze rule titles
 OPTIONAL_COLUMNS = ("clock", "case")  # left out first to last
 PRIORITY_STYLES = {1: "bold white on red", 2: "bold red", 3: "yellow", 4: "dim"}
 DESCENDING_FIRST = ("priority", "time", "level")
-HEADERS_VI = {"Pri": "ƯT", "Clock": "Thời hạn"}  # the two columns' Vietnamese headers (short to fit)
 CURSOR = Style(reverse=True)
 MARKED = Style(bold=True, bgcolor="grey23")
 HEADER = Style(bold=True, underline=True)
@@ -77,6 +79,22 @@ def status_label(alert: dict[str, Any], lang: str = "en") -> Text:
 def rule_title(alert: dict[str, Any], lang: str = "en") -> object:
     """The rule's Vietnamese title when the language is ``vi`` and the rule has one, else its title."""
     return (lang == "vi" and alert.get("rule_title_vi")) or alert.get("rule_title")
+
+
+def content_widths(alert: dict[str, Any], lang: str) -> dict[str, int]:
+    """How wide each sized column's text is for this alert (what ``AlertGrid.cells`` draws, measured cheaply)."""
+    status = status_word(alert.get("status") or "", lang)
+    if alert.get("resolution"):
+        status += f" ({resolution_word(alert['resolution'], lang)})"
+    return {
+        "level": cell_len(clean(level_word(alert.get("rule_level") or "", lang), limit=20)),
+        "rule": cell_len(clean(rule_title(alert, lang), limit=200)),
+        "source": cell_len(clean(alert.get("source_ip"), limit=45)),
+        "system": cell_len(clean(alert.get("system"), limit=48)),
+        "status": cell_len(clean(status)),
+        "assignee": cell_len(clean(alert.get("assignee"), limit=30)),
+        "case": cell_len(", ".join(f"#{c}" for c in alert.get("case_ids") or [])),
+    }
 
 
 class AlertGrid(ScrollView, can_focus=True):
@@ -106,7 +124,9 @@ class AlertGrid(ScrollView, can_focus=True):
         self.sort = "priority"
         self.descending = True
         self.policy = Policy()  # the inventory's levels and clocks (the screen sets the configured one)
-        self.labels = {key: header for key, header, _ in COLUMNS}
+        self.labels = {c.key: c.header for c in COLUMNS}
+        self._seen: dict[str, dict[str, int]] = {}  # language → column → widest content drawn so far
+        self._layout: tuple[tuple, list[int]] | None = None
         self._last_posted: tuple[str, int] | None = None
         offset = datetime.now(ZoneInfo(zone)).strftime("%z")
         self.time_suffix = f" (UTC{offset[:3]}:{offset[3:]})"
@@ -237,25 +257,50 @@ class AlertGrid(ScrollView, can_focus=True):
             self.post_message(AlertHighlighted(alert))
 
     # -- rendering -----------------------------------------------------------------------------------------
+    def _header(self, key: str, lang: str) -> str:
+        arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
+        return tr(self.labels[key], lang) + (self.time_suffix if key == "time" else "") + arrow
+
     def _widths(self) -> list[int]:
-        """Column widths (-1: not drawn): the optional columns (clock, then case) are drawn only while the rule
-        column keeps ``RULE_ROOM``."""
-        fixed = sum(w for _, _, w in COLUMNS) + len(COLUMNS) + 2
-        hidden: set[str] = set()
-        for key in OPTIONAL_COLUMNS:
-            if self.size.width - fixed >= RULE_ROOM:
-                break
-            hidden.add(key)
-            fixed -= next(w for k, _, w in COLUMNS if k == key) + 1
-        return [-1 if key in hidden else w or max(self.size.width - fixed, 10) for key, _, w in COLUMNS]
+        """Column widths (-1: not drawn) from the widest content drawn so far and the terminal width
+        (``column_widths.layout``): the optional columns (clock, then case) are drawn only while the others show
+        whole beside ``RULE_ROOM`` for rule titles."""
+        lang = getattr(self.app, "lang", "en")
+        seen = self._seen.get(lang, {})
+        marker = (self.size.width, lang, self.sort, self.descending, tuple(sorted(seen.items())))
+        if self._layout is None or self._layout[0] != marker:
+            wanted = {c.key: max(cell_len(self._header(c.key, lang)), seen.get(c.key, 0)) for c in COLUMNS}
+            wanted["clock"] = max(wanted["clock"], CLOCK_WIDTH)
+            self._layout = (marker, layout(COLUMNS, wanted, self.size.width, "rule", RULE_ROOM, OPTIONAL_COLUMNS))
+        return self._layout[1]
+
+    def _measure(self) -> None:
+        """Widen the record of what the rows on screen hold (widths never shrink while scrolling)."""
+        lang = getattr(self.app, "lang", "en")
+        seen = self._seen.setdefault(lang, {})
+        grew = False
+        top = int(self.scroll_offset.y)
+        for index in range(top, min(top + self.size.height, len(self.rows))):
+            alert = self.rows.get(index)
+            if alert is None:
+                continue
+            for key, width in content_widths(alert, lang).items():
+                if width > seen.get(key, 0):
+                    seen[key], grew = width, True
+        if grew and self._layout is not None:
+            self.call_later(self.refresh)  # lines drawn before with the narrower widths
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._measure()
+        return super().render_lines(crop)
 
     def _column_at(self, x: int) -> str | None:
         pos = 2
-        for (key, _, _), width in zip(COLUMNS, self._widths(), strict=True):
+        for col, width in zip(COLUMNS, self._widths(), strict=True):
             if width < 0:
                 continue
             if pos <= x < pos + width + 1:
-                return key
+                return col.key
             pos += width + 1
         return None
 
@@ -270,11 +315,11 @@ class AlertGrid(ScrollView, can_focus=True):
             safe_text(level_word(level, lang), LEVEL_STYLES.get(level, ""), limit=20),
             safe_text(rule_title(alert, lang), limit=200),
             safe_text(alert.get("source_ip") or "", limit=45),
-            safe_text(alert.get("system") or "", limit=40),
+            safe_text(alert.get("system") or "", limit=48),
             status_label(alert, lang),
             safe_text(alert.get("assignee") or "", limit=30),
-            Text(", ".join(f"#{c}" for c in alert.get("case_ids") or []), style="magenta"),
             Text(clock, style="bold red" if clock.endswith("overdue") or clock.startswith("quá") else ""),
+            Text(", ".join(f"#{c}" for c in alert.get("case_ids") or []), style="magenta"),
         ]
 
     def _line(self, marker: str, cells: list[Text], style: Style | None) -> Strip:
@@ -292,14 +337,8 @@ class AlertGrid(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if y == 0:
-            heads = []
-            for key, _, _ in COLUMNS:
-                arrow = (" ▼" if self.descending else " ▲") if key == self.sort else ""
-                lang = getattr(self.app, "lang", "en")
-                label = HEADERS_VI.get(self.labels[key]) if lang == "vi" else None
-                label = label or tr(self.labels[key], lang)
-                heads.append(Text(label + (self.time_suffix if key == "time" else "") + arrow))
-            return self._line(" ", heads, HEADER)
+            lang = getattr(self.app, "lang", "en")
+            return self._line(" ", [Text(self._header(c.key, lang)) for c in COLUMNS], HEADER)
         index = int(self.scroll_offset.y) + y - 1
         if index >= len(self.rows):
             return Strip([Segment(" " * self.size.width)])
@@ -321,7 +360,8 @@ class AlertGrid(ScrollView, can_focus=True):
         try:
             rows.load(top, top + self.size.height)
         except Exception as exc:  # a locked database must not kill the UI
-            self.app.call_from_thread(self.notify, f"Cannot read alerts: {exc}", severity="error", markup=False)
+            message = tr("Cannot read alerts: {error}", getattr(self.app, "lang", "en")).format(error=clean(exc, limit=300))
+            self.app.call_from_thread(self.notify, message, severity="error", markup=False)
         finally:
             self._reading = False
         self.app.call_from_thread(self.refresh)
