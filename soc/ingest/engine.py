@@ -8,7 +8,7 @@ the deterministic ``event.id`` makes the store skip what it already holds — no
 from __future__ import annotations
 
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -47,6 +47,17 @@ class FileResult:
     stored: int = 0
     deadlettered: int = 0
     skipped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)  # dead-letter reason → lines
+    confidence: float | None = None  # auto-detection: share of the first lines the parser read (None: not detected)
+
+    def dead(self, reason: str, n: int = 1) -> None:
+        self.deadlettered += n
+        self.reasons[reason] += n
+
+    @property
+    def nothing_stored(self) -> bool:
+        """Lines were read, none is stored or was stored before: the file gave nothing."""
+        return self.read > 0 and self.stored == 0 and self.skipped == 0
 
 
 @dataclass
@@ -151,13 +162,14 @@ class Ingestor:
                             store_ready(0)
                             if pending:
                                 pending.result()
-                            self._dead_all(inp, prep, "no parser recognises this file (use --parser NAME)")
+                            reason = "no parser recognises this file (use --parser NAME)"
+                            self._dead_all(inp, prep, reason)
                             result.read += len(prep.texts)
-                            result.deadlettered += len(prep.texts)
+                            result.dead(reason, len(prep.texts))
                             self._advance(inp, checkpoint, chunk, None)
                             continue
                         parser = get_parser(found.parser)
-                        result.parser = parser.name
+                        result.parser, result.confidence = parser.name, found.confidence
                     if not last:
                         chunk, prep, carry = self.mapper.hold_tail(parser, chunk, prep)
                         if not prep.texts:  # the whole chunk is one unfinished event: read on
@@ -202,6 +214,7 @@ class Ingestor:
             failures = [(rc.positions[i], reason, originals[i].as_py()) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):
                 self.dead.add(inp.label, pos, pos, reason, raw, parser.name)
+                result.reasons[reason] += 1
             self.dead.flush()
             with self.events.write_lock():
                 stored = self.events.append(self.mapper.batch()) if rows else 0
@@ -222,6 +235,7 @@ class Ingestor:
         failures = sorted(failures + undated)
         for i, reason in failures:
             self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, prep.raw[i], parser.name)
+            result.reasons[reason] += 1
         self.dead.flush()
         with self.events.write_lock():
             stored = self.events.append(self.mapper.batch()) if rows else 0

@@ -180,13 +180,13 @@ class ChunkMapper:
                                            now.strftime("%Y-%m-%d %H:%M:%S.%f"), self.enrichers.column_sql(self.cfg)))
         finally:
             ws.unregister("raw_in")
-        undated = ws.take(BATCH, '"@timestamp" IS NULL', "_i")
-        failures = unmatched + [(i, UNDATED) for i in undated]
+        failures = unmatched
         if parser.checks_required:
             missing = ws.select(BATCH, ["_i", MISSING], where=f"{MISSING} IS NOT NULL")
             if missing:
                 ws.take(BATCH, f"{MISSING} IS NOT NULL", "_i")
                 failures += [(i, f"required field(s) empty: {what} (parser '{parser.name}')") for i, what in missing]
+        failures += [(i, UNDATED) for i in ws.take(BATCH, '"@timestamp" IS NULL', "_i")]
         self.enrichers.enrich(MappedBatch(ws, BATCH, self.cfg, self.events))
         return ws.count(BATCH), failures
 

@@ -200,8 +200,12 @@ def _missing_sql(parser: Parser, final: dict[str, str]) -> str | None:
         parts = []
         for target in fields:
             spec = specs.get(target)
-            raw = (f" || coalesce(' (''' || {raw_ident(spec.source[0])} || ''' unreadable as "
-                   f"{spec.type})', '')" if spec is not None and spec.source and spec.type != "string" else "")
+            raw = ""
+            if spec is not None and spec.source and spec.type != "string":
+                text = raw_ident(spec.source[0])
+                if spec.zone_from:
+                    text = f"concat_ws(' ', {text}, {raw_ident(spec.zone_from)})"
+                raw = f" || coalesce(' (''' || {text} || ''' unreadable as {spec.type})', '')"
             parts.append(f"CASE WHEN CAST({final[target]} AS {ecs.field_type(target)}) IS NULL "
                          f"THEN {literal(target)}{raw} END")
         return f"nullif(concat_ws(', ', {', '.join(parts)}), '')" if parts else "NULL"
