@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from soc.config import Config
 from soc.ingest.autodetect import detect, detect_binary
@@ -233,8 +234,11 @@ class Ingestor:
                failures: list[tuple[int, str]], checkpoint, result: FileResult, on_progress) -> None:
         rows, undated = self.mapper.to_ecs(parser, table, inp.label)
         failures = sorted(failures + undated)
+        ends = _event_ends(parser, table, failures, len(prep.raw))
+        joined = _joined_originals(table) if failures else {}
         for i, reason in failures:
-            self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, prep.raw[i], parser.name)
+            raw = joined.get(i) or (b"\n".join(prep.raw[i:ends[i]]) if i in ends else prep.raw[i])
+            self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, raw, parser.name)
             result.reasons[reason] += 1
         self.dead.flush()
         with self.events.write_lock():
@@ -257,6 +261,28 @@ class Ingestor:
         checkpoint.offset = chunk.end
         checkpoint.line_no = chunk.first_line + len(chunk.lines) - 1
         self.state.save_checkpoint(checkpoint, parser)
+
+
+def _event_ends(parser: Parser, table: pa.Table, failures: list[tuple[int, str]], n: int) -> dict[int, int]:
+    """For a parser that joins lines: where each failed event's lines end (its continuation lines go to the dead
+    letter with it, not lost); empty for the others."""
+    if not parser.options.get("multiline") or not failures:
+        return {}
+    starts = sorted(set(table.column("_i").to_pylist()) | {i for i, _ in failures}) + [n]
+    after = dict(zip(starts, starts[1:], strict=False))
+    return {i: after[i] for i, _ in failures if after[i] > i + 1}
+
+
+def _joined_originals(table: pa.Table) -> dict[int, str]:
+    """Line index → text of the decoded events made of several lines (a ModSecurity record, a stack trace): a
+    dead letter of one keeps all its lines."""
+    if "_original" not in table.column_names or not table.num_rows:
+        return {}
+    several = pc.match_substring(table.column("_original"), "\n")
+    if not pc.any(several).as_py():
+        return {}
+    picked = table.filter(several)
+    return dict(zip(picked.column("_i").to_pylist(), picked.column("_original").to_pylist(), strict=True))
 
 
 def _with_last(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:
