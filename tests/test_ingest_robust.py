@@ -181,3 +181,14 @@ def test_shipped_parser_expressions_convert_per_line():
     bare = re.compile(r'(?<![A-Za-z_])(CAST\("raw\.|strptime\()')
     found = [f"{p.name}: {f.target}" for p in all_parsers().values() for f in p.fields if f.expr and bare.search(f.expr)]
     assert found == []
+
+
+def test_a_file_auto_detection_is_unsure_about_says_so(tmp_path: Path):
+    good = '10.0.0.{n} - - [24/Nov/2026:10:00:0{n} +0700] "GET /a HTTP/1.1" 200 5 "-" "x"'
+    log = tmp_path / "odd.log"
+    log.write_text("\n".join([good.format(n=n) if n % 3 else f"note {n}: not a log line" for n in range(1, 10)])
+                   + "\n", encoding="utf-8")
+    result = cli(tmp_path / "data", "ingest", str(log))
+    assert result.exit_code == 0, result.output
+    assert f"{log}: auto-detected as 'nginx_combined' from 67% of its first lines only" in result.stderr
+    assert "6 events stored, 3 dead-lettered" in result.stdout
