@@ -69,7 +69,7 @@ def raw_table(decoder: Any, lines: Lines) -> tuple[pa.Table, list[tuple[int, str
     good_idx = [i for i in range(len(lines.texts)) if i not in bad] if bad else range(len(lines.texts))
     good = [lines.texts[i] for i in good_idx] if bad else lines.texts
     with gc_paused():
-        decoded: Decoded = decoder.decode(good)
+        decoded: Decoded = safe_decode(decoder, good)
     failures = list(lines.failures) + [(good_idx[j], reason) for j, reason in decoded.failures]
     idx = [good_idx[j] for j in decoded.rows] if (bad or decoded.failures) else decoded.rows
     if len(idx) == len(lines.texts):
@@ -90,6 +90,35 @@ def raw_table(decoder: Any, lines: Lines) -> tuple[pa.Table, list[tuple[int, str
     for name, values in decoded.columns.items():
         cols[f"raw.{name}"] = text_array(values)
     return pa.table(cols), failures
+
+
+def safe_decode(decoder: Any, lines: list[str]) -> Decoded:
+    """``decoder.decode(lines)``; when it raises, the lines that make it raise are found by halving and become
+    failures with the error, the others are decoded: no line stops its chunk."""
+    try:
+        return decoder.decode(lines)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a decoder bug one line triggers: that line is dead-lettered
+        if len(lines) == 1:
+            name = getattr(getattr(decoder, "parser", None), "name", "?")
+            return Decoded(failures=[(0, f"decoder error: {type(exc).__name__}: {exc} (parser '{name}')")])
+    half = len(lines) // 2
+    return _merged(safe_decode(decoder, lines[:half]), safe_decode(decoder, lines[half:]), half)
+
+
+def _merged(first: Decoded, second: Decoded, shift: int) -> Decoded:
+    """Two decodings of consecutive line ranges as one (``second``'s indexes moved by ``shift``)."""
+    out = Decoded(rows=first.rows + [i + shift for i in second.rows], pattern=first.pattern + second.pattern,
+                  failures=first.failures + [(i + shift, r) for i, r in second.failures])
+    for name in dict.fromkeys([*first.columns, *second.columns]):
+        parts = [text_array(d.columns[name]) if name in d.columns else pa.nulls(len(d.rows), pa.string())
+                 for d in (first, second)]
+        out.columns[name] = pa.concat_arrays([p.cast(pa.string()) for p in parts])
+    if first.originals is not None or second.originals is not None:
+        out.originals = ((first.originals or [None] * len(first.rows))
+                         + (second.originals or [None] * len(second.rows)))
+    return out
 
 
 _WORKER_DECODERS: dict[tuple[str, str], Any] = {}

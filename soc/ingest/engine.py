@@ -8,7 +8,7 @@ the deterministic ``event.id`` makes the store skip what it already holds — no
 from __future__ import annotations
 
 import os
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from soc.config import Config
 from soc.ingest.autodetect import detect, detect_binary
@@ -47,6 +48,17 @@ class FileResult:
     stored: int = 0
     deadlettered: int = 0
     skipped: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)  # dead-letter reason → lines
+    confidence: float | None = None  # auto-detection: share of the first lines the parser read (None: not detected)
+
+    def dead(self, reason: str, n: int = 1) -> None:
+        self.deadlettered += n
+        self.reasons[reason] += n
+
+    @property
+    def nothing_stored(self) -> bool:
+        """Lines were read, none is stored or was stored before: the file gave nothing."""
+        return self.read > 0 and self.stored == 0 and self.skipped == 0
 
 
 @dataclass
@@ -151,13 +163,14 @@ class Ingestor:
                             store_ready(0)
                             if pending:
                                 pending.result()
-                            self._dead_all(inp, prep, "no parser recognises this file (use --parser NAME)")
+                            reason = "no parser recognises this file (use --parser NAME)"
+                            self._dead_all(inp, prep, reason)
                             result.read += len(prep.texts)
-                            result.deadlettered += len(prep.texts)
+                            result.dead(reason, len(prep.texts))
                             self._advance(inp, checkpoint, chunk, None)
                             continue
                         parser = get_parser(found.parser)
-                        result.parser = parser.name
+                        result.parser, result.confidence = parser.name, found.confidence
                     if not last:
                         chunk, prep, carry = self.mapper.hold_tail(parser, chunk, prep)
                         if not prep.texts:  # the whole chunk is one unfinished event: read on
@@ -202,6 +215,7 @@ class Ingestor:
             failures = [(rc.positions[i], reason, originals[i].as_py()) for i, reason in undated] + rc.failures
             for pos, reason, raw in sorted(failures, key=lambda f: f[0]):
                 self.dead.add(inp.label, pos, pos, reason, raw, parser.name)
+                result.reasons[reason] += 1
             self.dead.flush()
             with self.events.write_lock():
                 stored = self.events.append(self.mapper.batch()) if rows else 0
@@ -220,8 +234,12 @@ class Ingestor:
                failures: list[tuple[int, str]], checkpoint, result: FileResult, on_progress) -> None:
         rows, undated = self.mapper.to_ecs(parser, table, inp.label)
         failures = sorted(failures + undated)
+        ends = _event_ends(parser, table, failures, len(prep.raw))
+        joined = _joined_originals(table) if failures else {}
         for i, reason in failures:
-            self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, prep.raw[i], parser.name)
+            raw = joined.get(i) or (b"\n".join(prep.raw[i:ends[i]]) if i in ends else prep.raw[i])
+            self.dead.add(inp.label, prep.line_numbers[i], prep.offsets[i], reason, raw, parser.name)
+            result.reasons[reason] += 1
         self.dead.flush()
         with self.events.write_lock():
             stored = self.events.append(self.mapper.batch()) if rows else 0
@@ -243,6 +261,28 @@ class Ingestor:
         checkpoint.offset = chunk.end
         checkpoint.line_no = chunk.first_line + len(chunk.lines) - 1
         self.state.save_checkpoint(checkpoint, parser)
+
+
+def _event_ends(parser: Parser, table: pa.Table, failures: list[tuple[int, str]], n: int) -> dict[int, int]:
+    """For a parser that joins lines: where each failed event's lines end (its continuation lines go to the dead
+    letter with it, not lost); empty for the others."""
+    if not parser.options.get("multiline") or not failures:
+        return {}
+    starts = sorted(set(table.column("_i").to_pylist()) | {i for i, _ in failures}) + [n]
+    after = dict(zip(starts, starts[1:], strict=False))
+    return {i: after[i] for i, _ in failures if after[i] > i + 1}
+
+
+def _joined_originals(table: pa.Table) -> dict[int, str]:
+    """Line index → text of the decoded events made of several lines (a ModSecurity record, a stack trace): a
+    dead letter of one keeps all its lines."""
+    if "_original" not in table.column_names or not table.num_rows:
+        return {}
+    several = pc.match_substring(table.column("_original"), "\n")
+    if not pc.any(several).as_py():
+        return {}
+    picked = table.filter(several)
+    return dict(zip(picked.column("_i").to_pylist(), picked.column("_original").to_pylist(), strict=True))
 
 
 def _with_last(chunks: Iterator[Chunk]) -> Iterator[tuple[Chunk, bool]]:

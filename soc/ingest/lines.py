@@ -284,39 +284,56 @@ def w3c_column(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
 
-# IIS's default field set: used until a ``#Fields:`` directive is seen (e.g. a file resumed past its header).
+# IIS's default field sets, used until a ``#Fields:`` directive is seen (a file resumed past its header, or logging
+# configured without directives): the web server's, and the FTP service's (told apart by their number of values).
 IIS_DEFAULT = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
                "cs(Referer) sc-status sc-substatus sc-win32-status time-taken").split()
+IIS_FTP_DEFAULT = ("date time c-ip cs-username s-ip s-port cs-method cs-uri-stem sc-status sc-win32-status "
+                   "sc-substatus x-session x-fullpath").split()
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d ")
 
 
 class W3cDecoder(LineDecoder):
     """W3C extended log: ``#Fields:`` sets the columns (and may change mid-file: the decoder keeps it across
-    chunks of one file); other ``#`` directives are consumed; ``+`` stands for a space in ``cs(…)`` header fields."""
+    chunks of one file); other ``#`` directives are consumed; ``+`` stands for a space in ``cs(…)`` header fields.
+    Before any ``#Fields:``, a line is read with the default field set of its number of values (IIS web or FTP)."""
 
     def __init__(self, parser: Parser):
         super().__init__(parser)
-        self._set_fields(parser.options.get("default_fields", IIS_DEFAULT))
+        configured = parser.options.get("default_fields")
+        sets = [configured] if configured else [IIS_DEFAULT, IIS_FTP_DEFAULT]
+        self.defaults = {len(names): self._layout(names) for names in sets}
+        self.declared = False
+        self.columns, self.plus = self.defaults[len(sets[0])]
 
-    def _set_fields(self, names: list[str]) -> None:
-        self.columns = [w3c_column(n) for n in names]
-        self.plus = [n.startswith("cs(") for n in names]
+    @staticmethod
+    def _layout(names: list[str]) -> tuple[list[str], list[bool]]:
+        return [w3c_column(n) for n in names], [n.startswith("cs(") for n in names]
 
     def fields(self, text: str):
         text = text.rstrip("\r")
         if text.startswith("#"):
             if text.startswith("#Fields:"):
-                self._set_fields(text[8:].split())
+                self.columns, self.plus = self._layout(text[8:].split())
+                self.declared = True
                 return None
             if re.match(r"#(Software|Version|Date|Start-Date|End-Date|Remark):", text):
                 return None
             return "unknown W3C directive"
         values = text.split(" ")
-        if len(values) != len(self.columns):
-            return f"{len(values)} values but #Fields declares {len(self.columns)}"
-        return {c: (v.replace("+", " ") if p else v) for c, v, p in zip(self.columns, values, self.plus, strict=True)}
+        columns, plus = self.columns, self.plus
+        if len(values) != len(columns):
+            if self.declared or len(values) not in self.defaults:
+                return f"{len(values)} values but #Fields declares {len(columns)}"
+            columns, plus = self.defaults[len(values)]
+        return {c: (v.replace("+", " ") if p else v) for c, v, p in zip(columns, values, plus, strict=True)}
 
     def score(self, lines: list[str]) -> float:
-        # Only a file with IIS/W3C directives is W3C: space-separated values alone are too common.
-        if not any(line.startswith(("#Software:", "#Fields:")) for line in lines[:20]):
+        # A file with IIS/W3C directives is W3C; without them, only lines that open with a date and time and have as
+        # many values as a default field set: space-separated values alone are too common.
+        if any(line.startswith(("#Software:", "#Fields:")) for line in lines[:20]):
+            return super().score(lines)
+        if not lines or not all(_DATE_TIME.match(line) and len(line.split(" ")) in self.defaults
+                                for line in lines[:20]):
             return 0.0
         return super().score(lines)

@@ -18,7 +18,7 @@ from soc.ingest.decoders import RegexSQL
 from soc.ingest.parser import Parser, get_parser
 from soc.ingest.registry import decoder_for
 from soc.ingest.sources import Chunk
-from soc.ingest.transform import mapping_query
+from soc.ingest.transform import MISSING, mapping_query
 from soc.store.events_api import EventBatch, EventStore
 from soc.store.registry import open_store
 from soc.store.workspace import NO_ENRICHERS, Enrichers, MappedBatch, Workspace
@@ -124,25 +124,71 @@ class ChunkMapper:
 
     def to_ecs(self, parser: Parser, table: pa.Table, path: str) -> tuple[int, list[tuple[int, str]]]:
         """Workspace half of a chunk: map raw columns to ECS into table ``batch`` and enrich them; return (rows,
-        lines that gave no row)."""
+        lines that gave no row). A line the engine refuses to convert (an error raised by one value, not a NULL)
+        does not stop the chunk: the lines that raise are found by halving and dead-lettered with the error."""
+        try:
+            return self._to_ecs(parser, table, path)
+        except (MemoryError, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a value the engine refuses (any kind), or a fault of the query
+            refused = self._refused(parser, table, path, exc)
+        keep = pa.array(sorted(set(range(table.num_rows)) - {row for row, _ in refused}), pa.int64())
+        rows, failures = self._to_ecs(parser, table.take(keep), path)
+        index = table.column("_i")
+        return rows, sorted(failures + [(index[row].as_py(), reason) for row, reason in refused])
+
+    def _refused(self, parser: Parser, table: pa.Table, path: str, exc: Exception) -> list[tuple[int, str]]:
+        """(row, reason) of each row of ``table`` whose mapping raises; re-raises ``exc`` when the fault is not in
+        the data (the query fails on no rows, or on no single row)."""
+        try:
+            self._to_ecs(parser, table.slice(0, 0), path)
+        except Exception:  # noqa: BLE001 - fails without data: the parser's query itself is wrong
+            raise exc from None
+        refused: list[tuple[int, str]] = []
+        todo = [(0, table.num_rows)]
+        while todo:
+            start, n = todo.pop()
+            try:
+                self._to_ecs(parser, table.slice(start, n), path)
+            except (MemoryError, OSError):
+                raise
+            except Exception as err:  # noqa: BLE001 - this part holds a refused value
+                if n == 1:
+                    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                    refused.append((start, f"value refused by the converter: {first} (parser '{parser.name}')"))
+                else:
+                    todo += [(start + n // 2, n - n // 2), (start, n // 2)]
+        if not refused:
+            raise exc
+        return refused
+
+    def _to_ecs(self, parser: Parser, table: pa.Table, path: str) -> tuple[int, list[tuple[int, str]]]:
         ws = self.workspace
         ws.register("raw_in", table)
-        unmatched: list[tuple[int, str]] = []
-        source = "raw_in"
-        sql_regex = self.sql_regex(parser)
-        if sql_regex is not None:
-            ws.create("decoded", sql_regex.tagged_sql("raw_in"))
-            reason = f"no pattern of parser '{parser.name}' matches"
-            unmatched = [(i, reason) for (i,) in ws.rows(sql_regex.unmatched_sql("decoded"))]
-            source = sql_regex.matched_relation("decoded")
-        now = datetime.now(UTC)
-        reference = self.reference or now.astimezone(ZoneInfo(self.cfg.timezone)).replace(tzinfo=None)
-        ws.create(BATCH, mapping_query(parser, self.cfg, source, path, reference, now.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                                       self.enrichers.column_sql(self.cfg)))
-        ws.unregister("raw_in")
-        undated = ws.take(BATCH, '"@timestamp" IS NULL', "_i")
+        try:
+            unmatched: list[tuple[int, str]] = []
+            source = "raw_in"
+            sql_regex = self.sql_regex(parser)
+            if sql_regex is not None:
+                ws.create("decoded", sql_regex.tagged_sql("raw_in"))
+                reason = f"no pattern of parser '{parser.name}' matches"
+                unmatched = [(i, reason) for (i,) in ws.rows(sql_regex.unmatched_sql("decoded"))]
+                source = sql_regex.matched_relation("decoded")
+            now = datetime.now(UTC)
+            reference = self.reference or now.astimezone(ZoneInfo(self.cfg.timezone)).replace(tzinfo=None)
+            ws.create(BATCH, mapping_query(parser, self.cfg, source, path, reference,
+                                           now.strftime("%Y-%m-%d %H:%M:%S.%f"), self.enrichers.column_sql(self.cfg)))
+        finally:
+            ws.unregister("raw_in")
+        failures = unmatched
+        if parser.checks_required:
+            missing = ws.select(BATCH, ["_i", MISSING], where=f"{MISSING} IS NOT NULL")
+            if missing:
+                ws.take(BATCH, f"{MISSING} IS NOT NULL", "_i")
+                failures += [(i, f"required field(s) empty: {what} (parser '{parser.name}')") for i, what in missing]
+        failures += [(i, UNDATED) for i in ws.take(BATCH, '"@timestamp" IS NULL', "_i")]
         self.enrichers.enrich(MappedBatch(ws, BATCH, self.cfg, self.events))
-        return ws.count(BATCH), unmatched + [(i, UNDATED) for i in undated]
+        return ws.count(BATCH), failures
 
     def transform(self, parser: Parser, prep: Prepared, path: str) -> tuple[int, list[tuple[int, str]]]:
         """Decode + map to ECS into table ``batch``; return (rows, failures by index)."""
@@ -152,7 +198,8 @@ class ChunkMapper:
 
     def batch(self) -> EventBatch:
         """The mapped chunk (without ``_i``) for ``EventStore.append``."""
-        return self.workspace.batch(BATCH, exclude=("_i",))
+        exclude = ("_i", MISSING) if MISSING in self.workspace.columns(BATCH) else ("_i",)
+        return self.workspace.batch(BATCH, exclude=exclude)
 
 
 def parse_lines(cfg: Config, lines: list[str], parser: str, reference: datetime | None = None,
@@ -172,6 +219,9 @@ def parse_lines(cfg: Config, lines: list[str], parser: str, reference: datetime 
             pos += len(d) + 1
         prep = mapper.texts(Chunk(1, offsets, data, pos))
         _, failures = mapper.transform(get_parser(parser), prep, "<lines>")
-        return mapper.workspace.records(BATCH, order_by="_i"), [(prep.line_numbers[i], r) for i, r in failures]
+        rows = mapper.workspace.records(BATCH, order_by="_i")
+        for row in rows:
+            row.pop(MISSING, None)
+        return rows, [(prep.line_numbers[i], r) for i, r in sorted(failures)]
     finally:
         mapper.close()

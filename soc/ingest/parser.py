@@ -46,6 +46,7 @@ def _field_spec(target: str, spec: Any, where: str) -> FieldSpec:
         timezone=spec.get("timezone"),
         year=spec.get("year"),
         expr=spec.get("expr"),
+        zone_from=spec.get("zone_from"),
     )
 
 
@@ -71,7 +72,8 @@ def load_parser(path: Path) -> Parser:
             if isinstance(p, str):
                 p = {"regex": p}
             regex = prefix + p["regex"] if p.get("prefix", True) else p["regex"]
-            patterns.append(Pattern(regex=regex, set=dict(p.get("set", {})), name=p.get("name", str(i))))
+            patterns.append(Pattern(regex=regex, set=dict(p.get("set", {})), name=p.get("name", str(i)),
+                                    required=tuple(p.get("required", ()))))
         if not patterns:
             raise ParserError(f"{where}: a regex decoder needs at least one pattern")
     elif dtype not in DECODERS:
@@ -85,6 +87,8 @@ def load_parser(path: Path) -> Parser:
     unknown = [f.target for f in fields if ecs.validate({f.target: None})]
     if unknown:
         raise ParserError(f"{where}: fields not in the ECS registry (soc/ecs.py): {', '.join(unknown)}")
+    required = tuple(doc.get("required", ()))
+    _check_required(where, required + tuple(r for p in patterns for r in p.required), fields, doc)
     return Parser(
         name=doc["name"],
         dataset=doc["dataset"],
@@ -100,7 +104,19 @@ def load_parser(path: Path) -> Parser:
         options={k: v for k, v in dec.items() if k not in ("type", "patterns", "detect_keys", "prefix")}
         if isinstance(dec, dict)
         else {},
+        required=required,
     )
+
+
+def _check_required(where: str, required: tuple[str, ...], fields: tuple[FieldSpec, ...], doc: dict) -> None:
+    """``required:`` (of the parser or of a pattern) names fields the parser produces."""
+    produced = {f.target for f in fields} | set(doc.get("constants") or {})
+    for p in (doc.get("decoder") or {}).get("patterns", []) if isinstance(doc.get("decoder"), dict) else []:
+        produced |= set((p.get("set") or {}) if isinstance(p, dict) else {})
+    missing = sorted(set(required) - produced)
+    if missing:
+        raise ParserError(f"{where}: required field(s) the parser never fills: {', '.join(missing)} "
+                          "(map them under 'fields:' or drop them from 'required:')")
 
 
 @cache

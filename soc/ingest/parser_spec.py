@@ -26,6 +26,7 @@ class FieldSpec:
     format: str | tuple[str, ...] | None = None  # timestamp: strptime format(s), "iso8601" or "epoch"
     timezone: str | None = None  # timestamp without offset: zone it was written in (default: config timezone)
     year: str | None = None  # "infer" for syslog timestamps without a year
+    zone_from: str | None = None  # timestamp: raw column holding the zone (offset or abbreviation: soc.ingest.zones)
     expr: str | None = None  # SQL over the raw columns and the already mapped fields
 
 
@@ -34,6 +35,7 @@ class Pattern:
     regex: str
     set: dict[str, Any] = field(default_factory=dict)
     name: str = ""
+    required: tuple[str, ...] = ()  # ECS fields a line this pattern matches must fill, or it is dead-lettered
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,16 @@ class Parser:
     detect_keys: tuple[str, ...]
     path: Path
     options: dict[str, Any] = field(default_factory=dict)
+    required: tuple[str, ...] = ()  # ECS fields every line must fill, or it is dead-lettered with their names
 
     @property
     def samples_dir(self) -> Path:
         return self.path.parent / "samples" / self.name
+
+    @property
+    def checks_required(self) -> bool:
+        """Whether lines are checked for ``required`` fields (of the parser or of a pattern)."""
+        return bool(self.required) or any(p.required for p in self.patterns)
 
     def raw_columns(self) -> list[str]:
         """Every raw column the mapping reads (for the json decoder: the keys to pull out)."""

@@ -13,6 +13,7 @@ from typing import Any
 from soc import ecs
 from soc.config import Config, System
 from soc.ingest.parser_spec import FieldSpec, Parser
+from soc.ingest.zones import offset_sql
 from soc.store.duck import ident, literal
 
 IPV4 = r"((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -50,8 +51,9 @@ def _one_format(v: str, fmt: str, spec: FieldSpec, zone: str, ref: datetime) -> 
             f"CASE WHEN regexp_matches({v}, '(Z|[+-]\\d\\d:?\\d\\d)$') THEN TRY_CAST({v} AS TIMESTAMPTZ)::TIMESTAMP "
             f"ELSE timezone({zone}, TRY_CAST({v} AS TIMESTAMP))::TIMESTAMP END"
         )
-    if fmt == "epoch":
-        return f"to_timestamp(TRY_CAST({v} AS DOUBLE))::TIMESTAMP"
+    if fmt == "epoch":  # (to_timestamp refuses seconds beyond year 294247: such a line is undated, not an error)
+        secs = f"TRY_CAST({v} AS DOUBLE)"
+        return f"CASE WHEN abs({secs}) < 1e11 THEN to_timestamp({secs})::TIMESTAMP END"
     infer = spec.year == "infer" and "%Y" not in fmt and "%y" not in fmt
     if infer:
         v = f"'{ref.year} ' || regexp_replace({v}, '\\s+', ' ', 'g')"
@@ -68,6 +70,9 @@ def _timestamp(v: str, spec: FieldSpec, cfg: Config, ref: datetime) -> str:
     """Timestamp text → UTC; several formats are tried in order (``format`` may be a list)."""
     zone = literal(spec.timezone or cfg.timezone)
     formats = spec.format if isinstance(spec.format, (list, tuple)) else [spec.format or ""]
+    if spec.zone_from:  # the zone is a column of its own (``CEST``, ``+07``): read as an offset, ``%z``
+        v = f"{v} || ' ' || {offset_sql(_nullable(raw_ident(spec.zone_from), ('', '-')))}"
+        formats = [f"{f} %z" for f in formats]
     parts = [_one_format(v, f, spec, zone, ref) for f in formats]
     return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
@@ -178,7 +183,41 @@ def build_query(parser: Parser, cfg: Config, relation: str, reference: datetime,
     q = f"SELECT *{', ' + s1 if s1 else ''} FROM {relation}"
     for level in _levels(derived):  # in file order: an expression may use the fields derived before it
         q = f"SELECT *, {', '.join(f'({f.expr}) AS {ident(f.target)}' for f in level)} FROM ({q})"
+    missing = _missing_sql(parser, final)
+    if missing:
+        cols += f", {missing} AS {MISSING}"
     return f"SELECT _i, {cols} FROM ({q})"
+
+
+MISSING = "_missing"  # column of the mapped chunk: the required fields a line left empty (NULL: none)
+
+
+def _missing_sql(parser: Parser, final: dict[str, str]) -> str | None:
+    """SQL naming the required fields (``required:`` of the parser and of the pattern that matched) a line left
+    empty, with the raw text they were read from; NULL when the line has them all."""
+    def names(fields: tuple[str, ...]) -> str:
+        specs = {f.target: f for f in parser.fields}
+        parts = []
+        for target in fields:
+            spec = specs.get(target)
+            raw = ""
+            if spec is not None and spec.source and spec.type != "string":
+                text = raw_ident(spec.source[0])
+                if spec.zone_from:
+                    text = f"concat_ws(' ', {text}, {raw_ident(spec.zone_from)})"
+                raw = f" || coalesce(' (''' || {text} || ''' unreadable as {spec.type})', '')"
+            parts.append(f"CASE WHEN CAST({final[target]} AS {ecs.field_type(target)}) IS NULL "
+                         f"THEN {literal(target)}{raw} END")
+        return f"nullif(concat_ws(', ', {', '.join(parts)}), '')" if parts else "NULL"
+
+    per_pattern = {i: p.required for i, p in enumerate(parser.patterns) if p.required}
+    if not parser.required and not per_pattern:
+        return None
+    common = names(parser.required)
+    if not per_pattern:
+        return common
+    whens = " ".join(f"WHEN {i} THEN {names(parser.required + req)}" for i, req in per_pattern.items())
+    return f"CASE _pattern {whens} ELSE {common} END"
 
 
 def mapping_query(parser: Parser, cfg: Config, relation: str, path: str, reference: datetime, ingested_iso: str,
