@@ -7,7 +7,6 @@ Adds facts only; an expired indicator (``valid_until`` passed) is not matched. N
 
 from __future__ import annotations
 
-
 import pyarrow as pa
 
 from soc import ecs
