@@ -77,10 +77,13 @@ def matches_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]
     )
     mask_hi = "CASE WHEN p.plen >= 64 THEN v.hi WHEN p.plen = 0 THEN 0 ELSE v.hi >> (64 - p.plen) END"
     mask_lo = "CASE WHEN p.plen <= 64 THEN 0 WHEN p.plen = 128 THEN v.lo ELSE v.lo >> (128 - p.plen) END"
+    # each observed IP masked once per prefix length the indicators use, then one hash join (a join whose key mixes
+    # both sides of a cross product is planned as a nested loop: 100x slower)
+    prefixes = (f"SELECT v.raw, p.plen, {mask_hi} AS mh, {mask_lo} AS ml FROM soc_ipv v, "
+                f"(SELECT DISTINCT plen FROM {indicators} WHERE kind = 'ip') p")
     matched = (
-        f"SELECT 'ip' AS kind, v.raw, i.ikey FROM soc_ipv v JOIN (SELECT DISTINCT plen FROM {indicators} "
-        f"WHERE kind = 'ip') p ON true JOIN {indicators} i ON i.kind = 'ip' AND i.plen = p.plen "
-        f"AND i.net_hi = {mask_hi} AND i.net_lo = {mask_lo} "
+        f"SELECT 'ip' AS kind, v.raw, i.ikey FROM soc_ipmask v JOIN {indicators} i ON i.kind = 'ip' "
+        "AND i.plen = v.plen AND i.net_hi = v.mh AND i.net_lo = v.ml "
         "UNION ALL "
         "SELECT 'domain', d.raw, i.ikey FROM (SELECT raw, unnest(list_transform(range(1, len(parts) + 1), "
         "lambda k: array_to_string(parts[k:], '.'))) AS suffix FROM (SELECT raw, "
@@ -94,20 +97,32 @@ def matches_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]
         "AND i.value = lower(v.raw) WHERE v.kind IN ('hash', 'email')"
     )
     carried = ", ".join(f"{expr} AS {ident(name)}" for name, expr in carry.items())
-    back = " UNION ALL ".join(
-        (f"SELECT {', '.join(ident(n) for n in carry)}, {literal(f)} AS field, m.raw AS observed, m.ikey "
-         f"FROM (SELECT {carried}, unnest({ident(f)}) AS _v FROM soc_ev) e JOIN soc_matched m "
-         f"ON m.kind = {literal(kind)} AND e._v = m.raw") if f in lists else
-        (f"SELECT {', '.join('e.' + ident(n) for n in carry)}, {literal(f)} AS field, m.raw AS observed, m.ikey "
-         f"FROM (SELECT {carried}, {_observed(f)} AS _v FROM soc_ev) e "
-         f"JOIN soc_matched m ON m.kind = {literal(kind)} AND e._v = m.raw")
+    # one scan of the events keeps those holding a matched value in any field (semi-joins); only they are then
+    # joined field by field, with the carried expressions computed for them alone
+    holds = " OR ".join(
+        f"list_has_any({ident(f)}, (SELECT list(raw) FROM soc_matched WHERE kind = {literal(kind)}))" if f in lists
+        else f"{_observed(f)} IN (SELECT raw FROM soc_matched WHERE kind = {literal(kind)})"
         for kind, f in pairs
     )
+    needed = [f for _, f in pairs] + (["url.domain"] if any(f == "url.original" for _, f in pairs) else [])
+    kept = ", ".join(dict.fromkeys(ident(f) for f in needed))
+    back = " UNION ALL ".join(
+        (f"SELECT {', '.join(ident(n) for n in carry)}, {literal(f)} AS field, m.raw AS observed, m.ikey "
+         f"FROM (SELECT *, unnest({ident(f)}) AS _v FROM soc_hit) e JOIN soc_matched m "
+         f"ON m.kind = {literal(kind)} AND e._v = m.raw") if f in lists else
+        (f"SELECT {', '.join(ident(n) for n in carry)}, {literal(f)} AS field, m.raw AS observed, m.ikey "
+         f"FROM soc_hit JOIN (SELECT raw, ikey FROM soc_matched WHERE kind = {literal(kind)}) m "
+         f"ON {_observed(f)} = m.raw")
+        for kind, f in pairs
+    )
+    hit = f"SELECT {carried}, {kept} FROM soc_ev WHERE {holds}"
     return (
         f"WITH soc_ev AS NOT MATERIALIZED ({source}), "
         f"soc_vals AS MATERIALIZED (SELECT DISTINCT kind, raw FROM ({observed})), "
         f"soc_ipv AS MATERIALIZED ({_ip_values()}), "
-        f"soc_matched AS MATERIALIZED (SELECT DISTINCT kind, raw, ikey FROM ({matched})) "
+        f"soc_ipmask AS MATERIALIZED ({prefixes}), "
+        f"soc_matched AS MATERIALIZED (SELECT DISTINCT kind, raw, ikey FROM ({matched})), "
+        f"soc_hit AS MATERIALIZED ({hit}) "
         f"{back}"
     )
 
@@ -120,7 +135,7 @@ def hits_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]], 
              "host": 'coalesce("host.name", "host.hostname", "observer.name")', "dataset": '"event.dataset"'}
     return (
         f"SELECT ikey, field, observed, system, host, dataset, count(*) AS events, min(ts) AS first, "
-        f"max(ts) AS last, list(eid ORDER BY ts, eid)[1:{int(ids_per_group)}] AS event_ids "
+        f"max(ts) AS last, list_sort(min_by(eid, ts, {int(ids_per_group)})) AS event_ids "
         f"FROM ({matches_sql(source, indicators, fields, list_fields, carry)}) "
         "GROUP BY ALL ORDER BY ikey, first"
     )
