@@ -13,7 +13,7 @@ from soc import ecs
 from soc.intel import table
 from soc.intel.load import kept
 from soc.store.duck import ident
-from soc.store.indicator_sql import matches_sql
+from soc.store.indicator_sql import batch_sql
 from soc.store.registry import open_store
 from soc.store.workspace import MappedBatch
 
@@ -45,13 +45,9 @@ def enrich(batch: MappedBatch) -> None:
     if not indicators:
         return
     lists = [f for names in fields.values() for f in names if ecs.is_array(f)]
-    extra = ', NULL::VARCHAR AS "url.domain"' if "url.domain" not in columns else ""
-    source = f"SELECT rowid AS _rid, *{extra} FROM {ident(name)}"
     ws.register("soc_ioc_batch", table.to_table(indicators))
     try:
-        matched = matches_sql(source, "soc_ioc_batch", fields, lists, {"rid": "_rid"})
-        hits = ws.arrow(f"SELECT rid, arg_min(field, ikey) AS field, arg_min(observed, ikey) AS observed, "
-                        f"min(ikey) AS ikey FROM ({matched}) GROUP BY rid")
+        hits = ws.arrow(batch_sql(name, "soc_ioc_batch", fields, lists, "url.domain" in columns))
     finally:
         ws.unregister("soc_ioc_batch")
     if not hits.num_rows:

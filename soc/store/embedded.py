@@ -211,8 +211,16 @@ class EventStore(events_api.EventStore):
         if not indicators.num_rows:
             return []
         names = [f for names in fields.values() for f in names]
+        files = self.files()
+        if not files:
+            return []
         con = self.open_events(need=[*names, "url.domain", "observer.name"])
         try:
+            src = ", ".join(literal(str(p)) for p in files)
+            stored = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet([{src}], union_by_name = true)"
+                                                ).fetchall()}
+            fields = {k: [f for f in names if f in stored] for k, names in fields.items()}  # no event has the rest
+            names = [f for names in fields.values() for f in names]
             con.register("soc_indicators", indicators)
             lists = [f for f in names if ecs.is_array(f)]
             window, params = [], {}

@@ -139,3 +139,14 @@ def hits_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]], 
         f"FROM ({matches_sql(source, indicators, fields, list_fields, carry)}) "
         "GROUP BY ALL ORDER BY ikey, first"
     )
+
+
+def batch_sql(table: str, indicators: str, fields: Mapping[str, Sequence[str]], list_fields: Sequence[str],
+              has_url_domain: bool) -> str:
+    """:func:`matches_sql` over a workspace batch ``table``: per matched row (``rid``, its rowid) the first
+    indicator (by key) with the field and value it was seen in."""
+    extra = "" if has_url_domain else ', NULL::VARCHAR AS "url.domain"'
+    source = f"SELECT rowid AS _rid, *{extra} FROM {ident(table)}"
+    matched = matches_sql(source, indicators, fields, list_fields, {"rid": "_rid"})
+    return (f"SELECT rid, arg_min(field, ikey) AS field, arg_min(observed, ikey) AS observed, min(ikey) AS ikey "
+            f"FROM ({matched}) GROUP BY rid")
