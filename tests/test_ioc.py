@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from docx import Document as open_docx
 from pypdf import PdfReader
+from storekit import stored
 from typer.testing import CliRunner
 
 from soc.cli import app
@@ -18,7 +19,6 @@ from soc.demo import demo_config, generate
 from soc.enrich.pipeline import ingest_paths
 from soc.intel.readers import read_file
 from soc.store.state import StateDB
-from tests.storekit import stored
 
 END = date(2026, 11, 24)
 WARNING = "123/CV-A05"

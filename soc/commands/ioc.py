@@ -27,7 +27,7 @@ def import_(
     source: Annotated[str, typer.Option("--source", help="Who sent it (e.g. A05, NCSC)")] = "",
     tlp: Annotated[str, typer.Option("--tlp", help="TLP of the indicators (clear/green/amber/red)")] = "",
 ) -> None:
-    """Import indicator files (idempotent: importing again adds nothing)."""
+    """Import indicator files (idempotent: importing again adds nothing); exit 1 when an entry could not be read."""
     from soc.intel.load import import_file  # the store loads with its command
     from soc.store.registry import open_store
 

@@ -32,6 +32,18 @@ SETS = {  # field → the column of the match table it takes
 }
 
 
+_CACHE: dict[int, pa.Table] = {}  # the last indicator table built (a large list takes a second to build)
+
+
+def _table(indicators: list) -> pa.Table:
+    """The store's indicator table of ``indicators``, built once per distinct set (every batch of an ingest)."""
+    key = hash(tuple(i.key for i in indicators))
+    if key not in _CACHE:
+        _CACHE.clear()
+        _CACHE[key] = table.to_table(indicators)
+    return _CACHE[key]
+
+
 def enrich(batch: MappedBatch) -> None:
     ws, name = batch.workspace, batch.table
     columns = ws.columns(name)
@@ -45,7 +57,7 @@ def enrich(batch: MappedBatch) -> None:
     if not indicators:
         return
     lists = [f for names in fields.values() for f in names if ecs.is_array(f)]
-    ws.register("soc_ioc_batch", table.to_table(indicators))
+    ws.register("soc_ioc_batch", _table(indicators))
     try:
         hits = ws.arrow(batch_sql(name, "soc_ioc_batch", fields, lists, "url.domain" in columns))
     finally:
