@@ -181,5 +181,7 @@ def test_reply_documents_with_and_without_hits(province, tmp_path):
     none_text = _docx_text(next(out.glob("*456-CV-NCSC.docx")))
     assert "không phát hiện dấu hiệu nào" in none_text and "01/11/2026" in none_text
     assert "Nhật ký truy cập web (nginx)" in none_text  # the sources covered
+    unknown = run(data, "report", "ioc", "--warning", "999/XX", "--out-dir", str(out))
+    assert unknown.exit_code == 1 and "123/CV-A05" in unknown.output and "soc ioc import" in unknown.output
     none_pdf = "".join(page.extract_text() for page in PdfReader(next(out.glob("*456-CV-NCSC.pdf"))).pages)
     assert "không phát hiện dấu hiệu nào" in " ".join(none_pdf.split())  # lines wrap in the PDF

@@ -120,12 +120,17 @@ def ioc(
     formats: Annotated[str, typer.Option("--format", help="Comma-separated formats")] = "docx,pdf,xlsx,md,json",
 ) -> None:
     """The reply to a warning with indicators: what was seen where and when, or that none was."""
+    from soc.report.ioc_reply import known_warnings
     from soc.report.publish import write_ioc_reply
     from soc.report.writer import FORMATS
     from soc.timefmt import parse_when
 
     wanted = wanted_formats(formats, FORMATS)
     cfg = read_config()
+    known = known_warnings(cfg)
+    if warning not in known:
+        fail(f"no indicators were imported for warning {warning!r} (known: {', '.join(known) or 'none'}); "
+             "import them first: soc ioc import FILE --warning REF")
     try:
         start = parse_when(since, cfg.timezone)
     except ValueError as exc:

@@ -62,6 +62,12 @@ def build_reply(cfg: Config, warning: str, since: datetime, until: datetime | No
     return Reply(warning, since, end, inds, hunt, coverage, actions)
 
 
+def known_warnings(cfg: Config) -> list[str]:
+    """The warning references indicators were imported under (none when the data directory has no state)."""
+    with open_store(cfg) as store:
+        return sorted({i.warning for i in kept(store.state)}) if store.has_state() else []
+
+
 def _days(since: datetime, until: datetime) -> list[tuple[str, datetime, datetime]]:
     out, at = [], since
     while at < until:
