@@ -185,3 +185,46 @@ def test_reply_documents_with_and_without_hits(province, tmp_path):
     assert unknown.exit_code == 1 and "123/CV-A05" in unknown.output and "soc ioc import" in unknown.output
     none_pdf = "".join(page.extract_text() for page in PdfReader(next(out.glob("*456-CV-NCSC.pdf"))).pages)
     assert "không phát hiện dấu hiệu nào" in " ".join(none_pdf.split())  # lines wrap in the PDF
+
+
+def test_store_matches_ipv6_networks_hashes_senders_and_subdomains(tmp_path):
+    """EventStore.indicator_hits on hand-made events: IPv6 exact and CIDR (compressed forms), an IPv4 /30, a hash in
+    any case, a sender in a list field, a subdomain but not a look-alike domain, a URL with scheme and port."""
+    from datetime import datetime
+
+    import pyarrow as pa
+
+    from soc.intel import table
+    from soc.intel.model import make
+    from soc.store.embedded import EventStore
+    from soc.store.events_api import ArrowBatch
+
+    sha = "AB" * 32
+    rows = [("2001:db8::1", None, None, None, None), ("2001:DB8:0:0::abcd", None, None, None, None),
+            ("2001:db9::1", None, None, None, None), ("192.0.2.6", None, None, None, None),
+            ("192.0.2.8", None, None, None, None), (None, sha, ["Boss <x>", "lure@evil-mail.example"], None, None),
+            (None, None, None, "cdn.evil.example", "HTTP://Cdn.Evil.Example:80/a?b=1"),
+            (None, None, None, "notevil.example", None)]
+    batch = pa.table({
+        "@timestamp": [datetime(2026, 11, 24, 1, i) for i in range(len(rows))],
+        "event.id": [f"e{i}" for i in range(len(rows))],
+        "event.dataset": ["t"] * len(rows),
+        "source.ip": [r[0] for r in rows], "file.hash.sha256": [r[1] for r in rows],
+        "email.from.address": pa.array([r[2] for r in rows], pa.list_(pa.string())),
+        "url.domain": [r[3] for r in rows], "url.full": [r[4] for r in rows],
+    })
+    store = EventStore(tmp_path)
+    with store.write_lock():
+        store.append(ArrowBatch(batch))
+    inds = [make("ip", "2001:db8::1"), make("ip", "2001:0db8:0000::/64"), make("ip", "192.0.2.4/30"),
+            make("hash", sha.lower()), make("email", "lure[at]evil-mail[.]example"), make("domain", "evil[.]example"),
+            make("url", "hxxps://cdn.evil[.]example/a?b=1")]
+    hits = store.indicator_hits(table.to_table(inds), table.FIELDS, None, None)
+    seen = {(h["ikey"], h["observed"]) for h in hits}
+    assert seen == {
+        ("ip:2001:db8::1", "2001:db8::1"), ("ip:2001:db8::/64", "2001:db8::1"),
+        ("ip:2001:db8::/64", "2001:DB8:0:0::abcd"), ("ip:192.0.2.4/30", "192.0.2.6"),
+        (f"hash:{sha.lower()}", sha), ("email:lure@evil-mail.example", "lure@evil-mail.example"),
+        ("domain:evil.example", "cdn.evil.example"),
+        ("url:cdn.evil.example/a?b=1", "HTTP://Cdn.Evil.Example:80/a?b=1"),
+    }
