@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from soc.commands import alerts, cases, desk, ingest, maintenance, parsers, reports, rules, scan
+from soc.commands import alerts, cases, desk, ingest, ioc, maintenance, parsers, reports, rules, scan
 from soc.commands.common import HELP, Options
 
 app = typer.Typer(help="Security log analyzer for a provincial SOC: ingest → detect → triage → report.",
@@ -57,6 +57,7 @@ app.command()(desk.tui)
 app.add_typer(reports.app, name="report")
 app.add_typer(parsers.app, name="parsers")
 app.add_typer(rules.app, name="rules")
+app.add_typer(ioc.app, name="ioc")  # indicators from warnings (issue 18)
 app.command()(desk.demo)
 
 if __name__ == "__main__":  # pragma: no cover

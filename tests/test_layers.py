@@ -96,3 +96,16 @@ def test_every_part_of_soc_has_a_layer():
     parts = {f"soc.{p.stem}" for p in (ROOT / "soc").iterdir()
              if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").is_file())}
     assert parts - named == set()
+
+
+def test_indicators_sit_with_the_enrichers_and_their_sql_in_the_store():
+    """soc.intel (parsing, matching on ingest) is an enrich-level sibling; the hunt that makes alerts is in
+    soc.detect, the join it runs in soc.store (issue 18)."""
+    import tomllib
+
+    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    layers = contract["contracts"][0]["layers"]
+    assert "soc.enrich : soc.intel" in layers and layers.index("soc.enrich : soc.intel") > layers.index("soc.detect")
+    sql = re.compile(r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM)\b")
+    assert [p.name for p in (ROOT / "soc/intel").rglob("*.py") if sql.search(p.read_text(encoding="utf-8"))] == []
+    assert (ROOT / "soc/detect/ioc_hunt.py").is_file() and (ROOT / "soc/store/indicator_sql.py").is_file()

@@ -112,6 +112,32 @@ def breach(
     _case_report("breach", case_id, False, False, out_dir, formats)
 
 
+@app.command("ioc")
+def ioc(
+    warning: Annotated[str, typer.Option("--warning", help="The warning's reference, as imported")],
+    since: Annotated[str, typer.Option("--since", help="Period searched: 90d, 2w, or an ISO date")] = "90d",
+    out_dir: Annotated[Path | None, typer.Option("--out-dir", help="Directory (default: <data-dir>/reports)")] = None,
+    formats: Annotated[str, typer.Option("--format", help="Comma-separated formats")] = "docx,pdf,xlsx,md,json",
+) -> None:
+    """The reply to a warning with indicators: what was seen where and when, or that none was."""
+    from soc.report.ioc_reply import known_warnings
+    from soc.report.publish import write_ioc_reply
+    from soc.report.writer import FORMATS
+    from soc.timefmt import parse_when
+
+    wanted = wanted_formats(formats, FORMATS)
+    cfg = read_config()
+    known = known_warnings(cfg)
+    if warning not in known:
+        fail(f"no indicators were imported for warning {warning!r} (known: {', '.join(known) or 'none'}); "
+             "import them first: soc ioc import FILE --warning REF")
+    try:
+        start = parse_when(since, cfg.timezone)
+    except ValueError as exc:
+        fail(f"--since {since!r}: {exc}", 2)
+    _show(write_ioc_reply(cfg, warning, start, out_dir or cfg.data_dir / "reports", wanted))
+
+
 def _signing():
     """soc.report.sign (pyHanko and its crypto stack load with the signing commands only), or an error naming the
     extra to install."""

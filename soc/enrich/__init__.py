@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from soc.config import Config
 from soc.enrich import first_country, geoip, pii_enrich, timeparts
+from soc.intel import enrich as indicators
 from soc.store.workspace import Enrichers
 
 
 def default_enrichers(cfg: Config | None = None) -> Enrichers:
     """The shipped enrichers in their order: local time parts (columns), then GeoIP, first login from a country
-    (it needs the country) and personal data. Each reads its own settings from the batch's config, so the same
-    enrichers serve any ``cfg``."""
-    return Enrichers(rows=(geoip.enrich, first_country.enrich, pii_enrich.enrich), columns=(timeparts.columns,))
+    (it needs the country), personal data and indicators of compromise (``soc.intel.enrich``). Each reads its own
+    settings from the batch's config, so the same enrichers serve any ``cfg``."""
+    return Enrichers(rows=(geoip.enrich, first_country.enrich, pii_enrich.enrich, indicators.enrich),
+                     columns=(timeparts.columns,))

@@ -5,13 +5,14 @@ written; nothing here decides what a report says."""
 from __future__ import annotations
 
 from dataclasses import fields, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from soc.config import Config
 from soc.report.incident import breach_document, case_annex, incident_document, load_case
+from soc.report.ioc_reply import build_reply, reply_annex, reply_document
 from soc.report.markdown import write_markdown
 from soc.report.monitoring import annex_frames, build_monitoring, monitoring_document
 from soc.report.periodic import build
@@ -58,3 +59,16 @@ def write_case_report(cfg: Config, kind: str, case_id: int, final: bool, reveal:
             record(store.state, cfg.analyst_name, "case", str(case_id), "reveal", {"report": kind})
     doc = breach_document(cfg, data) if kind == "breach" else incident_document(cfg, data, final, reveal)
     return write_report(doc, case_annex(data), out_dir, case_report_name(kind, case_id, final), formats)
+
+
+def ioc_reply_name(warning: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in warning)[:60] or "warning"
+    return f"tra-loi-canh-bao-ioc_{safe}"
+
+
+def write_ioc_reply(cfg: Config, warning: str, since: datetime, out_dir: Path,
+                    formats: tuple[str, ...] = FORMATS) -> Written:
+    """The reply to warning ``warning``: indicators seen since ``since`` (or the statement none was)."""
+    reply = build_reply(cfg, warning, since)
+    return write_report(reply_document(cfg, reply), reply_annex(cfg, reply), out_dir, ioc_reply_name(warning),
+                        formats)

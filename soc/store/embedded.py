@@ -26,6 +26,7 @@ from soc.store.compact import compact
 from soc.store.detection import ALL_EVENTS, EmbeddedDetection
 from soc.store.duck import connect, ident, literal
 from soc.store.events_api import EventBatch
+from soc.store.indicator_sql import hits_sql
 from soc.store.search_sql import where
 from soc.store.types import EventPage
 from soc.store.workspace import Workspace, WorkspaceBatch
@@ -203,6 +204,37 @@ class EventStore(events_api.EventStore):
             select = f"SELECT {cols} WHERE false"
         con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS {select}")
         return con
+
+    def indicator_hits(self, indicators: pa.Table, fields: Mapping[str, Sequence[str]], since: datetime | None,
+                       until: datetime | None, ids_per_group: int = 100) -> list[dict[str, Any]]:
+        """Stored events holding an indicator (see the contract): one DuckDB query (``soc.store.indicator_sql``)."""
+        if not indicators.num_rows:
+            return []
+        names = [f for names in fields.values() for f in names]
+        files = self.files()
+        if not files:
+            return []
+        con = self.open_events(need=[*names, "url.domain", "observer.name"])
+        try:
+            src = ", ".join(literal(str(p)) for p in files)
+            stored = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet([{src}], union_by_name = true)"
+                                                ).fetchall()}
+            fields = {k: [f for f in names if f in stored] for k, names in fields.items()}  # no event has the rest
+            names = [f for names in fields.values() for f in names]
+            con.register("soc_indicators", indicators)
+            lists = [f for f in names if ecs.is_array(f)]
+            window, params = [], {}
+            if since is not None:
+                window.append('"@timestamp" >= $lo')
+                params["lo"] = _naive_utc(since)
+            if until is not None:
+                window.append('"@timestamp" < $hi')
+                params["hi"] = _naive_utc(until)
+            source = "SELECT * FROM events" + (" WHERE " + " AND ".join(window) if window else "")
+            return _rows(con.execute(hits_sql(source, "soc_indicators", fields, lists, ids_per_group), params),
+                         keep_empty=True)
+        finally:
+            con.close()
 
     def compact(self, min_files: int = 8) -> Any:
         """Merge partitions holding at least ``min_files`` files (``soc.store.compact``)."""

@@ -108,6 +108,15 @@ class EventStore(ABC):
         stored fields they read (NULL where no event has them)."""
 
     @abstractmethod
+    def indicator_hits(self, indicators: pa.Table, fields: Mapping[str, Sequence[str]], since: datetime | None,
+                       until: datetime | None, ids_per_group: int = 100) -> list[dict[str, Any]]:
+        """Stored events in ``[since, until)`` holding an indicator of ``indicators`` (columns ``ikey, kind, value,
+        plen, net_hi, net_lo``: ``soc.intel.table``) in one of ``fields`` (kind → event fields): IPs within the
+        indicator's network, domains equal or a subdomain, URLs in normalised form, hashes and e-mail addresses in
+        lower case. One dict per (``ikey``, ``field``, ``observed``, ``system``, ``host``, ``dataset``) with
+        ``events``, ``first``, ``last`` and the oldest ``ids_per_group`` ``event_ids``."""
+
+    @abstractmethod
     def compact(self, min_files: int = 8) -> Any:
         """Upkeep from cron: merge the small pieces writes left (files, segments); readers are never disturbed."""
 

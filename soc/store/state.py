@@ -18,6 +18,7 @@ from typing import Any
 from soc.store.alert_queue import list_sql
 from soc.store.state_api import StateStore
 from soc.store.state_cases import CaseState
+from soc.store.state_indicators import IndicatorState
 from soc.store.state_queue import QueueState
 from soc.store.state_rows import alert_dict, audit, utcnow
 from soc.store.state_schema import SCHEMA, migrate
@@ -28,7 +29,7 @@ __all__ = ["Checkpoint", "ConflictError", "StateDB", "utcnow"]
 ALERT_CHANGES = ("status", "resolution", "assignee")  # the columns an analyst's edit may set
 
 
-class StateDB(CaseState, QueueState, StateStore):
+class StateDB(CaseState, QueueState, IndicatorState, StateStore):
     """The SQLite state database ``<data_dir>/state.db``."""
 
     kind = "embedded"

@@ -221,3 +221,15 @@ class StateStore(ABC):
     @abstractmethod
     def cases_closed(self, since: str, until: str, statuses: Sequence[str]) -> int:
         """How many cases were moved to one of ``statuses`` in ``[since, until)`` (by the audit trail)."""
+
+    # -- indicators of compromise (soc.intel) ----------------------------------------------------------------
+    @abstractmethod
+    def save_indicators(self, rows: Sequence[dict[str, Any]]) -> tuple[int, int]:
+        """Keep indicators (dicts of ``soc.intel.model.Indicator`` fields), one per (kind, value, warning): a row
+        already kept unchanged is left alone, a changed one (TLP, validity, label …) is updated. Returns (new,
+        updated); importing the same file again returns (0, 0)."""
+
+    @abstractmethod
+    def indicators(self, warning: str | None = None, active_at: str | None = None) -> list[dict[str, Any]]:
+        """Kept indicators (of one warning reference), ordered by kind and value; with ``active_at`` (ISO UTC) only
+        those whose ``valid_until`` is empty or later. Each dict also has ``imported`` (first kept, ISO UTC)."""

@@ -99,6 +99,22 @@ CREATE TABLE IF NOT EXISTS suppressions (
     expires TEXT,
     removed TEXT
 );
+CREATE TABLE IF NOT EXISTS indicators (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    warning TEXT NOT NULL DEFAULT '',
+    original TEXT,
+    source TEXT,
+    tlp TEXT,
+    valid_from TEXT,
+    valid_until TEXT,
+    label TEXT,
+    subtype TEXT,
+    imported TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    PRIMARY KEY (kind, value, warning)
+);
+CREATE INDEX IF NOT EXISTS indicators_warning ON indicators(warning);
 """
 
 

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from soc.config import Config
+from soc.intel.load import kept
+from soc.intel.model import Indicator
 from soc.store.contract import StateStore
 from soc.store.registry import open_store
 from soc.store.types import AlertQueue
@@ -218,6 +220,22 @@ class AlertSource:
         """The alert's events (oldest first, at most ``limit``) from the event store, with their fields."""
         ids = [str(i) for i in list(alert.get("event_ids") or [])[:EVENT_ID_LIMIT]]
         return events_of(self.events.by_ids(ids, limit=limit))
+
+    def indicators(self, warning: str | None = None) -> list[Indicator]:
+        """Kept indicators of compromise (of one warning), expired ones included (the screen marks them)."""
+        if not self.store.has_state():
+            return []
+        with self._lock:
+            return kept(self.db, warning=warning)
+
+    def indicator_context(self, alert: dict[str, Any] | None, events: list[MatchedEvent]) -> list[Indicator]:
+        """The indicators an alert is about: a hunt alert's group key, or the ``soc.ioc.key`` its events carry."""
+        if not alert:
+            return []
+        keys = {str(ev.fields.get("soc.ioc.key")) for ev in events if ev.fields.get("soc.ioc.key")}
+        if str(alert.get("group_key") or "").split(":", 1)[0] in ("ip", "domain", "url", "hash", "email"):
+            keys.add(str(alert["group_key"]))
+        return [i for i in self.indicators() if i.key in keys] if keys else []
 
     def pivot_events(self, column: str, value: str, around: datetime | None, minutes: int) -> list[MatchedEvent]:
         """Events holding ``value`` in the fields behind alert column ``column``, ±``minutes`` around ``around``."""

@@ -14,6 +14,7 @@ from soc.config import from_dict
 from soc.detect.rule_samples import SampleResult, sample_config, sample_dir, sample_parser
 from soc.detect.rules import CompiledRule, compile_rules
 from soc.enrich.pipeline import ingest_paths
+from soc.intel.load import import_file
 from soc.store.registry import open_store
 from soc.triage.intake import scan
 
@@ -21,6 +22,9 @@ from soc.triage.intake import scan
 def _alerts(rule: CompiledRule, log: Path, work: Path) -> int:
     data = work / log.stem
     cfg = from_dict(sample_config(log.parent), data_dir=data)
+    if (log.parent / "indicators.txt").is_file():  # an indicator rule's samples: import its indicators first
+        with open_store(cfg) as store:
+            import_file(store.state, log.parent / "indicators.txt", warning="sample")
     summary = ingest_paths(cfg, [log], parser=sample_parser(log.parent))
     if not summary.stored:
         raise ValueError(f"{log}: no event stored ({summary})")

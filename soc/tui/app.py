@@ -22,6 +22,7 @@ from soc.triage.desk import AlertSource
 from soc.tui.screens.cases import CasesScreen
 from soc.tui.screens.dashboard import DashboardScreen
 from soc.tui.screens.help import HelpScreen
+from soc.tui.screens.indicators import IndicatorsScreen
 from soc.tui.screens.queue import QueueScreen
 from soc.tui.screens.search import SearchScreen
 from soc.tui.screens.suppressions import SuppressionsScreen
@@ -47,6 +48,7 @@ class SocApp(App[None]):
         Binding("X", "suppressions", "Suppressions", show=False),
         Binding("S", "search", "Search events", show=False),
         Binding("D", "dashboard", "Dashboard", show=False),
+        Binding("I", "indicators", "Indicators", show=False),
         Binding("ctrl+t", "language", "Language", show=False),
     ]
 
@@ -129,6 +131,10 @@ class SocApp(App[None]):
     def action_dashboard(self) -> None:
         if not isinstance(self.screen, DashboardScreen):
             self.push_screen(DashboardScreen(self.source, self.zone, self.refresh_seconds))
+
+    def action_indicators(self) -> None:
+        if not isinstance(self.screen, IndicatorsScreen):
+            self.push_screen(IndicatorsScreen(self.source, self.zone))
 
     def action_language(self) -> None:
         self.lang = "vi" if self.lang == "en" else "en"

@@ -72,6 +72,7 @@ class AlertScreen(TriageActions, Screen):
         yield Header()
         with VerticalScroll(id="alert-page"):
             yield Static(tr("Loading…", self.app.lang), id="page-summary", markup=False)  # type: ignore[attr-defined]
+            yield Static("", id="page-ioc", markup=False, classes="-ioc")  # shown for IOC alerts only
             yield Static(Text(tr("Matched events", self.app.lang), style="bold"), markup=False)  # type: ignore[attr-defined]
             yield Tree(tr("events", self.app.lang), id="page-events")  # type: ignore[attr-defined]
             yield Static(Text(tr("Notes", self.app.lang), style="bold"), markup=False)  # type: ignore[attr-defined]
@@ -81,6 +82,7 @@ class AlertScreen(TriageActions, Screen):
         yield QuietFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#page-ioc", Static).display = False
         self.load()
 
     @work(thread=True, exclusive=True, group="alert")
@@ -88,18 +90,22 @@ class AlertScreen(TriageActions, Screen):
         try:
             alert = self.source.alert(self.alert_id)
             events = self.source.matched_events(alert) if alert else []
+            iocs = self.source.indicator_context(alert, events)
             notes = self.source.notes("alert", self.alert_id)
             trail = self.source.audit(self.alert_id)
         except Exception as exc:  # a damaged store must not kill the UI
             self._say(f"{tr('Cannot read the alert', self.app.lang)}: {clean(exc, limit=300)}", "error")  # type: ignore[attr-defined]
             return
-        self.app.call_from_thread(self._show, alert, events, notes, trail)
+        self.app.call_from_thread(self._show, alert, events, notes, trail, iocs)
 
-    def _show(self, alert, events, notes, trail) -> None:
+    def _show(self, alert, events, notes, trail, iocs=()) -> None:
         self.alert, self.events = alert, events
         lang = self.app.lang  # type: ignore[attr-defined]
         self.sub_title = clean(rule_title(alert, lang), limit=80) if alert else tr("alert not found", lang)
         self.query_one("#page-summary", Static).update(alert_summary(alert, self.zone, self.app.lang))  # type: ignore[attr-defined]
+        ioc = self.query_one("#page-ioc", Static)
+        ioc.update(self._ioc_text(iocs))
+        ioc.display = bool(iocs)
         self._fill_tree()
         if notes:
             parts = []
@@ -110,6 +116,21 @@ class AlertScreen(TriageActions, Screen):
         else:
             self.query_one("#page-notes", Static).update(Text(tr("No notes. Press m to write one.", self.app.lang), style="dim"))
         self.query_one("#page-audit", Static).update(audit_text(trail, self.zone, self.app.lang))
+
+    def _ioc_text(self, iocs) -> Text:
+        """The indicators the alert is about, with the warning that named each, its source, TLP and expiry."""
+        lang = self.app.lang  # type: ignore[attr-defined]
+        text = Text()
+        for ind in iocs:
+            text.append(f"{tr('Indicator of compromise', lang)}: ", style="bold red")
+            text.append_text(safe_text(f"{tr(ind.kind, lang)} {ind.value}", limit=VALUE_LIMIT))
+            text.append(f" — {tr('named by warning', lang)} ")
+            text.append_text(safe_text(ind.warning or "-", "bold", limit=60))
+            extra = [ind.source, f"TLP:{ind.tlp.upper()}" if ind.tlp else "",
+                     f"{tr('Valid until', lang)} {local(ind.valid_until, self.zone)}" if ind.valid_until else ""]
+            text.append_text(safe_text(" (" + ", ".join(e for e in extra if e) + ")" if any(extra) else "", limit=160))
+            text.append("\n")
+        return text
 
     def _fill_tree(self) -> None:
         tree = self.query_one("#page-events", Tree)
