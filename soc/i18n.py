@@ -73,6 +73,11 @@ VI = {
     "Author": "Người lập", "Expires": "Hết hạn", "never": "không hết hạn",
     # filter bar and queue header
     "all": "tất cả", "{n} shown of {total}": "hiện {n} trên {total}", "{n} marked": "đã chọn {n}",
+    # indicators of compromise (national warnings)
+    "Indicators": "Chỉ dấu tấn công", "Next warning": "Cảnh báo tiếp theo", "Kind": "Loại",
+    "Indicator": "Chỉ dấu", "Warning": "Văn bản cảnh báo", "TLP": "TLP", "Valid until": "Hiệu lực đến",
+    "expired": "hết hiệu lực", "Indicator of compromise": "Chỉ dấu tấn công", "named by warning": "nêu tại cảnh báo",
+    "ip": "địa chỉ IP", "domain": "tên miền", "url": "URL", "hash": "mã băm", "email": "thư điện tử",
     "   [l] level  [s] status  [/] filter": "   [l] mức độ  [s] trạng thái  [/] bộ lọc", "no alerts": "không có cảnh báo",
     # queue columns' short headers, filter box, notices
     "Pri": "ƯT", "Clock": "Thời hạn",
