@@ -1,0 +1,129 @@
+"""One connection to an Elasticsearch or OpenSearch cluster through its official client, as plain JSON requests.
+
+Never logs a request body or a credential; errors carry the status and the cluster's reason only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from soc.store.cluster.settings import ClusterSettings
+
+JSON = {"accept": "application/json", "content-type": "application/json"}
+RETRY_STATUSES = (429, 502, 503, 504)
+
+
+class ClusterError(Exception):
+    """The cluster refused a request (``status``: its HTTP status, 0 when it could not be reached)."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(f"cluster answered {status}: {reason}" if status else f"cluster not reachable: {reason}")
+        self.status = status
+        self.reason = reason
+
+
+def _reason(info: Any) -> str:
+    if isinstance(info, dict):
+        err = info.get("error", info)
+        if isinstance(err, dict):
+            root = (err.get("root_cause") or [err])[0]
+            return f"{root.get('type', '')}: {root.get('reason', '')}"[:500]
+        return str(err)[:500]
+    return str(info)[:500]
+
+
+class Connection:
+    """``request(method, path, body, params)`` → the answer's JSON; ``bulk(actions)`` through the client's helper."""
+
+    def __init__(self, settings: ClusterSettings):
+        self.settings = settings
+        self.kind = settings.kind
+        self.client = _client(settings)
+        self._info: dict[str, Any] | None = None
+
+    def close(self) -> None:
+        self.client.close()
+
+    def request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
+                retries: int = 5) -> Any:
+        """One request, retried with back-off on 429/5xx and on a connection failure; other errors raise
+        :class:`ClusterError`."""
+        delay = 0.2
+        for attempt in range(retries + 1):
+            try:
+                return self._perform(method, path, body, params)
+            except ClusterError as exc:
+                if exc.status not in (0, *RETRY_STATUSES) or attempt == retries:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+        raise AssertionError("unreachable")
+
+    def _perform(self, method: str, path: str, body: Any, params: dict[str, Any] | None) -> Any:
+        if self.kind == "opensearch":
+            import opensearchpy  # deferred: the optional [cluster] extra
+
+            try:
+                return self.client.transport.perform_request(method, path, params=params, body=body, headers=JSON)
+            except opensearchpy.TransportError as exc:
+                status = exc.status_code if isinstance(exc.status_code, int) else 0
+                raise ClusterError(status, _reason(exc.info)) from None
+        import elastic_transport  # deferred: the optional [cluster] extra
+        import elasticsearch
+
+        try:
+            return self.client.perform_request(method, path, params=params, body=body, headers=JSON).body
+        except elasticsearch.ApiError as exc:
+            raise ClusterError(exc.meta.status, _reason(exc.body)) from None
+        except elastic_transport.TransportError as exc:
+            raise ClusterError(0, str(exc.message)) from None
+
+    def exists(self, path: str) -> bool:
+        try:
+            self.request("GET", path, retries=2)
+            return True
+        except ClusterError as exc:
+            if exc.status == 404:
+                return False
+            raise
+
+    def info(self) -> dict[str, Any]:
+        if self._info is None:
+            self._info = self.request("GET", "/")
+        return self._info
+
+    def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 2000) -> Iterator[tuple[bool, dict]]:
+        """``(ok, item)`` per action through the client's ``streaming_bulk`` (429 retried with back-off by the
+        helper; the whole chunk again on a 5xx or a lost connection: writes are idempotent ``create``s)."""
+        if self.kind == "opensearch":
+            from opensearchpy import helpers  # deferred: the optional [cluster] extra
+        else:
+            from elasticsearch import helpers  # deferred: the optional [cluster] extra
+        return helpers.streaming_bulk(self.client, actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024,
+                                      raise_on_error=False, raise_on_exception=False, max_retries=8,
+                                      initial_backoff=0.5, max_backoff=10)
+
+
+def _client(s: ClusterSettings) -> Any:
+    """The official client of ``s.kind`` with TLS verification on unless turned off in config."""
+    common: dict[str, Any] = {"verify_certs": s.verify_certs, "request_timeout": 120}
+    if s.ca_file:
+        common["ca_certs"] = s.ca_file
+    if s.fingerprint:
+        common["ssl_assert_fingerprint"] = s.fingerprint
+    if s.kind == "opensearch":
+        from opensearchpy import OpenSearch  # deferred: the optional [cluster] extra
+
+        headers = {"authorization": f"ApiKey {s.api_key}"} if s.api_key else None
+        auth = (s.username, s.password) if s.username and s.password else None
+        common["timeout"] = common.pop("request_timeout")
+        return OpenSearch(hosts=s.hosts, http_auth=auth, headers=headers, http_compress=False, **common)
+    from elasticsearch import Elasticsearch  # deferred: the optional [cluster] extra
+
+    if s.api_key:
+        common["api_key"] = s.api_key
+    elif s.username and s.password:
+        common["basic_auth"] = (s.username, s.password)
+    return Elasticsearch(hosts=s.hosts, **common)
