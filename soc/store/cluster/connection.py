@@ -5,6 +5,7 @@ Never logs a request body or a credential; errors carry the status and the clust
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -42,6 +43,8 @@ class Connection:
         self.kind = settings.kind
         self.client = _client(settings)
         self._info: dict[str, Any] | None = None
+        for name in ("opensearch", "elastic_transport.transport"):  # a 404 or 409 here is an answer, not a fault
+            logging.getLogger(name).setLevel(logging.ERROR)
 
     def close(self) -> None:
         self.client.close()

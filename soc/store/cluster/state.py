@@ -23,7 +23,9 @@ from soc.store.types import Checkpoint, ConflictError
 _JSON_COLUMNS = {"alerts": ("rule_tags", "event_ids"), "cases": ("systems",)}
 _TABLES = {"alerts": "alerts", "notes": "notes", "suppressions": "suppressions", "audit": "audit",
            "checkpoints": "checkpoints", "watermarks": "watermarks"}
-_READS = ("checkpoint", "watermark", "alert", "alert_event_count", "alert_to_widen", "alert_levels", "alerts",
+_NEEDS = {"notes": ("notes",), "suppression": ("suppressions",), "active_suppressions": ("suppressions",),
+          "audit_trail": ("audit",)}  # the tables a read needs (others: the alerts)
+_READS = ("alert_to_widen", "alert_levels", "alerts",
           "alert_count", "status_counts", "alert_versions", "alerts_sharing", "queue", "queue_rows",
           "queue_rows_after", "queue_position", "queue_rows_of", "case", "list_cases", "case_alerts", "case_ids_of",
           "notes", "suppression", "active_suppressions", "audit_trail", "alert_times_since", "alert_counts_by_level",
@@ -42,27 +44,37 @@ class ClusterState(StateDB):
         self.conn = conn
         self.kind = conn.kind
         self.prefix = prefix
-        self._loaded: int | None = None
+        self._loaded: dict[str, int] = {}  # kind → the version its table was loaded at
 
     def _index(self, kind: str) -> str:
         return f"{self.prefix}-state-{kind}"
 
     # -- the read copy -------------------------------------------------------------------------------------
-    def data_version(self) -> int:
+    def _versions(self) -> dict[str, int]:
+        """A number per state kind that changes whenever a document of that kind is written or deleted."""
         stats = self.conn.request("GET", f"/{self.prefix}-state-*/_stats/indexing,docs",
-                                  params={"allow_no_indices": "true"})
-        total = stats.get("_all", {}).get("primaries", {})
-        idx = total.get("indexing", {})
-        return int(idx.get("index_total", 0)) * 1_000_003 + int(idx.get("delete_total", 0)) \
-            + int(total.get("docs", {}).get("count", 0)) * 7
+                                  params={"allow_no_indices": "true", "level": "indices"})
+        out = {}
+        for name, numbers in stats.get("indices", {}).items():
+            p = numbers.get("primaries", {})
+            idx = p.get("indexing", {})
+            out[name.rsplit("-", 1)[-1]] = (int(idx.get("index_total", 0)) * 1_000_003
+                                            + int(idx.get("delete_total", 0)) * 7 + int(p.get("docs", {}).get("count", 0)))
+        return out
 
-    def _sync(self) -> None:
+    def data_version(self) -> int:
+        return hash(tuple(sorted(self._versions().items())))
+
+    def _sync(self, kinds: Sequence[str] = tuple(_TABLES)) -> None:
+        """Reload the tables of ``kinds`` whose documents changed in the cluster since they were loaded."""
         self.conn.request("POST", f"/{self.prefix}-state-*/_refresh", params={"allow_no_indices": "true"})
-        version = self.data_version()
-        if version == self._loaded:
+        versions = self._versions()
+        stale = [k for k in kinds if k in _TABLES and self._loaded.get(k) != versions.get(k, 0)]
+        if not stale:
             return
         with self.tx() as con:
-            for kind, table in _TABLES.items():
+            for kind in stale:
+                table = _TABLES[kind]
                 con.execute(f"DELETE FROM {table}")
                 docs = self._all(kind)
                 if kind in ("audit", "notes", "suppressions"):
@@ -70,13 +82,11 @@ class ClusterState(StateDB):
                 for doc in docs:
                     row = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS.get(kind, ()) else v)
                            for k, v in doc.items()}
-                    if kind == "audit":
-                        row = {k: v for k, v in row.items() if k != "id"}
                     cols = ", ".join(row)
                     con.execute(f"INSERT INTO {table}({cols}) VALUES ({', '.join('?' * len(row))})",
                                 list(row.values()))
+                self._loaded[kind] = versions.get(kind, 0)
         self._vocabulary = None
-        self._loaded = version
 
     def _all(self, kind: str) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"query": {"match_all": {}}, "size": 5000, "sort": [{"_id": "asc"}]}
@@ -114,7 +124,6 @@ class ClusterState(StateDB):
         elif seq is not None:
             params |= {"if_seq_no": seq[0], "if_primary_term": seq[1]}
         self.conn.request("PUT", f"/{self._index(kind)}/_doc/{doc_id}", doc, params=params)
-        self._loaded = None
 
     def _next_id(self, kind: str) -> int:
         """The next integer id of ``kind`` (notes, suppressions, audit), a counter document bumped by CAS."""
@@ -134,6 +143,24 @@ class ClusterState(StateDB):
             "object_id": str(oid), "action": action, "before": json.dumps(before, ensure_ascii=False),
             "after": json.dumps(after, ensure_ascii=False)})
 
+    # -- single documents, read straight from the cluster -----------------------------------------------------
+    def checkpoint(self, path: str) -> Checkpoint | None:
+        doc, _ = self._get("checkpoints", _doc_id(path))
+        if doc is None:
+            return None
+        return Checkpoint(doc["path"], doc.get("inode"), doc.get("fingerprint"), doc["offset"], doc["line_no"])
+
+    def watermark(self, rule_id: str) -> str | None:
+        doc, _ = self._get("watermarks", _doc_id(rule_id))
+        return doc["ingested"] if doc else None
+
+    def alert(self, alert_id: str) -> dict[str, Any] | None:
+        return self._get("alerts", alert_id)[0]
+
+    def alert_event_count(self, alert_id: str) -> int | None:
+        doc = self._get("alerts", alert_id)[0]
+        return None if doc is None else int(doc["event_count"])
+
     # -- checkpoints and watermarks ------------------------------------------------------------------------
     def save_checkpoint(self, cp: Checkpoint, parser: str | None) -> None:
         self._put("checkpoints", _doc_id(cp.path), {
@@ -144,9 +171,20 @@ class ClusterState(StateDB):
         self._put("watermarks", _doc_id(rule_id), {"rule_id": rule_id, "ingested": ingested, "updated": utcnow()})
 
     def reset_watermarks(self) -> None:
-        self.conn.request("POST", f"/{self._index('watermarks')}/_delete_by_query",
-                          {"query": {"match_all": {}}}, params={"refresh": "true", "conflicts": "proceed"})
-        self._loaded = None
+        self.delete_all("watermarks")
+
+    def delete_all(self, kind: str) -> int:
+        """Delete every document of ``kind`` one by one (minimal clusters have no delete-by-query module)."""
+        gone = 0
+        while True:
+            hits = self.conn.request("POST", f"/{self._index(kind)}/_search",
+                                     {"size": 1000, "_source": False, "query": {"match_all": {}}})["hits"]["hits"]
+            if not hits:
+                break
+            body = "".join(f'{{"delete": {{"_index": "{self._index(kind)}", "_id": "{h["_id"]}"}}}}\n' for h in hits)
+            self.conn.request("POST", "/_bulk", body, params={"refresh": "true"})
+            gone += len(hits)
+        return gone
 
     # -- alerts --------------------------------------------------------------------------------------------
     def upsert_alert(self, alert: dict[str, Any]) -> bool:
@@ -238,6 +276,32 @@ class ClusterState(StateDB):
         self._put("suppressions", str(sid), {**doc, "removed": utcnow()}, seq)
         self._audit(actor, "suppression", str(sid), "remove", doc, None)
 
+    def import_rows(self, kind: str, rows: Iterable[dict[str, Any]]) -> int:
+        """Store rows copied from another store as they are (``soc store copy``); a row already copied is written
+        again with the same id, so a copy can be resumed. Returns the rows written."""
+        key = {"checkpoints": "path", "watermarks": "rule_id"}.get(kind)
+        lines, n = [], 0
+        for row in rows:
+            doc = dict(row)
+            for column in _JSON_COLUMNS.get(kind, ()):
+                if isinstance(doc.get(column), str):
+                    doc[column] = json.loads(doc[column] or "[]")
+            doc_id = _doc_id(doc[key]) if key else str(doc["id"])
+            lines.append(json.dumps({"index": {"_index": self._index(kind), "_id": doc_id}}))
+            lines.append(json.dumps(doc, ensure_ascii=False, default=str))
+            n += 1
+        if lines:
+            answer = self.conn.request("POST", "/_bulk", "\n".join(lines) + "\n", params={"refresh": "true"})
+            if answer.get("errors"):
+                bad = next(i for i in answer["items"] if i["index"].get("error"))
+                raise ClusterError(400, f"{kind}: {bad['index']['error']}")
+            if kind in ("notes", "suppressions", "audit"):
+                top = max(int(r["id"]) for r in json.loads("[" + ",".join(lines[1::2]) + "]"))
+                doc, seq = self._get("counters", kind)
+                if doc is None or int(doc["value"]) < top:
+                    self._put("counters", kind, {"value": top}, seq, create=doc is None)
+        return n
+
     # -- cases: not in the cluster yet ---------------------------------------------------------------------
     def _no_cases(self, *_: Any, **__: Any) -> Any:
         raise NotImplementedError("cases are not kept in a cluster store yet: use the embedded store for cases")
@@ -259,7 +323,7 @@ def _synced(name: str) -> Any:
     method = getattr(StateDB, name)
 
     def read(self: ClusterState, *args: Any, **kwargs: Any) -> Any:
-        self._sync()
+        self._sync(_NEEDS.get(name, ("alerts",)))
         return method(self, *args, **kwargs)
 
     read.__name__ = name
