@@ -46,17 +46,33 @@ def _node(engine: str):
     return work, run.stdout.strip().splitlines()[-1]
 
 
-@pytest.fixture(scope="session")
-def opensearch_url():
-    work, url = _node("opensearch")
+def _session_node(engine: str):
+    work, url = _node(engine)
     yield url
     subprocess.run([str(SCRIPT), "stop", str(work)], timeout=60)
     shutil.rmtree(work, ignore_errors=True)
 
 
-def _cfg(url: str, data_dir: Path, namespace: str, raw: dict | None = None):
+@pytest.fixture(scope="session")
+def opensearch_url():
+    yield from _session_node("opensearch")
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url():
+    yield from _session_node("elasticsearch")
+
+
+@pytest.fixture(params=["opensearch", "elasticsearch"])
+def node(request) -> tuple[str, str]:
+    """(kind, URL) of each engine that runs here: the core of the contract is tested on both."""
+    return request.param, request.getfixturevalue(f"{request.param}_url")
+
+
+def _cfg(url: str | tuple[str, str], data_dir: Path, namespace: str, raw: dict | None = None):
+    kind, url = url if isinstance(url, tuple) else ("opensearch", url)
     raw = dict(raw or {})
-    raw["store"] = {"kind": "opensearch", "hosts": [url], "namespace": namespace}
+    raw["store"] = {"kind": kind, "hosts": [url], "namespace": namespace}
     return from_dict(raw, data_dir=data_dir)
 
 
@@ -65,15 +81,15 @@ def _init(cfg) -> None:
         schema.init(store.events.conn, store.events.prefix, 365)
 
 
-def test_init_is_idempotent_and_check_passes(opensearch_url, tmp_path):
-    cfg = _cfg(opensearch_url, tmp_path, "init")
+def test_init_is_idempotent_and_check_passes(node, tmp_path):
+    cfg = _cfg(node, tmp_path, "init")
     with open_store(cfg) as store:
         first = schema.init(store.events.conn, store.events.prefix, 365)
         second = schema.init(store.events.conn, store.events.prefix, 365)
         assert [line.split(" (")[0] for line in first] == [line.split(" (")[0] for line in second]
         checks = schema.check(store.events.conn, store.events.prefix)
     assert all(ok for ok, _ in checks), [line for ok, line in checks if not ok]
-    assert any("opensearch 2.19" in line for _, line in checks)
+    assert any(line.startswith(f"engine {node[0]} ") for _, line in checks)
 
 
 def _alert_set(cfg) -> set[tuple]:
@@ -82,14 +98,14 @@ def _alert_set(cfg) -> set[tuple]:
                 for a in store.state.alerts()}
 
 
-def test_demo_province_gives_the_same_alerts_on_both_stores(opensearch_url, tmp_path):
+def test_demo_province_gives_the_same_alerts_on_both_stores(node, tmp_path):
     from soc.enrich.pipeline import ingest_paths  # deferred like soc.demo.run does: later stages
     from soc.triage.intake import scan
 
     paths = write_demo(tmp_path / "logs", build_lines(2, 7, END, 800))
     lines = sum(len(p.read_bytes().splitlines()) for p in paths)
     embedded = demo_config(tmp_path / "embedded")
-    cluster = _cfg(opensearch_url, tmp_path / "cluster", "demo", embedded.raw)
+    cluster = _cfg(node, tmp_path / "cluster", "demo", embedded.raw)
     _init(cluster)
     local_first = ingest_paths(embedded, paths)
     first = ingest_paths(cluster, paths)
@@ -110,8 +126,8 @@ def test_demo_province_gives_the_same_alerts_on_both_stores(opensearch_url, tmp_
     assert _alert_set(cluster) == want
 
 
-def test_two_writers_on_one_alert_one_conflict_no_lost_edit(opensearch_url, tmp_path):
-    cfg = _cfg(opensearch_url, tmp_path, "conflict")
+def test_two_writers_on_one_alert_one_conflict_no_lost_edit(node, tmp_path):
+    cfg = _cfg(node, tmp_path, "conflict")
     _init(cfg)
     alert = {"id": "a-1", "rule_id": "r1", "rule_title": "Rule", "rule_level": "high", "event_ids": ["e1"],
              "first_time": "2026-11-24T01:00:00.000000Z", "last_time": "2026-11-24T01:00:00.000000Z"}
@@ -132,14 +148,14 @@ def test_two_writers_on_one_alert_one_conflict_no_lost_edit(opensearch_url, tmp_
         assert [a["action"] for a in two.state.audit_trail("a-1")] == ["update", "update"]
 
 
-def test_search_pages_with_search_after(opensearch_url, tmp_path):
+def test_search_pages_with_search_after(node, tmp_path):
     import datetime as dt
 
     import pyarrow as pa
 
     from soc.store.events_api import ArrowBatch
 
-    cfg = _cfg(opensearch_url, tmp_path, "search")
+    cfg = _cfg(node, tmp_path, "search")
     _init(cfg)
     t0 = dt.datetime(2026, 11, 20, 3, 0, 0)
     rows = {"event.id": [f"ev{i:03d}" for i in range(45)],
@@ -189,3 +205,44 @@ def test_kill_9_mid_ingest_then_resume_stores_every_line_once(opensearch_url, tm
     with open_store(cfg) as store:
         ids = {r["event.id"] for r in store.events.scan({"match_all": {}}, [])}
         assert store.events.count() == len(ids) == 60_000
+
+
+def test_store_cli_init_check_and_copy_from_embedded(opensearch_url, tmp_path):
+    from typer.testing import CliRunner
+
+    from soc.cli import app
+    from soc.enrich.pipeline import ingest_paths  # deferred like soc.demo.run does: later stages
+    from soc.triage.intake import scan
+
+    paths = write_demo(tmp_path / "logs", build_lines(1, 3, END, 300))
+    embedded = demo_config(tmp_path / "embedded")
+    ingest_paths(embedded, paths)
+    scan(embedded)
+    with open_store(embedded) as local:
+        alert = local.state.alerts()[0]
+        local.state.update_alert(alert["id"], "an", alert["version"], status="acknowledged")
+        local.state.add_note("alert", alert["id"], "an", "đã xem")
+    target = tmp_path / "cluster.toml"
+    target.write_text(f'data_dir = "{tmp_path / "cdata"}"\n[store]\nkind = "opensearch"\n'
+                      f'hosts = ["{opensearch_url}"]\nnamespace = "copy"\n', encoding="utf-8")
+    runner = CliRunner()
+    for _ in range(2):
+        done = runner.invoke(app, ["--config", str(target), "store", "init"])
+        assert done.exit_code == 0, done.output
+    done = runner.invoke(app, ["--config", str(target), "store", "check"])
+    assert done.exit_code == 0 and "BAD" not in done.output, done.output
+    for _ in range(2):  # a second copy (a resumed one) stores nothing twice
+        done = runner.invoke(app, ["--data-dir", str(tmp_path / "embedded"), "store", "copy", "--to", str(target)])
+        assert done.exit_code == 0, done.output
+    cluster = _cfg(opensearch_url, tmp_path / "cdata", "copy")
+    with open_store(cluster) as store, open_store(embedded) as local:
+        assert store.events.count() == local.events.count()
+        assert _alert_set(cluster) == _alert_set(embedded)
+        copied = store.state.alert(alert["id"])
+        assert copied["status"] == "acknowledged"
+        assert [n["body"] for n in store.state.notes("alert", alert["id"])] == ["đã xem"]
+        # the copied counters go on from the copied ids
+        assert store.state.add_note("alert", alert["id"], "binh", "tiếp")["id"] > local.state.notes(
+            "alert", alert["id"])[0]["id"]
+    done = runner.invoke(app, ["store", "check"])  # the embedded store: told what the command is for
+    assert done.exit_code != 0 and "kind" in done.output

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from soc.commands.common import HELP, fail, out, read_config, shown
+from soc.commands.common import HELP, fail, load_config, out, read_config, shown
 
 app = typer.Typer(help="Prepare and check a cluster store; copy the embedded store into one.", no_args_is_help=True,
                   context_settings=HELP)
@@ -32,7 +32,7 @@ def init_cmd() -> None:
     from soc.store.cluster import schema
     from soc.store.cluster.connection import ClusterError
 
-    cfg = read_config()
+    cfg = load_config()
     with _cluster(cfg) as store:
         try:
             for line in schema.init(store.events.conn, store.events.prefix, store.events.retention_days):
@@ -47,7 +47,7 @@ def check_cmd() -> None:
     missing or wrong."""
     from soc.store.cluster import schema
 
-    cfg = read_config()
+    cfg = load_config()
     with _cluster(cfg) as store:
         results = schema.check(store.events.conn, store.events.prefix)
     for ok, line in results:

@@ -13,6 +13,7 @@ from typing import Any
 from soc.store.cluster.settings import ClusterSettings
 
 JSON = {"accept": "application/json", "content-type": "application/json"}
+ACCEPT = {"accept": "application/json"}  # a GET without a body must not say it has one (Elasticsearch answers 405)
 RETRY_STATUSES = (429, 502, 503, 504)
 
 
@@ -69,7 +70,8 @@ class Connection:
             import opensearchpy  # deferred: the optional [cluster] extra
 
             try:
-                return self.client.transport.perform_request(method, path, params=params, body=body, headers=JSON)
+                return self.client.transport.perform_request(method, path, params=params, body=body,
+                                                            headers=ACCEPT if body is None else JSON)
             except opensearchpy.TransportError as exc:
                 status = exc.status_code if isinstance(exc.status_code, int) else 0
                 raise ClusterError(status, _reason(exc.info)) from None
@@ -77,7 +79,8 @@ class Connection:
         import elasticsearch
 
         try:
-            return self.client.perform_request(method, path, params=params, body=body, headers=JSON).body
+            return self.client.perform_request(method, path, params=params, body=body,
+                                                   headers=ACCEPT if body is None else JSON).body
         except elasticsearch.ApiError as exc:
             raise ClusterError(exc.meta.status, _reason(exc.body)) from None
         except elastic_transport.TransportError as exc:
@@ -94,7 +97,14 @@ class Connection:
 
     def info(self) -> dict[str, Any]:
         if self._info is None:
-            self._info = self.request("GET", "/")
+            try:
+                self._info = self.request("GET", "/", retries=1)
+            except ClusterError as exc:  # Elasticsearch without its rest-root module (the minimal distribution)
+                if exc.status not in (404, 405):
+                    raise
+                nodes = self.request("GET", "/_nodes/_local", params={"filter_path": "nodes.*.version"})
+                number = next(iter(nodes.get("nodes", {}).values()), {}).get("version", "?")
+                self._info = {"version": {"number": number, "distribution": self.kind}}
         return self._info
 
     def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 2000) -> Iterator[tuple[bool, dict]]:

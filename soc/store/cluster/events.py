@@ -23,9 +23,9 @@ from soc.searchlang import QueryError
 from soc.store import events_api
 from soc.store.cluster import schema
 from soc.store.cluster.connection import ClusterError, Connection
+from soc.store.cluster.detection import ClusterDetection
 from soc.store.cluster.docs import arrow_table, index_part, iso, nanos, parse_time, to_doc, typed_rows
 from soc.store.cluster.query_dsl import to_dsl
-from soc.store.detection import ALL_EVENTS, EmbeddedDetection
 from soc.store.duck import connect, ident
 from soc.store.types import EventPage, iter_chunks
 
@@ -147,12 +147,12 @@ class ClusterEventStore(events_api.EventStore):
         self.conn.request("POST", f"/{self.pattern}/_refresh", params={"allow_no_indices": "true"})
 
     # -- history for the enrichers and the scans -------------------------------------------------------------
-    def _local(self, fields: Iterable[str], name: str) -> Any:
-        """A DuckDB connection with view ``name`` over every stored event's ``fields`` read from the cluster, every
-        other registered ECS field as a typed NULL column."""
+    def _local(self, fields: Iterable[str], name: str, query: dict[str, Any] | None = None) -> Any:
+        """A DuckDB connection with view ``name`` over the ``fields`` of every stored event (or those ``query``
+        matches) read from the cluster, every other registered ECS field as a typed NULL column."""
         wanted = list(dict.fromkeys(["event.id", "@timestamp", "event.ingested", *fields]))
         self.refresh()
-        table = arrow_table(self.scan({"match_all": {}}, wanted), wanted)
+        table = arrow_table(self.scan(query or {"match_all": {}}, wanted), wanted)
         con = connect()
         con.register("soc_cluster_rows", table)
         con.execute("CREATE TABLE soc_fetched AS SELECT * FROM soc_cluster_rows")
@@ -177,8 +177,8 @@ class ClusterEventStore(events_api.EventStore):
             con.close()
 
     def detection(self, fields: Iterable[str]) -> events_api.DetectionRun:
-        """A scan's fixed view: the rules' fields of every stored event, read once from the cluster."""
-        return EmbeddedDetection(self._local(fields, ALL_EVENTS))
+        """A scan's fixed view: each rule window's events read from the cluster (``soc.store.cluster.detection``)."""
+        return ClusterDetection(self, list(fields))
 
     # -- reading -------------------------------------------------------------------------------------------
     def count(self) -> int:

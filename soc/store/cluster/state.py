@@ -89,7 +89,8 @@ class ClusterState(StateDB):
         self._vocabulary = None
 
     def _all(self, kind: str) -> list[dict[str, Any]]:
-        body: dict[str, Any] = {"query": {"match_all": {}}, "size": 5000, "sort": [{"_id": "asc"}]}
+        key = {"checkpoints": "path", "watermarks": "rule_id"}.get(kind, "id")  # unique per kind (_id cannot sort)
+        body: dict[str, Any] = {"query": {"match_all": {}}, "size": 5000, "sort": [{key: {"order": "asc", "unmapped_type": "keyword"}}]}
         out: list[dict[str, Any]] = []
         while True:
             try:
