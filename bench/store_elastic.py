@@ -31,14 +31,14 @@ from soc.triage.intake import scan  # noqa: E402
 
 def write_log(path: Path, n: int) -> None:
     """An nginx access log of ``n`` lines: a province portal's day, some scanners among the citizens."""
-    agents = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "curl/8.5", "sqlmap/1.7", "Mozilla/5.0 (Linux; Android 14)"]
+    agents = ["Mozilla/5.0 (Windows NT 10.0; Win64; x64)", "Mozilla/5.0 (Linux; Android 14)", "sqlmap/1.7"]
     paths = ["/", "/tin-tuc/{i}", "/dich-vu-cong/ho-so?id={i}", "/.env", "/wp-login.php", "/search?q=%27+OR+1%3D1--"]
     with open(path, "w", encoding="utf-8") as fh:
-        for i in range(n):
-            p = paths[i % 97 % len(paths)].format(i=i)
+        for i in range(n):  # about one line in a hundred is an attack
+            p = paths[3 + i // 97 % 3 if i % 97 == 0 else i % 3].format(i=i)
             fh.write(f'203.113.{i % 211}.{i % 251} - - [24/Nov/2026:{(i // 3600) % 24:02d}:{(i // 60) % 60:02d}:'
                      f'{i % 60:02d} +0700] "GET {p} HTTP/1.1" {200 if i % 13 else 404} {i % 5000} "-" '
-                     f'"{agents[i % 7 % len(agents)]}"\n')
+                     f'"{agents[2 if i % 89 == 0 else i % 2]}"\n')
 
 
 def main() -> None:

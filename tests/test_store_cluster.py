@@ -244,5 +244,7 @@ def test_store_cli_init_check_and_copy_from_embedded(opensearch_url, tmp_path):
         # the copied counters go on from the copied ids
         assert store.state.add_note("alert", alert["id"], "binh", "tiếp")["id"] > local.state.notes(
             "alert", alert["id"])[0]["id"]
+    done = runner.invoke(app, ["--config", str(target), "alerts", "--status", "acknowledged"])  # soc alerts there
+    assert done.exit_code == 0 and "1 alert(s)" in done.output, done.output
     done = runner.invoke(app, ["store", "check"])  # the embedded store: told what the command is for
     assert done.exit_code != 0 and "kind" in done.output

@@ -107,16 +107,18 @@ class Connection:
                 self._info = {"version": {"number": number, "distribution": self.kind}}
         return self._info
 
-    def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 2000) -> Iterator[tuple[bool, dict]]:
-        """``(ok, item)`` per action through the client's ``streaming_bulk`` (429 retried with back-off by the
-        helper; the whole chunk again on a 5xx or a lost connection: writes are idempotent ``create``s)."""
+    def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 2000, threads: int = 2
+             ) -> Iterator[tuple[bool, dict]]:
+        """``(ok, item)`` per action through the client's ``parallel_bulk`` (``threads`` requests in flight); an
+        item refused with 429/5xx or lost with its request comes back not ok with that status, for the caller to
+        send again (writes are idempotent ``create``s)."""
         if self.kind == "opensearch":
             from opensearchpy import helpers  # deferred: the optional [cluster] extra
         else:
             from elasticsearch import helpers  # deferred: the optional [cluster] extra
-        return helpers.streaming_bulk(self.client, actions, chunk_size=chunk_size, max_chunk_bytes=20 * 1024 * 1024,
-                                      raise_on_error=False, raise_on_exception=False, max_retries=8,
-                                      initial_backoff=0.5, max_backoff=10)
+        return helpers.parallel_bulk(self.client, actions, thread_count=threads, chunk_size=chunk_size,
+                                     max_chunk_bytes=20 * 1024 * 1024, raise_on_error=False,
+                                     raise_on_exception=False)
 
 
 def _client(s: ClusterSettings) -> Any:

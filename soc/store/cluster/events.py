@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -68,14 +69,17 @@ class ClusterEventStore(events_api.EventStore):
         rows = batch.to_arrow().to_pylist()
         pending = {str(r["event.id"]): r for r in rows}
         new, touched, rejected = 0, set(), []
-        for _attempt in range(6):
+        for attempt in range(6):
+            if attempt:
+                time.sleep(min(0.5 * 2 ** attempt, 10.0))  # back-off before sending the refused items again
             retry: dict[str, dict] = {}
             actions = ({"_op_type": "create", "_index": self.index_of(r), "_id": eid, "_source": to_doc(r)}
                        for eid, r in pending.items())
             for ok, item in self.conn.bulk(actions):
                 info = item.get("create", item)
                 eid = str(info.get("_id"))
-                status = int(info.get("status") or 0)
+                status = info.get("status")
+                status = status if isinstance(status, int) else 0  # "N/A": the request itself was lost
                 if ok:
                     new += 1
                     touched.add(info.get("_index"))

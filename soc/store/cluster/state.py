@@ -119,7 +119,7 @@ class ClusterState(StateDB):
     def _put(self, kind: str, doc_id: str, doc: dict[str, Any], seq: tuple[int, int] | None = None,
              create: bool = False) -> None:
         """Write one document; with ``seq`` only if nobody changed it since (else ``ClusterError`` 409)."""
-        params: dict[str, Any] = {"refresh": "true"}
+        params: dict[str, Any] = {}  # no refresh: GET by id is realtime, and reads of the copy refresh first
         if create:
             params["op_type"] = "create"
         elif seq is not None:
