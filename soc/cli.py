@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from soc.commands import alerts, cases, desk, ingest, ioc, maintenance, parsers, reports, rules, scan
+from soc.commands import alerts, cases, desk, ingest, ioc, maintenance, parsers, reports, rules, scan, store
 from soc.commands.common import HELP, Options
 
 app = typer.Typer(help="Security log analyzer for a provincial SOC: ingest → detect → triage → report.",
@@ -59,6 +59,7 @@ app.add_typer(parsers.app, name="parsers")
 app.add_typer(rules.app, name="rules")
 app.add_typer(ioc.app, name="ioc")  # indicators from warnings (issue 18)
 app.command()(desk.demo)
+app.add_typer(store.app, name="store")  # issue 14: cluster store init / check / copy
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -211,6 +211,7 @@ def from_dict(raw: dict[str, Any], path: Path | None = None, data_dir: Path | No
     cfg.data_dir = Path(data_dir or env_dir or raw.get("data_dir") or "soc-data")
     cfg.timezone = os.environ.get("SOC_TIMEZONE", cfg.timezone)
     cfg.store = os.environ.get("SOC_STORE", cfg.store)
-    if cfg.store != "embedded":
-        raise ConfigError(f"{path or 'config'}: store '{cfg.store}' is not available yet (only 'embedded')")
+    if cfg.store not in ("embedded", "elasticsearch", "opensearch"):
+        raise ConfigError(f"{path or 'config'}: store '{cfg.store}' is not a known store "
+                          "(embedded, elasticsearch or opensearch)")
     return cfg

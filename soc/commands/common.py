@@ -42,7 +42,7 @@ def read_config() -> config_mod.Config:
     """The config of a read command: its data directory must exist (a reader never creates it)."""
     cfg = load_config()
     data_dir = Path(cfg.data_dir)
-    if not data_dir.is_dir():
+    if not data_dir.is_dir() and cfg.store == "embedded":  # a cluster store keeps its data in the cluster
         fail(f"no data directory at {data_dir.absolute()}: {NEXT_STEP}")
     return cfg
 

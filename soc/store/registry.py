@@ -9,11 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from soc.config import Config, ConfigError
+from soc.store.cluster.events import ClusterEventStore
+from soc.store.cluster.open import open_cluster
+from soc.store.cluster.state import ClusterState
 from soc.store.contract import Store
 from soc.store.embedded import EventStore
 from soc.store.state import StateDB
 
-STORES: dict[str, tuple[type, type]] = {"embedded": (EventStore, StateDB)}
+STORES: dict[str, tuple[type, type]] = {"embedded": (EventStore, StateDB),
+                                        "elasticsearch": (ClusterEventStore, ClusterState),
+                                        "opensearch": (ClusterEventStore, ClusterState)}
+CLUSTER_KINDS = ("elasticsearch", "opensearch")
 DEFAULT_KIND = "embedded"
 
 
@@ -28,7 +34,10 @@ def store_kind(cfg: Config) -> str:
 
 def open_store(cfg: Config) -> Store:
     """The store ``cfg`` names, both halves (the state half is opened on first use)."""
-    events_cls, state_cls = STORES[store_kind(cfg)]
+    kind = store_kind(cfg)
+    if kind in CLUSTER_KINDS:
+        return open_cluster(cfg)
+    events_cls, state_cls = STORES[kind]
     data_dir = Path(cfg.data_dir)
     state_path = data_dir / "state.db"
     return Store(events_cls(data_dir), lambda: state_cls(state_path), state_path.is_file)

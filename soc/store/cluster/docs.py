@@ -1,0 +1,91 @@
+"""ECS rows ↔ cluster documents: flat dotted keys, times as ISO UTC strings, and typed Arrow tables back.
+
+Never drops a field: what a row holds is what the document holds (None and empty lists left out).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from soc import ecs
+
+_ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int64(), "DOUBLE": pa.float64(),
+          "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string())}
+_SAFE = re.compile(r"[^a-z0-9_.-]")
+
+
+def iso(moment: datetime) -> str:
+    """A naive-UTC (or aware) time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An ISO time from a document as naive UTC (as the embedded store returns them)."""
+    if text is None or isinstance(text, datetime):
+        return text
+    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def nanos(moment: datetime) -> int:
+    """Epoch nanoseconds of a naive-UTC time (``date_nanos`` sort values)."""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return int(aware.timestamp()) * 1_000_000_000 + aware.microsecond * 1000
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def to_doc(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored document of one ECS row (keys stay dotted; empty values left out)."""
+    return {k: _json(v) for k, v in row.items() if v is not None and v != []}
+
+
+def index_part(text: str | None) -> str:
+    """A dataset name as a piece of an index name (lower case, no characters an index name refuses)."""
+    return _SAFE.sub("_", (text or "unknown").lower()).strip("._-")[:60] or "unknown"
+
+
+def _cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "TIMESTAMP":
+        return parse_time(value)
+    if kind == "VARCHAR[]":
+        return [str(v) for v in (value if isinstance(value, list) else [value])]
+    if kind == "VARCHAR":
+        return value if isinstance(value, str) else (str(value) if not isinstance(value, list) else str(value[0]))
+    if kind == "BOOLEAN":
+        return bool(value)
+    if kind in ("BIGINT", "INTEGER"):
+        return int(value)
+    if kind == "DOUBLE":
+        return float(value)
+    return value
+
+
+def typed_rows(docs: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Documents as rows holding exactly ``fields``, each in its ECS type (times naive UTC; None where absent)."""
+    kinds = [(f, ecs.field_type(f)) for f in fields]
+    return [{f: _cell(d.get(f), k) for f, k in kinds} for d in docs]
+
+
+def arrow_table(docs: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> pa.Table:
+    """Documents as an Arrow table with one typed column per field of ``fields``."""
+    rows = typed_rows(docs, fields)
+    schema = pa.schema([(f, _ARROW.get(ecs.field_type(f), pa.string())) for f in fields])
+    return pa.Table.from_pylist(rows, schema=schema)

@@ -1,0 +1,270 @@
+"""Events in a cluster: monthly indices ``soc-<ns>-events-<dataset>-<YYYY.MM>`` written with ``create`` and
+``_id = event.id`` (an event always lands in the same index, so a re-read stores nothing twice).
+
+Never updates or deletes a stored event (only ``compact`` drops months past the retention). A document the cluster
+rejects goes to ``<data_dir>/deadletter/cluster-rejected.jsonl`` with the cluster's reason.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from soc import ecs
+from soc.searchlang import QueryError
+from soc.store import events_api
+from soc.store.cluster import schema
+from soc.store.cluster.connection import ClusterError, Connection
+from soc.store.cluster.detection import ClusterDetection
+from soc.store.cluster.docs import arrow_table, index_part, iso, nanos, parse_time, to_doc, typed_rows
+from soc.store.cluster.query_dsl import to_dsl
+from soc.store.duck import connect, ident
+from soc.store.types import EventPage, iter_chunks
+
+PAGE = 5000
+SORT_ASC = [{"@timestamp": {"order": "asc", "missing": "_first"}}, {"event.id": "asc"}]
+
+
+class ClusterEventStore(events_api.EventStore):
+    """The events half on Elasticsearch / OpenSearch. Compiled rules stay DuckDB SQL: a scan reads its events
+    from the cluster (only the fields the rules name) and runs them locally, so both stores give the same alerts."""
+
+    query_language = "duckdb"
+
+    def __init__(self, conn: Connection, prefix: str, data_dir: Path, retention_days: int = 365):
+        self.conn = conn
+        self.kind = conn.kind
+        self.prefix = prefix
+        self.pattern = f"{prefix}-events-*"
+        self.data_dir = Path(data_dir)
+        self.retention_days = retention_days
+        self._lock = threading.Lock()
+        self._known: set[str] = set(ecs.FIELDS)
+
+    # -- writing -------------------------------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Writers need no lock: ``create`` with a deterministic ``_id`` stores each event once, whoever writes."""
+        with self._lock:
+            yield
+
+    def index_of(self, row: Mapping[str, Any]) -> str:
+        ts = row.get("@timestamp")
+        month = ts.strftime("%Y.%m") if isinstance(ts, datetime) else "undated"
+        return f"{self.prefix}-events-{index_part(row.get('event.dataset'))}-{month}"
+
+    def append(self, batch: events_api.EventBatch) -> int:
+        """Bulk-``create`` the rows; 409 (already stored) counts as stored before, a rejected row is dead-lettered.
+        Returns the rows new to the cluster. Raises :class:`ClusterError` when the cluster stays unreachable (the
+        caller's checkpoint then does not move)."""
+        rows = batch.to_arrow().to_pylist()
+        pending = {str(r["event.id"]): r for r in rows}
+        new, touched, rejected = 0, set(), []
+        for attempt in range(6):
+            if attempt:
+                time.sleep(min(0.5 * 2 ** attempt, 10.0))  # back-off before sending the refused items again
+            retry: dict[str, dict] = {}
+            actions = ({"_op_type": "create", "_index": self.index_of(r), "_id": eid, "_source": to_doc(r)}
+                       for eid, r in pending.items())
+            for ok, item in self.conn.bulk(actions):
+                info = item.get("create", item)
+                eid = str(info.get("_id"))
+                status = info.get("status")
+                status = status if isinstance(status, int) else 0  # "N/A": the request itself was lost
+                if ok:
+                    new += 1
+                    touched.add(info.get("_index"))
+                elif status == 409:
+                    continue
+                elif status in (0, 429) or status >= 500:
+                    retry[eid] = pending[eid]
+                else:
+                    rejected.append((pending[eid], status, info.get("error")))
+            if not retry:
+                break
+            pending = retry
+        else:
+            raise ClusterError(503, f"{len(pending)} event(s) not acknowledged after 6 tries")
+        if rejected:
+            self._dead_letter(rejected)
+        if touched:
+            self.conn.request("POST", f"/{','.join(sorted(touched))}/_refresh")
+        return new
+
+    def _dead_letter(self, rejected: list[tuple[dict, int, Any]]) -> None:
+        folder = self.data_dir / "deadletter"
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "cluster-rejected.jsonl", "a", encoding="utf-8") as fh:
+            for row, status, error in rejected:
+                reason = error.get("reason") if isinstance(error, dict) else str(error)
+                kind = error.get("type") if isinstance(error, dict) else ""
+                fh.write(json.dumps({"event.id": row.get("event.id"), "status": status, "error": kind,
+                                     "reason": reason, "log.file.path": row.get("log.file.path"),
+                                     "log.offset": row.get("log.offset"), "event.original": row.get("event.original")},
+                                    ensure_ascii=False, default=str) + "\n")
+
+    # -- reading helpers -------------------------------------------------------------------------------------
+    def _search(self, body: dict[str, Any], index: str | None = None) -> dict[str, Any]:
+        try:
+            return self.conn.request("POST", f"/{index or self.pattern}/_search", body,
+                                     params={"ignore_unavailable": "true", "allow_no_indices": "true"})
+        except ClusterError as exc:
+            if exc.status == 400:
+                raise QueryError(f"the cluster refused the query: {exc.reason}") from None
+            raise
+
+    def scan(self, query: dict[str, Any], fields: Sequence[str] | None = None, sort: list | None = None
+             ) -> Iterator[dict[str, Any]]:
+        """Every matching document's ``_source`` (only ``fields`` when given), in ``sort`` order, page by page with
+        ``search_after``."""
+        body: dict[str, Any] = {"query": query, "size": PAGE, "sort": sort or SORT_ASC, "track_total_hits": False}
+        if fields is not None:
+            body["_source"] = list(dict.fromkeys(["event.id", "@timestamp", *fields]))
+        while True:
+            hits = self._search(body)["hits"]["hits"]
+            for h in hits:
+                yield h["_source"]
+            if len(hits) < PAGE:
+                return
+            body["search_after"] = hits[-1]["sort"]
+
+    def _known_field(self, name: str) -> bool:
+        if name in self._known:
+            return True
+        caps = self.conn.request("GET", f"/{self.pattern}/_field_caps", params={"fields": name,
+                                                                               "allow_no_indices": "true"})
+        if caps.get("fields", {}).get(name):
+            self._known.add(name)
+            return True
+        return False
+
+    def refresh(self) -> None:
+        self.conn.request("POST", f"/{self.pattern}/_refresh", params={"allow_no_indices": "true"})
+
+    # -- history for the enrichers and the scans -------------------------------------------------------------
+    def _local(self, fields: Iterable[str], name: str, query: dict[str, Any] | None = None) -> Any:
+        """A DuckDB connection with view ``name`` over the ``fields`` of every stored event (or those ``query``
+        matches) read from the cluster, every other registered ECS field as a typed NULL column."""
+        wanted = list(dict.fromkeys(["event.id", "@timestamp", "event.ingested", *fields]))
+        self.refresh()
+        table = arrow_table(self.scan(query or {"match_all": {}}, wanted), wanted)
+        con = connect()
+        con.register("soc_cluster_rows", table)
+        con.execute("CREATE TABLE soc_fetched AS SELECT * FROM soc_cluster_rows")
+        con.unregister("soc_cluster_rows")
+        missing = [f"NULL::{t} AS {ident(n)}" for n, t in ecs.FIELDS.items() if n not in wanted]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT *"
+                    + (", " + ", ".join(missing) if missing else "") + " FROM soc_fetched")
+        return con
+
+    def seen_before(self, candidates: pa.Table, keys: Mapping[str, str], where: str, fields: Sequence[str] = ()
+                    ) -> pa.Table:
+        con = self._local(fields, "soc_stored_events")
+        try:
+            con.register("soc_candidates", candidates)
+            stored = ", ".join(f"{expr} AS _k{i}" for i, expr in enumerate(keys.values()))
+            same = " AND ".join(f"e._k{i} = c.{ident(column)}" for i, column in enumerate(keys))
+            return con.sql(
+                f"SELECT c.* FROM soc_candidates c WHERE EXISTS (SELECT 1 FROM (SELECT {stored}, "
+                f'"@timestamp" AS _at FROM soc_stored_events WHERE {where}) e WHERE {same} AND e._at < c.first_at)'
+            ).to_arrow_table()
+        finally:
+            con.close()
+
+    def detection(self, fields: Iterable[str]) -> events_api.DetectionRun:
+        """A scan's fixed view: each rule window's events read from the cluster (``soc.store.cluster.detection``)."""
+        return ClusterDetection(self, list(fields))
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def count(self) -> int:
+        self.refresh()
+        return int(self.conn.request("GET", f"/{self.pattern}/_count", params={"allow_no_indices": "true"})["count"])
+
+    def dump(self, order_by: str) -> list[dict[str, Any]]:
+        self.refresh()
+        docs = list(self.scan({"match_all": {}}))
+        fields = list(dict.fromkeys([*ecs.FIELDS, *(k for d in docs for k in d)]))
+        rows = typed_rows(docs, fields)
+        return sorted(rows, key=lambda r: (r.get(order_by) is None, r.get(order_by) or 0))
+
+    def by_ids(self, event_ids: Sequence[str], columns: Sequence[str] | None = None,
+               limit: int | None = None) -> list[dict[str, Any]]:
+        docs: list[dict[str, Any]] = []
+        for chunk in iter_chunks([str(i) for i in event_ids], 1000):
+            docs += self.scan({"ids": {"values": list(chunk)}}, columns)
+        docs.sort(key=lambda d: (d.get("@timestamp") is not None, d.get("@timestamp") or "", d.get("event.id")))
+        if limit is not None:
+            docs = docs[:int(limit)]
+        if columns:
+            return typed_rows(docs, columns)
+        return [{k: v for k, v in r.items() if v is not None and v != []}
+                for r in typed_rows(docs, list(dict.fromkeys(k for d in docs for k in d)))]
+
+    def around(self, fields: Sequence[str], value: str, lo: datetime | None, hi: datetime | None,
+               limit: int) -> list[dict[str, Any]]:
+        should = []
+        for f in fields:
+            kind = schema._leaf(f, ecs.field_type(f))["type"]
+            if kind == "ip":
+                try:
+                    ipaddress.ip_address(value)
+                except ValueError:
+                    continue
+            if kind == "long" and not value.lstrip("-").isdigit():
+                continue
+            should.append({"term": {f: value}})
+        if not should:
+            return []
+        query: dict[str, Any] = {"bool": {"should": should, "minimum_should_match": 1}}
+        if lo is not None and hi is not None:
+            query["bool"]["filter"] = [{"range": {"@timestamp": {"gte": iso(lo), "lte": iso(hi)}}}]
+        hits = self._search({"query": query, "size": int(limit), "sort": SORT_ASC})["hits"]["hits"]
+        docs = [h["_source"] for h in hits]
+        return [{k: v for k, v in r.items() if v is not None and v != []}
+                for r in typed_rows(docs, list(dict.fromkeys(k for d in docs for k in d)))]
+
+    def search(self, query: Any, columns: Sequence[str], limit: int,
+               after: tuple[datetime, str] | None = None) -> EventPage:
+        shown = list(dict.fromkeys(("event.id", "@timestamp", *columns)))
+        body: dict[str, Any] = {
+            "query": to_dsl(query, self._known_field), "size": int(limit) + 1, "_source": shown,
+            "sort": [{"@timestamp": {"order": "desc", "missing": "_last"}}, {"event.id": "desc"}],
+            "track_total_hits": False}
+        if after is not None:
+            ts = parse_time(after[0])
+            body["search_after"] = [nanos(ts) if ts is not None else None, str(after[1])]
+        hits = self._search(body)["hits"]["hits"]
+        rows = typed_rows([h["_source"] for h in hits], shown)
+        page = rows[:limit]
+        more = len(rows) > limit
+        return EventPage(page, more, (page[-1]["@timestamp"], page[-1]["event.id"]) if more and page else None)
+
+    def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]],
+                      unknown_system: str) -> list[tuple[str, str, str, int]]:
+        if not days:
+            return []
+        aggs = {"days": {"filters": {"filters": {
+            label: {"range": {"@timestamp": {"gte": iso(lo), "lt": iso(hi)}}} for label, lo, hi in days}},
+            "aggs": {"ds": {"terms": {"field": "event.dataset", "missing": "unknown", "size": 1000},
+                            "aggs": {"sys": {"terms": {"field": "soc.system", "missing": unknown_system,
+                                                       "size": 1000}}}}}}}
+        answer = self._search({"size": 0, "query": {"match_all": {}}, "aggs": aggs})
+        out = []
+        for label, bucket in answer.get("aggregations", {}).get("days", {}).get("buckets", {}).items():
+            for ds in bucket["ds"]["buckets"]:
+                for sy in ds["sys"]["buckets"]:
+                    out.append((label, ds["key"], sy["key"], int(sy["doc_count"])))
+        return out
+
+    def compact(self, min_files: int = 8) -> Any:
+        """Upkeep: drop event months past the retention (clusters without ILM/ISM); segments merge by themselves."""
+        return schema.prune(self.conn, self.prefix, self.retention_days)
