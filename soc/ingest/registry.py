@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from soc.ingest.auditd import AuditdDecoder
 from soc.ingest.decoders import JsonDecoder, RegexDecoder
 from soc.ingest.lines import CefDecoder, KvDecoder, W3cDecoder
 from soc.ingest.modsec_native import ModsecDecoder
@@ -22,6 +23,7 @@ DECODERS: dict[str, type] = {
     "cef": CefDecoder,
     "w3c": W3cDecoder,
     "modsec": ModsecDecoder,
+    "auditd": AuditdDecoder,
     "evtx": EvtxRecords,
     "pcap": PcapRecords,
 }
