@@ -14,6 +14,7 @@ from soc.ingest.decoders import JsonDecoder, RegexDecoder
 from soc.ingest.lines import CefDecoder, KvDecoder, W3cDecoder
 from soc.ingest.modsec_native import ModsecDecoder
 from soc.ingest.parser_spec import Parser
+from soc.ingest.winfw import WinFirewallDecoder
 from soc.ingest.records import DecoderUnavailable, EvtxRecords, PcapRecords, RecordDecoder
 
 DECODERS: dict[str, type] = {
@@ -24,6 +25,7 @@ DECODERS: dict[str, type] = {
     "w3c": W3cDecoder,
     "modsec": ModsecDecoder,
     "auditd": AuditdDecoder,
+    "winfw": WinFirewallDecoder,
     "evtx": EvtxRecords,
     "pcap": PcapRecords,
 }
