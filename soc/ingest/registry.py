@@ -13,6 +13,7 @@ from soc.ingest.auditd import AuditdDecoder
 from soc.ingest.decoders import JsonDecoder, RegexDecoder
 from soc.ingest.lines import CefDecoder, KvDecoder, W3cDecoder
 from soc.ingest.modsec_native import ModsecDecoder
+from soc.ingest.panos import PanosDecoder
 from soc.ingest.parser_spec import Parser
 from soc.ingest.winfw import WinFirewallDecoder
 from soc.ingest.records import DecoderUnavailable, EvtxRecords, PcapRecords, RecordDecoder
@@ -26,6 +27,7 @@ DECODERS: dict[str, type] = {
     "modsec": ModsecDecoder,
     "auditd": AuditdDecoder,
     "winfw": WinFirewallDecoder,
+    "panos": PanosDecoder,
     "evtx": EvtxRecords,
     "pcap": PcapRecords,
 }
