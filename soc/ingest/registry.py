@@ -15,8 +15,8 @@ from soc.ingest.lines import CefDecoder, KvDecoder, W3cDecoder
 from soc.ingest.modsec_native import ModsecDecoder
 from soc.ingest.panos import PanosDecoder
 from soc.ingest.parser_spec import Parser
-from soc.ingest.winfw import WinFirewallDecoder
 from soc.ingest.records import DecoderUnavailable, EvtxRecords, PcapRecords, RecordDecoder
+from soc.ingest.winfw import WinFirewallDecoder
 
 DECODERS: dict[str, type] = {
     "regex": RegexDecoder,
