@@ -88,3 +88,21 @@ def test_mixed_directory_of_new_sources_every_line_stored(cfg, tmp_path: Path):
     assert summary.deadlettered == 0
     assert len(rows) == expected
     assert {r["event.dataset"] for r in rows} == {all_parsers()[n].dataset for n in NEW}
+
+
+def test_auditd_enriched_format_names_and_split_execve(cfg, tmp_path: Path):
+    """log_format=ENRICHED appends names after a \\x1d (UID="root", SYSCALL=execve); EXECVE may span records."""
+    log = tmp_path / "audit.log"
+    log.write_bytes(
+        b'type=SYSCALL msg=audit(1795483400.210:2950): arch=c000003e syscall=59 success=yes exit=0 a0=5581 a1=5582 '
+        b'ppid=901 pid=3120 auid=1000 uid=0 ses=4 comm="useradd" exe="/usr/sbin/useradd" key="user_mgmt"'
+        b'\x1dARCH=x86_64 SYSCALL=execve AUID="vana" UID="root"\n'
+        b'type=EXECVE msg=audit(1795483400.210:2950): argc=5 a0="useradd" a1="-m" a2="-s" a3="/bin/bash"\n'
+        b'type=EXECVE msg=audit(1795483400.210:2950): a4="backup2"\n')
+    ingest_paths(cfg, [log], parser="auditd")
+    with open_store(cfg) as store:
+        (row,) = store.events.dump("log.offset")
+    assert row["user.name"] == "root" and row["user.audit.name"] == "vana"
+    assert row["auditd.log.syscall"] == "execve" and row["event.action"] == "executed"
+    assert row["process.command_line"] == "useradd -m -s /bin/bash backup2"
+    assert list(row["auditd.log.record_types"]) == ["SYSCALL", "EXECVE"]

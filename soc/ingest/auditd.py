@@ -5,7 +5,8 @@ a line silently (every line is part of a row or a failure with a reason).
 Columns: ``node``, ``record_type`` (the event's main record), ``record_types`` (all, comma-joined), ``epoch``,
 ``sequence``, every ``key=value`` of its records (``msg='…'`` opened up; the main record's value wins, EXECVE's
 ``a0…`` win over SYSCALL's), ``args`` (EXECVE arguments joined by U+001F), ``argc``, ``proctitle``, ``cwd``,
-``path`` (the first PATH ``name``), ``command_line`` (arguments joined by a space, else the process title).
+``path`` (the first PATH ``name``), ``command_line`` (arguments joined by a space, else the process title);
+the names ``log_format=ENRICHED`` appends (``UID="root"``) as ``uid_name`` …
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def pairs(text: str, execve: bool = False) -> dict[str, str]:
         if value[:1] == "'" and key == "msg":
             out.update(pairs(value[1:-1]))
             continue
+        if key.isupper():  # log_format=ENRICHED: UID="root" beside uid=0 (one column name to SQL): uid_name
+            key = key.lower() + "_name"
         if value[:1] in ("'", '"'):
             out[key] = value[1:-1]
         else:
