@@ -128,12 +128,12 @@ class AuditdDecoder:
                 if "argc" in kv:
                     doc["argc"] = kv["argc"]
                 continue
-            if rtype == "PATH":
-                if "path" not in doc and kv.get("name") not in (None, "(null)"):
+            if rtype == "PATH":  # the file acted on: the first PATH that is not the parent directory
+                if kv.get("name") not in (None, "(null)") and ("path" not in doc or doc.get("nametype") == "PARENT"):
                     doc["path"] = kv["name"]
-                for k in ("nametype", "inode", "mode", "ouid", "ogid"):
-                    if k in kv:
-                        doc.setdefault(k, kv[k])
+                    for k in ("nametype", "inode", "mode", "ouid", "ogid"):
+                        if k in kv:
+                            doc[k] = kv[k]
                 continue
             if rtype == "PROCTITLE" and "proctitle" in kv:
                 doc["proctitle"] = kv["proctitle"]
