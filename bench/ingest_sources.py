@@ -8,6 +8,7 @@ the same run (ratio = parser / baseline). Binary sources have their own: bench/e
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -33,7 +34,12 @@ def build(name: str, lines: int, folder: Path) -> Path:
     sample = [line for log in logs for line in log.read_text(encoding="utf-8").splitlines()]
     reps = -(-lines // len(sample))
     path = folder / f"{name}.log"
-    path.write_text("\n".join(sample * reps) + "\n", encoding="utf-8")
+    if name == "auditd":  # one audit event per serial: number each copy's events apart, as a running kernel does
+        text = "\n".join(re.sub(r":(\d+)\)", lambda m, r=r: f":{int(m.group(1)) + r * 1_000_000})", line)
+                         for r in range(reps) for line in sample)
+    else:
+        text = "\n".join(sample * reps)
+    path.write_text(text + "\n", encoding="utf-8")
     return path
 
 

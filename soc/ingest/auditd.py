@@ -19,7 +19,7 @@ from soc.ingest.jsontext import as_text
 from soc.ingest.parser_spec import Parser
 
 _HEAD = re.compile(r"(?:node=(\S+) )?type=(\S+) msg=audit\((\d+(?:\.\d+)?):(\d+)\):\s*")
-_HEAD_B = re.compile(rb"(?:node=\S+ )?type=\S+ msg=audit\(\d+(?:\.\d+)?:(\d+)\):")
+_HEAD_B = re.compile(rb"(?:node=(\S+) )?type=\S+ msg=audit\((\d+(?:\.\d+)?:\d+)\):")
 # ``op``'s bare value runs on over words without "=" (``op=adding user id=1005``: op is "adding user").
 _PAIR = re.compile(r"""(op(?==)|[A-Za-z0-9_-]+)=("[^"]*"|'[^']*'|(?<=op=)\S*(?: [^\s='"]+(?= |$))*|\S*)""")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
@@ -63,7 +63,8 @@ def pairs(text: str, execve: bool = False) -> dict[str, str]:
 
 
 class AuditdDecoder:
-    """Groups the records of a chunk by (node, serial), in order of their first line; one row per event."""
+    """Groups the records of a chunk by (node, time stamp and serial), in order of their first line; one row per
+    event."""
 
     def __init__(self, parser: Parser):
         self.parser = parser
@@ -76,32 +77,32 @@ class AuditdDecoder:
         m = _HEAD_B.match(lines[-1])
         if m is None:
             return None
-        serial = m.group(1)
         for i, line in enumerate(lines):
             mm = _HEAD_B.match(line)
-            if mm is not None and mm.group(1) == serial:
+            if mm is not None and mm.groups() == m.groups():
                 return i
         return None
 
     def decode(self, lines: list[str]) -> Decoded:
         out = Decoded()
-        events: dict[tuple[str | None, str], list] = {}  # (node, serial) → [first line, [(type, epoch, body)]]
+        # (node, "epoch:serial") → [first line, [(type, epoch, body)], texts]: the serial alone restarts at boot
+        events: dict[tuple[str | None, str], list] = {}
         for i, line in enumerate(lines):
             m = _HEAD.match(line)
             if m is None:
                 out.failures.append((i, f"not an audit record: no 'type=… msg=audit(…)' (parser '{self.parser.name}')"))
                 continue
             node, rtype, epoch, serial = m.groups()
-            ev = events.get((node, serial))
+            ev = events.get((node, f"{epoch}:{serial}"))
             if ev is None:
-                events[(node, serial)] = [i, [(rtype, epoch, line[m.end():])], [line]]
+                events[(node, f"{epoch}:{serial}")] = [i, [(rtype, epoch, line[m.end():])], [line]]
             else:
                 ev[1].append((rtype, epoch, line[m.end():]))
                 ev[2].append(line)
         docs: list[dict[str, str]] = []
         originals: list[str] = []
-        for (node, serial), (first, records, texts) in events.items():
-            docs.append(self._event(node, serial, records))
+        for (node, stamp), (first, records, texts) in events.items():
+            docs.append(self._event(node, stamp.rsplit(":", 1)[1], records))
             out.rows.append(first)
             originals.append("\n".join(texts))
         order = sorted(range(len(docs)), key=lambda k: out.rows[k])  # rows in line order
