@@ -47,18 +47,27 @@ def _decode_hex(key: str, value: str, execve: bool) -> str:
 
 def pairs(text: str, execve: bool = False) -> dict[str, str]:
     """``key=value`` pairs of one record's body, quotes removed, hex values decoded (EXECVE's ``aN`` too when
-    ``execve``), ``msg='…'`` opened up."""
+    ``execve``), ``msg='…'`` opened up; the names ``log_format=ENRICHED`` appends after a U+001D (``UID="root"``
+    beside ``uid=0``: one column name to SQL) become ``uid_name`` …"""
     out: dict[str, str] = {}
+    enriched = ""
+    if "\x1d" in text:
+        text, enriched = text.split("\x1d", 1)
     for key, value in _PAIR.findall(text):
-        if value[:1] == "'" and key == "msg":
-            out.update(pairs(value[1:-1]))
-            continue
-        if key.isupper():  # log_format=ENRICHED: UID="root" beside uid=0 (one column name to SQL): uid_name
-            key = key.lower() + "_name"
-        if value[:1] in ("'", '"'):
+        first = value[:1]
+        if first == "'":
+            if key == "msg":
+                out.update(pairs(value[1:-1]))
+            else:
+                out[key] = value[1:-1]
+        elif first == '"':
             out[key] = value[1:-1]
-        else:
+        elif key in _ENCODED or (execve and key[0] == "a"):
             out[key] = _decode_hex(key, value, execve)
+        else:
+            out[key] = value
+    for key, value in _PAIR.findall(enriched):
+        out[key.lower() + "_name"] = value[1:-1] if value[:1] in ("'", '"') else value
     return out
 
 

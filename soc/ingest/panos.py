@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 
 from soc.ingest.lines import LineDecoder
+from soc.ingest.parser_spec import Parser
 
 _COMMON = ["future_use1", "receive_time", "serial", "type", "sub_type", "config_version", "generated_time"]
 _SESSION = ["src_ip", "dst_ip", "nat_src_ip", "nat_dst_ip", "rule", "src_user", "dst_user", "app", "vsys",
@@ -36,11 +37,17 @@ _MIN = {"TRAFFIC": 31, "THREAT": 35, "SYSTEM": 15, "GLOBALPROTECT": 29}
 class PanosDecoder(LineDecoder):
     """CSV after an optional syslog header; columns by the log type in the fourth field."""
 
+    def __init__(self, parser: Parser):
+        super().__init__(parser)
+        wanted = set(self.read_names)  # only the columns the parser maps are taken from a row
+        self.slots = {kind: [(i, n) for i, n in enumerate(cols) if n in wanted] for kind, cols in COLUMNS.items()}
+
     def fields(self, text: str):
-        row = next(csv.reader([text]), [])
-        if len(row) < 4 or row[3] not in COLUMNS:
+        row = next(csv.reader([text]), []) if '"' in text else text.split(",")
+        kind = row[3] if len(row) > 3 else ""
+        if kind not in COLUMNS:
             return "not a PAN-OS TRAFFIC, THREAT, SYSTEM or GLOBALPROTECT CSV line"
-        kind = row[3]
-        if len(row) < _MIN[kind]:
-            return f"PAN-OS {kind} line has {len(row)} fields, expected at least {_MIN[kind]}"
-        return {name: value for name, value in zip(COLUMNS[kind], row, strict=False) if value != ""}
+        n = len(row)
+        if n < _MIN[kind]:
+            return f"PAN-OS {kind} line has {n} fields, expected at least {_MIN[kind]}"
+        return {name: row[i] for i, name in self.slots[kind] if i < n and row[i]}
