@@ -18,8 +18,9 @@ from soc.ingest.decoded import Decoded
 from soc.ingest.jsontext import as_text
 from soc.ingest.parser_spec import Parser
 
-_HEAD = re.compile(r"(?:node=(\S+) )?type=(\S+) msg=audit\((\d+(?:\.\d+)?):(\d+)\):\s*")
-_HEAD_B = re.compile(rb"(?:node=(\S+) )?type=\S+ msg=audit\((\d+(?:\.\d+)?:\d+)\):")
+# An optional relay header (audisp-syslog / rsyslog: "Nov 24 08:15:02 web01 audispd: ") before the record
+_HEAD = re.compile(r"(?:[^=\n]{0,200}?: )?(?:node=(\S+) )?type=(\S+) msg=audit\((\d+(?:\.\d+)?):(\d+)\):\s*")
+_HEAD_B = re.compile(rb"(?:[^=\n]{0,200}?: )?(?:node=(\S+) )?type=\S+ msg=audit\((\d+(?:\.\d+)?:\d+)\):")
 # ``op``'s bare value runs on over words without "=" (``op=adding user id=1005``: op is "adding user").
 _PAIR = re.compile(r"""(op(?==)|[A-Za-z0-9_-]+)=("[^"]*"|'[^']*'|(?<=op=)\S*(?: [^\s='"]+(?= |$))*|\S*)""")
 _HEX = re.compile(r"(?:[0-9A-F]{2})+")
