@@ -107,3 +107,12 @@ def test_auditd_enriched_format_names_and_split_execve(cfg, tmp_path: Path):
     assert row["auditd.log.syscall"] == "execve" and row["event.action"] == "executed"
     assert row["process.command_line"] == "useradd -m -s /bin/bash backup2"
     assert list(row["auditd.log.record_types"]) == ["SYSCALL", "EXECVE"]
+
+
+def test_plain_common_log_lines_stay_nginx_and_the_verdict_is_unsure(tmp_path: Path):
+    """Tomcat writes plain common/combined lines too: nginx_combined keeps them, and the verdict says it is unsure."""
+    log = tmp_path / "access.log"
+    log.write_text('10.20.1.15 - - [24/Nov/2026:08:15:02 +0700] "GET /index.html HTTP/1.1" 200 5120\n'
+                   '10.20.1.16 - - [24/Nov/2026:08:15:03 +0700] "GET /a.css HTTP/1.1" 200 120 "http://x/" "Mozilla/5.0"\n')
+    last = CliRunner().invoke(app, ["parsers", "detect", str(log)]).output.strip().splitlines()[-1]
+    assert last.startswith("verdict (UNSURE): nginx_combined (") and "tomcat_access" in last
