@@ -28,10 +28,12 @@ def detect_cmd(file: Annotated[Path, typer.Argument(help="A log file")]) -> None
     """Which parser auto-detection picks for FILE, with its confidence."""
     # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
     from soc.enrich.pipeline import rank_file
+    from soc.ingest.autodetect import verdict
 
     found, binary = rank_file(file)
     for d in found:  # EVTX, pcap …: recognised by their magic bytes, as ingest does
         out.print(f"{escape(d.parser):20} {d.confidence:6.1%}" + ("  (file signature)" if binary else ""))
+    out.print(escape(verdict(found, binary).line()), soft_wrap=True)
 
 
 @app.command("test")

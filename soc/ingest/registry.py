@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Any, BinaryIO
 
+from soc.ingest.auditd import AuditdDecoder
 from soc.ingest.decoders import JsonDecoder, RegexDecoder
 from soc.ingest.lines import CefDecoder, KvDecoder, W3cDecoder
 from soc.ingest.modsec_native import ModsecDecoder
+from soc.ingest.panos import PanosDecoder
 from soc.ingest.parser_spec import Parser
 from soc.ingest.records import DecoderUnavailable, EvtxRecords, PcapRecords, RecordDecoder
+from soc.ingest.winfw import WinFirewallDecoder
 
 DECODERS: dict[str, type] = {
     "regex": RegexDecoder,
@@ -22,6 +25,9 @@ DECODERS: dict[str, type] = {
     "cef": CefDecoder,
     "w3c": W3cDecoder,
     "modsec": ModsecDecoder,
+    "auditd": AuditdDecoder,
+    "winfw": WinFirewallDecoder,
+    "panos": PanosDecoder,
     "evtx": EvtxRecords,
     "pcap": PcapRecords,
 }
