@@ -132,7 +132,7 @@ def compare(store: Any, db: sqlite3.Connection, rule_texts: Iterable[tuple[str, 
             ours = DuckDBBackend(ecs_pipeline())
             try:
                 queries = ours.convert_rule(rule)
-                peer_queries = sqliteBackend(ecs_pipeline()).convert_rule(rule)
+                peer_queries = sqliteBackend(ecs_pipeline(), fulltext_field="event.original").convert_rule(rule)
             except (SigmaError, NotImplementedError, ValueError, TypeError, KeyError) as exc:
                 out.error = f"conversion: {str(exc).splitlines()[0]}"
                 continue
