@@ -75,7 +75,8 @@ class Outcome:
     title: str
     ours: set[tuple[str, str]] = field(default_factory=set)
     peer: set[tuple[str, str]] = field(default_factory=set)
-    added_columns: list[str] = field(default_factory=list)  # fields absent from every record (peer errors on them)
+    added_columns: list[str] = field(default_factory=list)  # columns the peer's table lacked (SQLite errors on them)
+    absent: list[str] = field(default_factory=list)  # fields the rule names that no record carries
     error: str = ""
 
     @property
@@ -103,6 +104,10 @@ def _peer_run(db: sqlite3.Connection, queries: list[str]) -> tuple[set[tuple[str
     return out, added
 
 
+def _columns(db: sqlite3.Connection) -> list[str]:
+    return [row[1] for row in db.execute("PRAGMA table_info(logs)").fetchall()]
+
+
 def _materialized(store: Any, need: set[str]) -> tuple[Any, set[str]]:
     """The store's events read once into memory as view ``events`` (a rule then costs its own query, not a read of
     every Parquet file), and its column names."""
@@ -118,6 +123,7 @@ def compare(store: Any, db: sqlite3.Connection, rule_texts: Iterable[tuple[str, 
     outcomes: list[Outcome] = []
     need: set[str] = set()
     con, have = _materialized(store, need)
+    carried = {c.lower() for c in _columns(db)}  # the fields some record has, before any column was added
     for name, text in rule_texts:
         try:
             coll = SigmaCollection.from_yaml(text)
@@ -145,6 +151,8 @@ def compare(store: Any, db: sqlite3.Connection, rule_texts: Iterable[tuple[str, 
                 need |= ours.used_fields
                 con.close()
                 con, have = _materialized(store, need)
+            out.absent = sorted(f for f in (ours.used_fields - {"winlog.event_data"}) | ours.map_keys
+                                if f.lower() not in carried and f.startswith("winlog."))
             for q in queries:
                 out.ours |= {(str(a), str(b)) for a, b in con.execute(
                     f'SELECT "{KEY[0]}", "{KEY[1]}" FROM ({q})').fetchall()}

@@ -149,6 +149,7 @@ class DuckDBBackend(WindowCorrelationMixin, TextQueryBackend):
         self.field_types = dict(field_types if field_types is not None else ecs.FIELDS)
         self.table = table
         self.used_fields: set[str] = set()  # every column a converted rule names (for open_events(need=...))
+        self.map_keys: set[str] = set()  # fields read from a map column (``winlog.event_data.<Name>``), by full name
         self._field_exprs: dict[str, str] = {}
 
     # -- fields ----------------------------------------------------------------------------------------------
@@ -157,6 +158,7 @@ class DuckDBBackend(WindowCorrelationMixin, TextQueryBackend):
             return self._field_exprs[field_name]
         if (element := map_element(field_name, self.field_types)) is not None:
             self.used_fields.add(element[0])
+            self.map_keys.add(field_name)
             return f"{ident(element[0])}[{literal(element[1])}]"
         if field_name != _ELEMENT:
             self.used_fields.add(field_name)

@@ -72,6 +72,9 @@ def file_warnings(path: Path) -> list[str]:
     return out
 
 
+_MEMO: dict[tuple[str, str], list[str]] = {}  # (path, sha256) → warnings, for several scans in one process
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -96,7 +99,10 @@ def cached_warnings(files: Iterable[Path], cache: Path, known: dict[Path, list[s
         elif isinstance(entry, dict) and entry.get("sha256") == digest:
             warnings = list(entry.get("warnings", []))
         else:
-            warnings = file_warnings(path)
+            warnings = _MEMO.get((str(path), digest))
+            if warnings is None:
+                warnings = file_warnings(path)
+        _MEMO[(str(path), digest)] = warnings
         new[str(path)] = {"sha256": digest, "warnings": warnings}
         out += warnings
     if new != old:
