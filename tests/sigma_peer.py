@@ -45,6 +45,8 @@ def peer_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
                     row.setdefault(EVENT_DATA + key[len(USER_DATA):], value)
                 elif key.startswith(EVENT_DATA):
                     row[key] = value
+            for key in [k for k in row if " " in k]:  # the names without spaces our map adds (evtx.all_fields)
+                row.setdefault(key.replace(" ", ""), row[key])
             row.update({"event.dataset": "windows.eventlog", "event.original": rec["data"],
                         "log.file.path": str(Path(path).resolve())})
             rows.append(row)

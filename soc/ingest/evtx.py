@@ -167,13 +167,16 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def all_fields(flat: dict[str, Any]) -> str:
     """Every EventData and UserData field of a flat record as one JSON object of text values, as written (an
-    EventData field wins over a UserData field of the same name)."""
+    EventData field wins over a UserData field of the same name); a name with spaces is also given without them,
+    as SigmaHQ names those fields."""
     out: dict[str, Any] = {}
     for key, value in flat.items():
         if key.startswith(USER_DATA):
             out.setdefault(key[len(USER_DATA):], value)
         elif key.startswith(EVENT_DATA):
             out[key[len(EVENT_DATA):]] = value
+    for name in [n for n in out if " " in n]:  # Defender's "Threat Name": SigmaHQ rules write ThreatName
+        out.setdefault(name.replace(" ", ""), out[name])
     return _json(out)
 
 
