@@ -6,6 +6,7 @@ and the real CLI; rules are SigmaHQ-shaped.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,7 +50,8 @@ def events() -> list[evtxgen.Event]:
 
 
 def rule(title: str, logsource: str, detection: str) -> str:
-    return f"title: {title}\nid: 00000000-0000-4000-8000-{abs(hash(title)) % 10**12:012d}\nstatus: test\n" \
+    rule_id = uuid.uuid5(uuid.NAMESPACE_URL, title)
+    return f"title: {title}\nid: {rule_id}\nstatus: test\n" \
            f"logsource: {{{logsource}}}\ndetection:\n{detection}\nlevel: high\n"
 
 
@@ -85,8 +87,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_event_data_field_is_stored_as_written(data: Path):
-    con = EventStore(data / "data" / "data").open_events() if (data / "data" / "data").is_dir() else None
-    con = con or EventStore(from_dict({}, data_dir=data / "data").data_dir).open_events()
+    con = EventStore(from_dict({}, data_dir=data / "data").data_dir).open_events()
     rows = con.execute('SELECT "winlog.event_id", "winlog.event_data", "winlog.event_data.IpAddress", '
                        '"winlog.event_data.WorkstationName" FROM events ORDER BY "winlog.record_id"').fetchall()
     by_id = {}
