@@ -9,6 +9,7 @@ each rule with the same pipeline and differ only in how they store and evaluate.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ from sigma.exceptions import SigmaError
 
 from soc.detect.backend import DuckDBBackend
 from soc.detect.pipeline import ecs_pipeline
-from soc.ingest.evtx import EVENT_DATA, USER_DATA, flatten
+from soc.ingest.evtx import EVENT_DATA, USER_DATA, all_fields, flatten
 from soc.ingest.jsontext import loads
 
 SYSTEM = ("winlog.event_id", "winlog.channel", "winlog.provider_name", "winlog.computer_name", "winlog.record_id")
@@ -45,8 +46,9 @@ def peer_rows(paths: Iterable[Path]) -> list[dict[str, Any]]:
                     row.setdefault(EVENT_DATA + key[len(USER_DATA):], value)
                 elif key.startswith(EVENT_DATA):
                     row[key] = value
-            for key in [k for k in row if " " in k]:  # the names without spaces our map adds (evtx.all_fields)
-                row.setdefault(key.replace(" ", ""), row[key])
+            extra = json.loads(all_fields(flat))  # the names our map adds (no spaces, Data): Zircolite's too
+            for name, value in extra.items():
+                row.setdefault(EVENT_DATA + name, value)
             row.update({"event.dataset": "windows.eventlog", "event.original": rec["data"],
                         "log.file.path": str(Path(path).resolve())})
             rows.append(row)

@@ -168,7 +168,7 @@ _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def all_fields(flat: dict[str, Any]) -> str:
     """Every EventData and UserData field of a flat record as one JSON object of text values, as written (an
     EventData field wins over a UserData field of the same name); a name with spaces is also given without them,
-    as SigmaHQ names those fields."""
+    and unnamed values (param1, param2 …) also as one ``Data`` text, as SigmaHQ names those fields."""
     out: dict[str, Any] = {}
     for key, value in flat.items():
         if key.startswith(USER_DATA):
@@ -177,6 +177,9 @@ def all_fields(flat: dict[str, Any]) -> str:
             out[key[len(EVENT_DATA):]] = value
     for name in [n for n in out if " " in n]:  # Defender's "Threat Name": SigmaHQ rules write ThreatName
         out.setdefault(name.replace(" ", ""), out[name])
+    if "param1" in out and "Data" not in out:  # unnamed <Data> (classic providers): SigmaHQ rules test Data
+        params = [out[f"param{i}"] for i in range(1, len(out) + 1) if f"param{i}" in out]
+        out["Data"] = "\n".join(v for v in params if v is not None)
     return _json(out)
 
 
