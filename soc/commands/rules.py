@@ -17,6 +17,7 @@ from soc.commands.common import HELP, err, load_config, out
 app = typer.Typer(help="Detection rules: list, test samples, import Sigma rules, evaluate PII detectors.",
                   no_args_is_help=True, context_settings=HELP)
 
+WARNINGS_CACHE = "rule-warnings.json"  # per rule file (by content hash): its warnings, read by `soc scan`
 RulesDir = Annotated[Path | None, typer.Option("--rules", help="Rules directory (default: shipped rules)")]
 
 
@@ -66,9 +67,12 @@ def import_cmd(
 ) -> None:
     """Copy Sigma rules unchanged into the rules that scans load; unsupported log sources are reported."""
     # the stage loads with its command: `soc alerts` from cron never loads pandas, DuckDB or Textual
+    from soc.detect.rule_fields import cached_warnings
     from soc.detect.rule_import import import_rules
+    from soc.detect.rules import rule_files
 
-    target = dest or Path(load_config().data_dir) / "rules"
+    cfg = load_config()
+    target = dest or Path(cfg.data_dir) / "rules"
     try:
         summary = import_rules(src, target)
     except FileNotFoundError as exc:
@@ -82,6 +86,10 @@ def import_cmd(
         out.print(f"  … {len(summary.unsupported) - 10} more unsupported (--verbose lists them)")
     for line in summary.invalid:
         err.print(f"[yellow]invalid:[/yellow] {escape(line)}")
+    for line in summary.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(line)}")
+    if target.is_dir():  # what `soc scan` will report for these files, without converting them again
+        cached_warnings(rule_files(target), Path(cfg.data_dir) / WARNINGS_CACHE, known=summary.by_file)
     out.print(f"{escape(str(summary))} → {escape(str(target))}")
 
 

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 
 from soc.commands.common import err, fail, load_config, out
-from soc.config import ConfigError
+from soc.config import Config, ConfigError
 
 
 def scan(
@@ -43,3 +43,20 @@ def scan(
     out.print(escape(str(summary)))
     for e in summary.errors:
         err.print(f"[yellow]rule error:[/yellow] {escape(str(e))}")
+    _warn_rules(cfg, rules)
+
+
+def _warn_rules(cfg: Config, rules: Path | None) -> None:
+    """One warning line per rule naming a field no stored source carries or an unmapped log source, and the count
+    (soc.detect.rule_fields; cached by file content, so only new or changed rule files are converted again)."""
+    # the stage loads with its command: `soc alerts` from cron never loads pySigma
+    from soc.commands.rules import WARNINGS_CACHE
+    from soc.detect.rule_fields import cached_warnings
+    from soc.detect.rules import rule_files
+
+    files = rule_files(rules) if rules else [*rule_files(), *rule_files(Path(cfg.data_dir) / "rules")]
+    warnings = cached_warnings(files, Path(cfg.data_dir) / WARNINGS_CACHE)
+    for w in warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(w)}")
+    if warnings:
+        err.print(f"{len(warnings)} rule warning(s): fields no stored source carries or log sources without a mapping")

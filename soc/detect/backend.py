@@ -36,11 +36,15 @@ from sigma.types import (
 
 from soc import ecs
 from soc.detect.correlation import WindowCorrelationMixin
-from soc.store.duck import ident
+from soc.store.duck import ident, literal
 
 # Value types compared as text: on a non-text column the column is cast, on an array column any element matches.
 _TEXT_VALUES = (SigmaString, SigmaRegularExpression, SigmaBool)
 _ELEMENT = "sigma_x"  # lambda parameter naming one element of an array column
+# Map columns: ``<map>.<key>`` with no column of its own reads ``<map>[key]`` (e.g. winlog.event_data, every
+# EventData field of a Windows record as written). A map element lookup reads one Parquet column for all keys, so
+# fields rules name often keep a column of their own (the parsers' list) and the map serves the long tail.
+MAP_FIELDS: tuple[str, ...] = tuple(f for f, t in ecs.FIELDS.items() if t.startswith("MAP("))
 
 
 class DuckDBBackend(WindowCorrelationMixin, TextQueryBackend):
@@ -145,12 +149,17 @@ class DuckDBBackend(WindowCorrelationMixin, TextQueryBackend):
         self.field_types = dict(field_types if field_types is not None else ecs.FIELDS)
         self.table = table
         self.used_fields: set[str] = set()  # every column a converted rule names (for open_events(need=...))
+        self.map_keys: set[str] = set()  # fields read from a map column (``winlog.event_data.<Name>``), by full name
         self._field_exprs: dict[str, str] = {}
 
     # -- fields ----------------------------------------------------------------------------------------------
     def escape_and_quote_field(self, field_name: str) -> str:
         if field_name in self._field_exprs:
             return self._field_exprs[field_name]
+        if (element := map_element(field_name, self.field_types)) is not None:
+            self.used_fields.add(element[0])
+            self.map_keys.add(field_name)
+            return f"{ident(element[0])}[{literal(element[1])}]"
         if field_name != _ELEMENT:
             self.used_fields.add(field_name)
         return ident(field_name)
@@ -276,6 +285,16 @@ class DuckDBBackend(WindowCorrelationMixin, TextQueryBackend):
         if isinstance(rule, SigmaCorrelationRule):
             return query
         return self.query_template.format(table=ident(self.table), query=query)
+
+
+def map_element(field_name: str, field_types: Mapping[str, str]) -> tuple[str, str] | None:
+    """(map column, key) when ``field_name`` is a key of a map column and has no column of its own, else None."""
+    if field_name in field_types:
+        return None
+    for column in MAP_FIELDS:
+        if field_name.startswith(column + ".") and field_types.get(column, "").startswith("MAP("):
+            return column, field_name[len(column) + 1:]
+    return None
 
 
 def _numeric(ftype: str) -> bool:

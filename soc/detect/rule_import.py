@@ -1,7 +1,8 @@
 """Importing Sigma rules (SigmaHQ or any) unchanged into a rules directory that scans load.
 
 A rule is kept when our pipelines pin its log source to a stored dataset (the converted SQL filters on
-``event.dataset``); other rules are reported as unsupported, never fatal. Files are copied byte for byte: a rule is
+``event.dataset``); other rules are reported as unsupported, never fatal. A kept rule naming a field no stored source
+carries is reported as a warning (soc.detect.rule_fields). Files are copied byte for byte: a rule is
 never edited on import.
 """
 
@@ -19,6 +20,7 @@ from sigma.exceptions import SigmaError
 
 from soc.detect.backend import DuckDBBackend
 from soc.detect.pipeline import ecs_pipeline
+from soc.detect.rule_fields import logsource_key, rule_warnings
 from soc.detect.rules import rule_files
 
 
@@ -30,19 +32,18 @@ class ImportSummary:
     converted: Counter = field(default_factory=Counter)  # log source → rules that convert
     unsupported: list[str] = field(default_factory=list)  # "file: rule (log source): reason"
     invalid: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # "file: 'rule' (log source): fields no stored source carries"
+    by_file: dict[Path, list[str]] = field(default_factory=dict)  # the warnings of each copied file, by its copy
 
     def __str__(self) -> str:
         return (f"{len(self.copied)} file(s) imported, {sum(self.converted.values())} rule(s) convert, "
-                f"{len(self.unsupported)} unsupported, {len(self.invalid)} invalid")
+                f"{len(self.unsupported)} unsupported, {len(self.invalid)} invalid, "
+                f"{len(self.warnings)} warning(s)")
 
 
-def logsource_key(rule) -> str:
-    ls = rule.logsource
-    return "/".join(x for x in (ls.product, ls.category, ls.service) if x) or "?"
-
-
-def check_file(path: Path) -> tuple[int, list[str], list[str], Counter]:
-    """(rules that convert, unsupported reasons, invalid reasons, converted count per log source) for one file."""
+def check_file(path: Path, warnings: list[str] | None = None) -> tuple[int, list[str], list[str], Counter]:
+    """(rules that convert, unsupported reasons, invalid reasons, converted count per log source) for one file;
+    the warnings of rules that convert are appended to ``warnings``."""
     try:
         coll = SigmaCollection.from_yaml(path.read_text(encoding="utf-8"), collect_errors=True)
     except (SigmaError, ValueError, OSError, yaml.YAMLError) as exc:
@@ -68,6 +69,8 @@ def check_file(path: Path) -> tuple[int, list[str], list[str], Counter]:
         if not any('"event.dataset"' in str(q) for q in queries):
             unsupported.append(f"{path}: '{rule.title}' ({source}): no parser/pipeline for this log source")
             continue
+        if warnings is not None and not isinstance(rule, SigmaCorrelationRule):
+            warnings += [f"{path}: {w}" for w in rule_warnings(rule, queries, backend.used_fields)]
         ok += 1
         per_source[source] += 1
     return ok, unsupported, invalid, per_source
@@ -81,7 +84,8 @@ def import_rules(src: Path, dest: Path) -> ImportSummary:
     files = [src] if src.is_file() else rule_files(src)
     summary = ImportSummary()
     for path in files:
-        ok, unsupported, invalid, per_source = check_file(path)
+        warnings: list[str] = []
+        ok, unsupported, invalid, per_source = check_file(path, warnings)
         summary.unsupported += unsupported
         summary.invalid += invalid
         summary.converted.update(per_source)
@@ -92,4 +96,6 @@ def import_rules(src: Path, dest: Path) -> ImportSummary:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
         summary.copied.append(target)
+        summary.warnings += warnings
+        summary.by_file[target] = [w.replace(str(path), str(target), 1) for w in warnings]
     return summary

@@ -5,12 +5,15 @@ never parsed again, the others are parsed in record-id order (a full log wraps a
 stays bounded on multi-gigabyte archives. Positions are EventRecordIDs. A damaged chunk header or a record the
 parser rejects becomes a failure (dead letter with chunk, byte offset and reason); it never stops the file.
 Records keep Winlogbeat's names (``winlog.event_id``, ``winlog.event_data.<Name>`` …) so the windows_json mapping
-and the Sigma Windows pipeline apply unchanged; ``event.original`` is the record as JSON.
+and the Sigma Windows pipeline apply unchanged; ``event.original`` is the record as JSON. Every EventData and
+UserData field, whatever its name, is also handed over as written in one JSON object ``winlog.event_data`` (the
+parser stores it as a map column: fields no parser lists in advance stay searchable by rules).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import struct
@@ -157,11 +160,35 @@ except ImportError:  # no compiler at install time
     _flatten_c = None
 
 
+EVENT_DATA = "winlog.event_data."
+USER_DATA = "winlog.user_data."
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def all_fields(flat: dict[str, Any]) -> str:
+    """Every EventData and UserData field of a flat record as one JSON object of text values, as written (an
+    EventData field wins over a UserData field of the same name); a name with spaces is also given without them,
+    and unnamed values (param1, param2 …) also as one ``Data`` text, as SigmaHQ names those fields."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        if key.startswith(USER_DATA):
+            out.setdefault(key[len(USER_DATA):], value)
+        elif key.startswith(EVENT_DATA):
+            out[key[len(EVENT_DATA):]] = value
+    for name in [n for n in out if " " in n]:  # Defender's "Threat Name": SigmaHQ rules write ThreatName
+        out.setdefault(name.replace(" ", ""), out[name])
+    if "param1" in out and "Data" not in out:  # unnamed <Data> (classic providers): SigmaHQ rules test Data
+        params = [out[f"param{i}"] for i in range(1, len(out) + 1) if f"param{i}" in out]
+        out["Data"] = "\n".join(v for v in params if v is not None)
+    return _json(out)
+
+
 def flatten(doc: dict[str, Any], written: str | None = None) -> dict[str, Any]:
-    """An evtx JSON document → Winlogbeat's flat names (see flatten_py)."""
-    if _flatten_c is None or not isinstance(doc, dict):
-        return flatten_py(doc, written)
-    return _flatten_c(doc, written)
+    """An evtx JSON document → Winlogbeat's flat names (see flatten_py), plus ``winlog.event_data``: every
+    EventData/UserData field as JSON (:func:`all_fields`)."""
+    flat = flatten_py(doc, written) if _flatten_c is None or not isinstance(doc, dict) else _flatten_c(doc, written)
+    flat["winlog.event_data"] = all_fields(flat)
+    return flat
 
 
 class EvtxDecoder:
