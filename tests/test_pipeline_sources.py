@@ -53,6 +53,8 @@ def test_log_source_pinned_to_its_datasets(logsource, selection, expected):
     assert sql.count('"event.dataset"') <= 5  # one dataset condition (a list of ORed values), never two ANDed
 
 
-def test_linux_network_connection_keeps_the_capture_condition_alone():
+def test_linux_network_connection_is_neither_the_capture_nor_syslog():
+    """A Linux network_connection rule is about the host's own log (Sysmon for Linux), never the packet capture
+    (issue 19: the capture pipeline applies to its own product only) nor syslog lines."""
     sql = _sql("{product: linux, category: network_connection}", "{DestinationPort: 4444}")
-    assert "'network.pcap'" in sql and "'system.syslog'" not in sql
+    assert "'network.pcap'" not in sql and "'system.syslog'" not in sql
