@@ -21,7 +21,8 @@ from typing import Any
 
 from soc.config import Config
 from soc.detect.grouping import GroupingError, bursts, grouping_of
-from soc.detect.rules import CompiledRule, compile_rules
+from soc.detect.rule_cache import compile_rules_cached
+from soc.detect.rules import CompiledRule
 from soc.store.contract import DetectionRun, ScanWindow, StateStore, Store
 from soc.store.events_api import QueryFailed
 from soc.store.registry import open_store
@@ -221,7 +222,8 @@ def run_scan(cfg: Config, sink: AlertSink, rules_dir: Path | None = None, since:
     started = time.monotonic()
     data_dir = Path(cfg.data_dir)
     with scan_lock(data_dir):
-        ruleset = compile_rules(rules_dir, extra_dirs=() if rules_dir else (data_dir / "rules",))  # + imported
+        ruleset = compile_rules_cached(rules_dir, () if rules_dir else (data_dir / "rules",),  # + imported
+                                       data_dir / "cache" / "rules")
         summary = ScanSummary(rules=len(ruleset.rules), errors=list(ruleset.errors))
         own = store is None
         store = store or open_store(cfg)
