@@ -7,6 +7,7 @@ its events; many rules sharing a window are evaluated together, one scan of the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ ALL_EVENTS = "soc_all_events"  # every stored event (made on first use by values
 SCOPE = "soc_scope_events"  # the events of the files a window needs
 RULE_PREFIX = 'SELECT * FROM "events" WHERE '  # what soc.detect.backend's query_template makes of every rule
 CHUNK = 150  # rules evaluated in one scan of the events
+PREFIX_MIN_RULES = 8  # a log-source condition shared by this many rules is evaluated once for all of them
 
 
 def _timestamp(moment: datetime) -> str:
@@ -63,6 +65,111 @@ def condition_of(queries: Sequence[str]) -> str | None:
     if not queries or not all(q.startswith(RULE_PREFIX) for q in queries):
         return None
     return " OR ".join(f"({q[len(RULE_PREFIX):]})" for q in queries)
+
+
+_EQ = r"lower\(\"(?:[^\"]|\"\")+\"\) = lower\('(?:[^']|'')*'\)"
+_SIMPLE = re.compile(rf"{_EQ}|\({_EQ}(?: OR {_EQ})*\)")  # field = value, or one of a few values
+
+
+def _unwrap(cond: str) -> str:
+    """``cond`` without parentheses around all of it."""
+    while cond.startswith("(") and _top_level(cond[1:], ")") == len(cond) - 2:
+        cond = cond[1:-1]
+    return cond
+
+
+def _top_level(cond: str, stop: str) -> int:
+    """Index of the first ``stop`` (")" or " AND ") outside parentheses, literals and quoted names; -1: none."""
+    depth, quote, i = 0, "", 0
+    while i < len(cond):
+        ch = cond[i]
+        if quote:
+            if ch == quote:
+                if cond[i + 1:i + 2] == quote:
+                    i += 1  # a doubled quote inside the literal
+                else:
+                    quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif depth == 0 and cond.startswith(stop, i):
+            return i
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        i += 1
+    return -1
+
+
+def _conjuncts(cond: str) -> list[str]:
+    """``cond`` split at its top-level ANDs, nested AND groups flattened (AND is associative)."""
+    whole, cond = cond, _unwrap(cond)
+    parts: list[str] = []
+    while (at := _top_level(cond, " AND ")) >= 0:
+        parts.append(cond[:at])
+        cond = cond[at + 5:]
+    parts.append(cond)
+    if len(parts) == 1:
+        return [whole]  # not an AND: kept as written (with its parentheses)
+    return [p for part in parts for p in _conjuncts(part)]
+
+
+_LOWER = re.compile(r'lower\(("(?:[^"]|"")+")\)')
+
+
+def _code_segments(sql: str) -> list[tuple[bool, str]]:
+    """``sql`` cut into (is code, text) pieces: string literals apart from the code (quoted names stay in code)."""
+    out, start, i, quote = [], 0, 0, ""
+    while i < len(sql):
+        ch = sql[i]
+        if quote:
+            if ch == quote and sql[i + 1:i + 2] == quote:
+                i += 1
+            elif ch == quote:
+                if quote == "'":
+                    out.append((False, sql[start:i + 1]))
+                    start = i + 1
+                quote = ""
+        elif ch in "'\"":
+            if ch == "'":
+                out.append((True, sql[start:i]))
+                start = i
+            quote = ch
+        i += 1
+    out.append((quote != "'", sql[start:]))
+    return out
+
+
+def lowered_columns(*parts: str) -> tuple[list[str], dict[str, str]]:
+    """``parts`` with each ``lower("field")`` outside literals read from a column computed once per row, and
+    those columns (name → field): hundreds of case-insensitive tests of one field lowercase it once."""
+    names: dict[str, str] = {}
+
+    def column(m: re.Match) -> str:
+        return names.setdefault(m.group(1), f'"soc_lower_{len(names)}"')
+
+    out = ["".join(_LOWER.sub(column, text) if code else text for code, text in _code_segments(p)) for p in parts]
+    return out, {name: field for field, name in names.items()}
+
+
+def log_source_prefixes(conds: Sequence[str], least: int = PREFIX_MIN_RULES) -> set[str]:
+    """The conjuncts comparing a field with literals that at least ``least`` of ``conds`` share (the log-source
+    conditions the pipelines add: dataset, channel, event id …)."""
+    counts: dict[str, int] = {}
+    for cond in conds:
+        for part in set(_conjuncts(cond)):
+            if _SIMPLE.fullmatch(part):
+                counts[part] = counts.get(part, 0) + 1
+    return {part for part, n in counts.items() if n >= least}
+
+
+def split_prefix(cond: str, shared: set[str]) -> tuple[tuple[str, ...], str]:
+    """(the conjuncts of ``cond`` in ``shared``, sorted; the rest ANDed, "true" if none): rules with the same
+    prefix are evaluated together on the rows it selects, the prefix evaluated once per row."""
+    parts = _conjuncts(cond)
+    prefix = sorted({p for p in parts if p in shared})
+    rest = [p for p in parts if p not in shared]
+    return tuple(prefix), " AND ".join(rest) or "true"
 
 
 class EmbeddedDetection(DetectionRun):
@@ -144,8 +251,15 @@ class EmbeddedDetection(DetectionRun):
         batched = [(k, q) for k, q in rules if condition_of(q) is not None]
         for key, queries in single:
             out[key] = self._guarded(queries, columns)
-        for start in range(0, len(batched), CHUNK):
-            self._chunk(batched[start:start + CHUNK], columns, out)
+        conds = {key: condition_of(queries) or "" for key, queries in batched}
+        shared = log_source_prefixes(list(conds.values()))
+        groups: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+        for key, cond in conds.items():
+            prefix, rest = split_prefix(cond, shared)
+            groups.setdefault(prefix, []).append((key, rest))
+        for prefix, members in groups.items():
+            for start in range(0, len(members), CHUNK):
+                self._chunk(prefix, members[start:start + CHUNK], dict(batched), columns, out)
         return out
 
     def _guarded(self, queries: Sequence[str], columns: Mapping[str, Sequence[str]]
@@ -155,22 +269,31 @@ class EmbeddedDetection(DetectionRun):
         except QueryFailed as exc:
             return exc
 
-    def _chunk(self, rules: Sequence[tuple[str, Sequence[str]]], columns: Mapping[str, Sequence[str]],
-               out: dict[str, list[dict[str, Any]] | QueryFailed]) -> None:
-        if len(rules) == 1:
-            out[rules[0][0]] = self._guarded(rules[0][1], columns)
+    def _chunk(self, prefix: tuple[str, ...], rules: Sequence[tuple[str, str]], queries: Mapping[str, Sequence[str]],
+               columns: Mapping[str, Sequence[str]], out: dict[str, list[dict[str, Any]] | QueryFailed]) -> None:
+        """Rules sharing ``prefix`` (each ``(key, rest of its condition)``) in one scan; ``queries``: each
+        rule's own queries, run alone when its chunk is refused."""
+        if len(rules) == 1 and not prefix:
+            out[rules[0][0]] = self._guarded(queries[rules[0][0]], columns)
             return
-        conds = [condition_of(q) for _, q in rules]
         cols = ", ".join(f"{_value(fields)} AS {ident(name)}" for name, fields in columns.items())
-        flags = ", ".join(f"coalesce({c}, false)" for c in conds)
-        sql = (f'SELECT "event.id" AS eid, "@timestamp" AS ts, {cols}, [{flags}] AS soc_hits FROM events '
-               f"WHERE {' OR '.join(f'({c})' for c in conds)} ORDER BY ts, eid")
+        flags = ", ".join(f"coalesce({rest}, false)" for _, rest in rules)
+        where = " AND ".join([*prefix, "(" + " OR ".join(f"({rest})" for _, rest in rules) + ")"])
+        (where, flags), lowered = lowered_columns(where, flags)
+        source = "events"
+        if lowered:
+            source = f"(SELECT *, {', '.join(f'lower({f}) AS {n}' for n, f in lowered.items())} FROM events)"
+        sql = (f'SELECT "event.id" AS eid, "@timestamp" AS ts, {cols}, [{flags}] AS soc_hits FROM {source} '
+               f"WHERE {where} ORDER BY ts, eid")
         try:
             names, rows = self._fetch(sql)
         except QueryFailed:
+            if len(rules) == 1:
+                out[rules[0][0]] = self._guarded(queries[rules[0][0]], columns)
+                return
             half = len(rules) // 2
-            self._chunk(rules[:half], columns, out)
-            self._chunk(rules[half:], columns, out)
+            self._chunk(prefix, rules[:half], queries, columns, out)
+            self._chunk(prefix, rules[half:], queries, columns, out)
             return
         names = names[:-1]
         found: list[list[dict[str, Any]]] = [[] for _ in rules]
