@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from soc.config import Config
-from soc.detect.grouping import GroupingError, bursts, grouping_of
+from soc.detect.grouping import CAP_KEY, CAP_WINDOW, GroupingError, bursts, cap_of, capped_bursts, grouping_of
 from soc.detect.rule_cache import compile_rules_cached
 from soc.detect.rules import CompiledRule
 from soc.store.contract import DetectionRun, ScanWindow, StateStore, Store
@@ -134,6 +134,8 @@ def _detection_alerts(rule: CompiledRule, rows: list[dict[str, Any]], state: Sta
     grouping = grouping_of(rule.attribute)
     if grouping is not None:
         return _grouped_alerts(rule, rows, *grouping, state)
+    if len(rows) > cap_of(rule.attribute):  # too many for one alert each: grouped, no event dropped
+        return _grouped_alerts(rule, rows, CAP_KEY, CAP_WINDOW, state, capped_bursts(rows, cap_of(rule.attribute)))
     return [
         {
             **_base_alert(rule),
@@ -149,11 +151,11 @@ def _detection_alerts(rule: CompiledRule, rows: list[dict[str, Any]], state: Sta
 
 
 def _grouped_alerts(rule: CompiledRule, rows: list[dict[str, Any]], column: str, window: timedelta,
-                    state: StateStore) -> list[dict[str, Any]]:
-    """One alert per value of ``column`` and burst (soc.detect.grouping); a burst continuing a stored alert of the
-    same value (within ``window`` of it) widens that alert."""
+                    state: StateStore, groups: list[list[dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
+    """One alert per value of ``column`` and burst (soc.detect.grouping; or per one of ``groups``); a burst
+    continuing a stored alert of the same value (within ``window`` of it) widens that alert."""
     out = []
-    for burst in bursts(rows, column, window):
+    for burst in groups if groups is not None else bursts(rows, column, window):
         key = str(burst[0][column] or "")
         first, last = burst[0]["ts"], burst[-1]["ts"]
         existing = state.alert_to_widen(rule.id, key, _ts(first - window), _ts(last + window))
