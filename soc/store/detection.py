@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -78,30 +79,27 @@ def _unwrap(cond: str) -> str:
     return cond
 
 
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|[()]| AND ")
+
+
 def _top_level(cond: str, stop: str) -> int:
     """Index of the first ``stop`` (")" or " AND ") outside parentheses, literals and quoted names; -1: none."""
-    depth, quote, i = 0, "", 0
-    while i < len(cond):
-        ch = cond[i]
-        if quote:
-            if ch == quote:
-                if cond[i + 1:i + 2] == quote:
-                    i += 1  # a doubled quote inside the literal
-                else:
-                    quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif depth == 0 and cond.startswith(stop, i):
-            return i
-        elif ch == "(":
+    depth = 0
+    for m in _TOKEN.finditer(cond):
+        tok = m.group()
+        if tok[0] in "'\"":
+            continue
+        if depth == 0 and tok == stop:
+            return m.start()
+        if tok == "(":
             depth += 1
-        elif ch == ")":
+        elif tok == ")":
             depth -= 1
-        i += 1
     return -1
 
 
-def _conjuncts(cond: str) -> list[str]:
+@lru_cache(maxsize=8192)
+def _conjuncts(cond: str) -> tuple[str, ...]:
     """``cond`` split at its top-level ANDs, nested AND groups flattened (AND is associative)."""
     whole, cond = cond, _unwrap(cond)
     parts: list[str] = []
@@ -110,8 +108,8 @@ def _conjuncts(cond: str) -> list[str]:
         cond = cond[at + 5:]
     parts.append(cond)
     if len(parts) == 1:
-        return [whole]  # not an AND: kept as written (with its parentheses)
-    return [p for part in parts for p in _conjuncts(part)]
+        return (whole,)  # not an AND: kept as written (with its parentheses)
+    return tuple(p for part in parts for p in _conjuncts(part))
 
 
 _LOWER = re.compile(r'lower\(("(?:[^"]|"")+")\)')
@@ -179,6 +177,7 @@ class EmbeddedDetection(DetectionRun):
         self._store = store
         self._need = list(need)
         self._con = connect()
+        self._con.execute("SET parquet_metadata_cache = true")  # each rule's query would read every footer again
         self._ranges = store.file_ranges(str(p) for p in store.files())
         self._scope: tuple[str, ...] | None = None
         self._all = False
