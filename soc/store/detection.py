@@ -112,6 +112,8 @@ def _conjuncts(cond: str) -> tuple[str, ...]:
     return tuple(p for part in parts for p in _conjuncts(part))
 
 
+_IDENT = re.compile(r'"((?:[^"]|"")+)"')
+MATCHED = "soc_matched"  # the rows a chunk of rules matches
 _LOWER = re.compile(r'lower\(("(?:[^"]|"")+")\)')
 
 
@@ -282,10 +284,18 @@ class EmbeddedDetection(DetectionRun):
         source = "events"
         if lowered:
             source = f"(SELECT *, {', '.join(f'lower({f}) AS {n}' for n, f in lowered.items())} FROM events)"
-        sql = (f'SELECT "event.id" AS eid, "@timestamp" AS ts, {cols}, [{flags}] AS soc_hits FROM {source} '
-               f"WHERE {where} ORDER BY ts, eid")
+        # First the rows any rule of the chunk matches (the columns they need), then, only if there are some, which
+        # rules match each: most chunks match nothing, and the engine then reads each condition once, not twice.
+        present = {r[0] for r in self._fetch(f"DESCRIBE SELECT * FROM {source}")[1]}
+        named = {f for code, text in _code_segments(flags) if code for f in _IDENT.findall(text)}
+        keep = sorted({f.replace('""', '"') for f in named} & present | {"event.id", "@timestamp"}
+                      | {f for fields in columns.values() for f in fields} & present)
+        sql = (f'SELECT "event.id" AS eid, "@timestamp" AS ts, {cols}, [{flags}] AS soc_hits FROM {MATCHED} '
+               "ORDER BY ts, eid")
         try:
-            names, rows = self._fetch(sql)
+            self._fetch(f"CREATE OR REPLACE TEMP TABLE {MATCHED} AS SELECT {', '.join(ident(f) for f in keep)} "
+                        f"FROM {source} WHERE {where}")
+            names, rows = self._fetch(sql) if self._fetch(f"SELECT count(*) FROM {MATCHED}")[1][0][0] else ([], [])
         except QueryFailed:
             if len(rules) == 1:
                 out[rules[0][0]] = self._guarded(queries[rules[0][0]], columns)
@@ -294,7 +304,7 @@ class EmbeddedDetection(DetectionRun):
             self._chunk(prefix, rules[:half], queries, columns, out)
             self._chunk(prefix, rules[half:], queries, columns, out)
             return
-        names = names[:-1]
+        names = names[:-1] if names else []
         found: list[list[dict[str, Any]]] = [[] for _ in rules]
         seen: list[set[tuple]] = [set() for _ in rules]
         for row in rows:
