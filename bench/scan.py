@@ -1,16 +1,19 @@
 """Benchmark: detection throughput (events × rules per second) of our DuckDB backend vs pySigma's SQLite backend.
 
-Generates N synthetic events (mostly nginx access, some auth.log) straight into a Parquet event store, runs
-``run_scan(full=True)`` with every shipped rule, then runs the detection (non-correlation) rules converted by
-pySigma's official SQLite backend over the same events in SQLite, and prints both rates and their ratio.
+Generates N synthetic events (mostly nginx access, some auth.log) spread over ``--days`` day partitions (a year of
+history) straight into a Parquet event store, runs ``run_scan(full=True)`` with every shipped rule, then the
+incremental scan of one new day's events (N / days) with all rules against the same rules over a store holding only
+that day, then the detection (non-correlation) rules converted by pySigma's official SQLite backend over the same
+events in SQLite, and prints both rates and their ratio.
 
-    python bench/scan.py [--events 1000000] [--seed 7]
+    python bench/scan.py [--events 1000000] [--days 365] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -42,16 +45,20 @@ def _sql_list(items: list[str]) -> str:
     return "[" + ", ".join("'" + i.replace("'", "''") + "'" for i in items) + "]"
 
 
-def generate(data_dir: Path, n: int, seed: int) -> None:
-    """Write ``n`` events (≈95 % nginx.access, 5 % system.auth; ~0.2 % attacks) as Parquet partitions."""
+def generate(data_dir: Path, n: int, seed: int, days: int = 1, first_day: int = 0) -> None:
+    """Write ``n`` events (≈95 % nginx.access, 5 % system.auth; ~0.2 % attacks) spread over ``days`` day
+    partitions from ``first_day`` (days after 2025-11-25); each day's events are ingested the day after it."""
     con = connect()
+    start = f"TIMESTAMP '2025-11-25 00:00:00' + INTERVAL {int(first_day)} DAY"
+    span = days * 86_400_000_000
     con.execute(f"SELECT setseed({(seed % 1000) / 1000})")
     n_auth = n // 20
     con.execute(f"""
         CREATE TABLE web AS SELECT
-          'w' || i AS "event.id", 'nginx.access' AS "event.dataset",
-          TIMESTAMP '2026-11-24 00:00:00' + to_microseconds((i * 86400000000 // {n})::BIGINT) AS "@timestamp",
-          TIMESTAMP '2026-11-25 00:00:00' AS "event.ingested",
+          'w{first_day}-' || i AS "event.id", 'nginx.access' AS "event.dataset",
+          {start} + to_microseconds((i * {span} // {n - n_auth})::BIGINT) AS "@timestamp",
+          date_trunc('day', {start} + to_microseconds((i * {span} // {n - n_auth})::BIGINT)) + INTERVAL 1 DAY
+            AS "event.ingested",
           '10.' || (i % 200) || '.' || (i * 7 % 250) || '.' || (i * 13 % 250) AS "source.ip",
           CASE WHEN random() < 0.002 THEN {_sql_list(ATTACKS)}[1 + (i % {len(ATTACKS)})]
                ELSE {_sql_list(PATHS)}[1 + (i % {len(PATHS)})] END AS "url.original",
@@ -67,9 +74,10 @@ def generate(data_dir: Path, n: int, seed: int) -> None:
         FROM web""")
     con.execute(f"""
         CREATE TABLE auth AS SELECT
-          'a' || i AS "event.id", 'system.auth' AS "event.dataset",
-          TIMESTAMP '2026-11-24 00:00:00' + to_microseconds((i * 86400000000 // {n_auth})::BIGINT) AS "@timestamp",
-          TIMESTAMP '2026-11-25 00:00:00' AS "event.ingested",
+          'a{first_day}-' || i AS "event.id", 'system.auth' AS "event.dataset",
+          {start} + to_microseconds((i * {span} // {n_auth})::BIGINT) AS "@timestamp",
+          date_trunc('day', {start} + to_microseconds((i * {span} // {n_auth})::BIGINT)) + INTERVAL 1 DAY
+            AS "event.ingested",
           CASE WHEN i % 500 < 40 THEN '203.0.113.' || (i // 500 % 50) ELSE '10.9.' || (i % 100) || '.1' END AS "source.ip",
           CASE WHEN i % 500 < 40 THEN 'Failed' ELSE 'Accepted' END AS "system.auth.ssh.event",
           'password' AS "system.auth.ssh.method",
@@ -124,18 +132,32 @@ def duckdb_detection_seconds(data_dir: Path, names: set[str]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--days", type=int, default=365, help="day partitions the events are spread over")
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="soc-bench-") as tmp:
-        data_dir = Path(tmp)
+        data_dir = Path(tmp) / "year"
         t = time.perf_counter()
-        generate(data_dir, args.events, args.seed)
-        print(f"generated {args.events:,} events in {time.perf_counter() - t:.1f}s")
+        generate(data_dir, args.events, args.seed, days=args.days)
+        n_files = len(EventStore(data_dir).files())
+        print(f"generated {args.events:,} events over {args.days} days ({n_files} files) in "
+              f"{time.perf_counter() - t:.1f}s")
         n_rules = len(compile_rules(paths.rules_dir()).rules)
         summary = run_scan(from_dict({}, data_dir=data_dir), full=True)
         scan_rate = args.events * n_rules / summary.seconds
         print(f"soc scan --full : {n_rules} rules (incl. correlations), {summary}")
         print(f"                  {scan_rate:,.0f} events×rules/s (end to end, alerts written)")
+        day = max(1, args.events // args.days)
+        generate(data_dir, day, args.seed, first_day=args.days)
+        incremental = run_scan(from_dict({}, data_dir=data_dir))
+        print(f"one new day ({day:,} events) after {args.days} days, incremental: {incremental} "
+              f"— {incremental.files_read} of {len(EventStore(data_dir).files())} files read")
+        alone = Path(tmp) / "day"
+        generate(alone, day, args.seed, first_day=args.days)
+        shutil.copytree(data_dir / "cache", alone / "cache")  # the same compiled rules
+        single = run_scan(from_dict({}, data_dir=alone), full=True)
+        print(f"the same day alone in a one-partition store, full: {single}")
+        print(f"  year-deep incremental / one-day store: {incremental.seconds / single.seconds:.2f}× the time")
         sq_seconds, sq_rules, skipped = sqlite_rate(data_dir, args.events)
         names = {p.stem for p in rule_files()} - {s.split(":")[0] for s in skipped}
         dk_seconds = duckdb_detection_seconds(data_dir, names)

@@ -24,12 +24,27 @@ AnyRule = SigmaRule | SigmaCorrelationRule
 
 
 @dataclass
+class RuleMeta:
+    """What alerts need of a detection rule read back from the compile cache (``soc.detect.rule_cache``), in
+    place of pySigma's rule object: the same attribute names, plain values."""
+
+    title: str
+    name: str | None
+    id: str | None
+    description: str | None
+    custom_attributes: dict[str, Any]
+    level_name: str | None
+    tag_names: list[str]
+
+
+@dataclass
 class CompiledRule:
     """One rule that produces alerts, with its SQL (one query per condition) and metadata for alerts."""
 
-    rule: AnyRule
+    rule: AnyRule | RuleMeta
     path: Path
     queries: list[str]
+    fields: set[str] = field(default_factory=set)  # the columns its queries read
 
     @property
     def id(self) -> str:
@@ -45,10 +60,14 @@ class CompiledRule:
 
     @property
     def level(self) -> str:
+        if isinstance(self.rule, RuleMeta):
+            return self.rule.level_name or "medium"
         return self.rule.level.name.lower() if self.rule.level else "medium"
 
     @property
     def tags(self) -> list[str]:
+        if isinstance(self.rule, RuleMeta):
+            return list(self.rule.tag_names)
         return [str(t) for t in self.rule.tags]
 
     def attribute(self, name: str, default: Any = None) -> Any:
@@ -62,6 +81,8 @@ class RuleSet:
     rules: list[CompiledRule] = field(default_factory=list)
     fields: set[str] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+    compiled_files: int = 0  # files converted by pySigma in this load
+    cached_files: int = 0  # files read back from the compile cache
 
 
 def rule_files(rules_dir: Path | None = None) -> list[Path]:
@@ -71,15 +92,20 @@ def rule_files(rules_dir: Path | None = None) -> list[Path]:
     return sorted(p for p in files if "samples" not in p.relative_to(root).parts)
 
 
+def all_rule_files(rules_dir: Path | None = None, extra_dirs: tuple[Path, ...] = ()) -> list[Path]:
+    """The rule files of ``rules_dir`` then of each existing extra directory."""
+    return [*rule_files(rules_dir), *(p for d in extra_dirs if Path(d).is_dir() for p in rule_files(d))]
+
+
 def load_collection(
-    rules_dir: Path | None = None, extra_dirs: tuple[Path, ...] = ()
+    rules_dir: Path | None = None, extra_dirs: tuple[Path, ...] = (), files: list[Path] | None = None
 ) -> tuple[SigmaCollection, dict[int, Path], list[str]]:
-    """All rules of the directory in one collection (so correlations resolve across files), their source files
-    (by ``id()`` of the rule object) and the errors of files that do not parse."""
+    """All rules of the directory (or of ``files``) in one collection (so correlations resolve across files),
+    their source files (by ``id()`` of the rule object) and the errors of files that do not parse."""
     items: list[AnyRule] = []
     origin: dict[int, Path] = {}
     errors: list[str] = []
-    for path in [*rule_files(rules_dir), *(p for d in extra_dirs if Path(d).is_dir() for p in rule_files(d))]:
+    for path in all_rule_files(rules_dir, extra_dirs) if files is None else files:
         try:
             coll = SigmaCollection.from_yaml(
                 path.read_text(encoding="utf-8"), collect_errors=True, resolve_references=False
@@ -128,13 +154,21 @@ def compile_rules(
     rules_dir: Path | None = None, backend: DuckDBBackend | None = None, extra_dirs: tuple[Path, ...] = ()
 ) -> RuleSet:
     """Load and convert every rule. Detection rules referenced by a correlation alert only through it (Sigma's
-    ``generate: false``); correlation rules always alert."""
-    collection, origin, errors = load_collection(rules_dir, extra_dirs)
+    ``generate: false``); correlation rules always alert. (``soc.detect.rule_cache`` keeps conversions.)"""
+    return compile_files(None, backend, rules_dir, extra_dirs)
+
+
+def compile_files(files: list[Path] | None, backend: DuckDBBackend | None = None, rules_dir: Path | None = None,
+                  extra_dirs: tuple[Path, ...] = ()) -> RuleSet:
+    """:func:`compile_rules` over ``files`` (None: the directories'); each rule keeps the columns it reads."""
+    collection, origin, errors = load_collection(rules_dir, extra_dirs, files)
     backend = backend or DuckDBBackend(ecs_pipeline())
     backend.init_processing_pipeline()
-    out = RuleSet(errors=errors)
+    out = RuleSet(errors=errors, compiled_files=len(set(origin.values())))
     for rule in _conversion_order(collection.rules):
         path = origin.get(id(rule), Path("?"))
+        before = set(backend.used_fields)
+        backend.used_fields = set()
         try:
             if isinstance(rule, SigmaCorrelationRule):
                 backend.convert_correlation_rule(rule)
@@ -144,8 +178,11 @@ def compile_rules(
         except (SigmaError, NotImplementedError, ValueError, TypeError, KeyError) as exc:
             out.errors.append(f"{path}: rule '{rule.title}' cannot be converted: {exc}")
             continue
+        finally:
+            used = backend.used_fields
+            backend.used_fields = before | used
         if isinstance(rule, SigmaCorrelationRule) or rule._output:
-            out.rules.append(CompiledRule(rule, path, queries))
+            out.rules.append(CompiledRule(rule, path, queries, set(used)))
     out.fields = set(backend.used_fields)
     return out
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from soc.config import Config
-from soc.detect.grouping import GroupingError, bursts, grouping_of
-from soc.detect.rules import CompiledRule, compile_rules
+from soc.detect.grouping import CAP_KEY, CAP_WINDOW, GroupingError, bursts, cap_of, capped_bursts, grouping_of
+from soc.detect.rule_cache import compile_rules_cached
+from soc.detect.rules import CompiledRule
 from soc.store.contract import DetectionRun, ScanWindow, StateStore, Store
 from soc.store.events_api import QueryFailed
 from soc.store.registry import open_store
@@ -51,6 +52,7 @@ class ScanSummary:
     errors: list[str] = field(default_factory=list)
     events: int = 0
     seconds: float = 0.0
+    files_read: int = 0  # event files the scan opened (an incremental scan: only those that can hold new events)
 
     def __str__(self) -> str:
         text = (
@@ -127,12 +129,13 @@ def _summary_value(values: list[Any]) -> str | None:
     return ", ".join(distinct[:3]) + f" (+{len(distinct) - 3})"
 
 
-def _detection_alerts(run: DetectionRun, rule: CompiledRule, window: ScanWindow, state: StateStore
-                      ) -> list[dict[str, Any]]:
-    rows = run.matches(rule.queries, window, ALERT_COLUMNS)
+def _detection_alerts(rule: CompiledRule, rows: list[dict[str, Any]], state: StateStore) -> list[dict[str, Any]]:
+    """The alerts of a detection rule's matched rows: one per event, or grouped (``soc.detect.grouping``)."""
     grouping = grouping_of(rule.attribute)
     if grouping is not None:
         return _grouped_alerts(rule, rows, *grouping, state)
+    if len(rows) > cap_of(rule.attribute):  # too many for one alert each: grouped, no event dropped
+        return _grouped_alerts(rule, rows, CAP_KEY, CAP_WINDOW, state, capped_bursts(rows, cap_of(rule.attribute)))
     return [
         {
             **_base_alert(rule),
@@ -148,11 +151,11 @@ def _detection_alerts(run: DetectionRun, rule: CompiledRule, window: ScanWindow,
 
 
 def _grouped_alerts(rule: CompiledRule, rows: list[dict[str, Any]], column: str, window: timedelta,
-                    state: StateStore) -> list[dict[str, Any]]:
-    """One alert per value of ``column`` and burst (soc.detect.grouping); a burst continuing a stored alert of the
-    same value (within ``window`` of it) widens that alert."""
+                    state: StateStore, groups: list[list[dict[str, Any]]] | None = None) -> list[dict[str, Any]]:
+    """One alert per value of ``column`` and burst (soc.detect.grouping; or per one of ``groups``); a burst
+    continuing a stored alert of the same value (within ``window`` of it) widens that alert."""
     out = []
-    for burst in bursts(rows, column, window):
+    for burst in groups if groups is not None else bursts(rows, column, window):
         key = str(burst[0][column] or "")
         first, last = burst[0]["ts"], burst[-1]["ts"]
         existing = state.alert_to_widen(rule.id, key, _ts(first - window), _ts(last + window))
@@ -190,6 +193,26 @@ def _correlation_alerts(run: DetectionRun, rule: CompiledRule, window: ScanWindo
     return out
 
 
+def _outcomes(run: DetectionRun, rules: list[CompiledRule], state: StateStore, since: datetime | None,
+              full: bool, overlap: int) -> Iterator[tuple[CompiledRule, ScanWindow, str | None, Any]]:
+    """Each rule with its window, watermark and matched rows: detection rules sharing a window are matched
+    together (``DetectionRun.matches_many``: one pass over the events per chunk of rules), a rule the engine
+    refuses yields its ``QueryFailed``; correlations (matched by the caller) yield None."""
+    plan = []
+    shared: dict[ScanWindow, list[tuple[str, list[str]]]] = {}
+    for rule in rules:
+        watermark = state.watermark(rule.id)
+        window = window_of(rule, watermark, since, full, overlap)
+        plan.append((rule, window, watermark))
+        if not rule.is_correlation:
+            shared.setdefault(window, []).append((str(len(plan) - 1), rule.queries))
+    found: dict[str, Any] = {}
+    for window, keyed in shared.items():
+        found.update(run.matches_many(keyed, window, ALERT_COLUMNS))
+    for i, (rule, window, watermark) in enumerate(plan):
+        yield rule, window, watermark, found.get(str(i))
+
+
 def run_scan(cfg: Config, sink: AlertSink, rules_dir: Path | None = None, since: datetime | None = None,
              full: bool = False, store: Store | None = None) -> ScanSummary:
     """Scan stored events with every rule of ``rules_dir`` (default: the shipped rules plus ``<data_dir>/rules``),
@@ -201,7 +224,8 @@ def run_scan(cfg: Config, sink: AlertSink, rules_dir: Path | None = None, since:
     started = time.monotonic()
     data_dir = Path(cfg.data_dir)
     with scan_lock(data_dir):
-        ruleset = compile_rules(rules_dir, extra_dirs=() if rules_dir else (data_dir / "rules",))  # + imported
+        ruleset = compile_rules_cached(rules_dir, () if rules_dir else (data_dir / "rules",),  # + imported
+                                       data_dir / "cache" / "rules")
         summary = ScanSummary(rules=len(ruleset.rules), errors=list(ruleset.errors))
         own = store is None
         store = store or open_store(cfg)
@@ -209,14 +233,15 @@ def run_scan(cfg: Config, sink: AlertSink, rules_dir: Path | None = None, since:
             state = store.state
             with store.events.detection(ruleset.fields | ALERT_FIELDS) as run:
                 summary.events, snapshot = run.events, run.latest_ingested
-                for rule in ruleset.rules:
-                    watermark = state.watermark(rule.id)
-                    window = window_of(rule, watermark, since, full, cfg.scan_overlap_minutes)
+                for rule, window, watermark, outcome in _outcomes(run, ruleset.rules, state, since, full,
+                                                                  cfg.scan_overlap_minutes):
                     try:
+                        if isinstance(outcome, Exception):
+                            raise outcome
                         if rule.is_correlation:
                             alerts = _correlation_alerts(run, rule, window, state)
                         else:
-                            alerts = _detection_alerts(run, rule, window, state)
+                            alerts = _detection_alerts(rule, outcome, state)
                     except (QueryFailed, GroupingError) as exc:
                         summary.errors.append(f"{rule.path}: rule '{rule.rule.title}' failed: {exc}".splitlines()[0])
                         continue
@@ -225,6 +250,7 @@ def run_scan(cfg: Config, sink: AlertSink, rules_dir: Path | None = None, since:
                     summary.updated_alerts += updated
                     if snapshot is not None and (watermark is None or _ts(snapshot) > watermark):
                         state.set_watermark(rule.id, _ts(snapshot))
+                summary.files_read = run.files_read
         finally:
             if own:
                 store.close()

@@ -23,9 +23,10 @@ import pyarrow as pa
 from soc import ecs
 from soc.store import events_api
 from soc.store.compact import compact
-from soc.store.detection import ALL_EVENTS, EmbeddedDetection
+from soc.store.detection import EmbeddedDetection
 from soc.store.duck import connect, ident, literal
 from soc.store.events_api import EventBatch
+from soc.store.file_ranges import FileManifest, FileRange
 from soc.store.indicator_sql import hits_sql
 from soc.store.search_sql import where
 from soc.store.types import EventPage
@@ -48,6 +49,7 @@ class EventStore(events_api.EventStore):
         self.data_dir = Path(data_dir)
         self.root = self.data_dir / "events"
         self._ranges: dict[str, tuple | None] = {}  # real path of an (immutable) file → its @timestamp range
+        self.manifest = FileManifest(self.data_dir)  # each file's rows and event.ingested/@timestamp ranges
 
     # -- writing -------------------------------------------------------------------------------------------
     @contextmanager
@@ -96,12 +98,15 @@ class EventStore(events_api.EventStore):
         parses to the same time): a large log of one day no longer makes each chunk read every id the day holds so
         far.
         """
-        parts = ws.rows(  # each partition the rows fall in, with their @timestamp range
+        has_ingested = "event.ingested" in {r[0] for r in ws.rows(f"DESCRIBE SELECT * FROM {relation}")}
+        ingested = 'min("event.ingested"), max("event.ingested")' if has_ingested else "NULL, NULL"
+        parts = ws.rows(  # each partition the rows fall in, with their @timestamp and event.ingested ranges
             f'SELECT "event.dataset", strftime("@timestamp", \'%Y-%m-%d\') AS day, min("@timestamp"), '
-            f'max("@timestamp") FROM {relation} GROUP BY 1, 2'
+            f'max("@timestamp"), {ingested} FROM {relation} GROUP BY 1, 2'
         )
         stored = 0
-        for dataset, day, *span in parts:
+        written: dict[str, FileRange] = {}
+        for dataset, day, *span, ing_lo, ing_hi in parts:
             dataset = dataset or "unknown"
             day = day or "undated"
             where = (
@@ -124,8 +129,12 @@ class EventStore(events_api.EventStore):
                 os.replace(tmp, final)
                 stored += count
                 self._ranges[str(final.resolve())] = tuple(span) if None not in span else None
+                written[str(final.resolve())] = FileRange(
+                    count, (ing_lo, ing_hi) if ing_lo is not None and ing_hi is not None else None,
+                    tuple(span) if None not in span else None)
             else:
                 tmp.unlink(missing_ok=True)
+        self.manifest.add(written)
         return stored
 
     def _meeting(self, ws: Workspace, files: list[Path], span: list) -> list[str]:
@@ -161,8 +170,13 @@ class EventStore(events_api.EventStore):
             con.close()
 
     def detection(self, fields: Iterable[str]) -> events_api.DetectionRun:
-        """A scan's view of every stored event with ``fields`` present (``soc.store.detection``)."""
-        return EmbeddedDetection(self.open_events(need=fields, name=ALL_EVENTS))
+        """A scan's view of every stored event with ``fields`` present (``soc.store.detection``): each window
+        opens only the files whose ranges can hold its events."""
+        return EmbeddedDetection(self, list(fields))
+
+    def file_ranges(self, files: Iterable[str]) -> dict[str, FileRange]:
+        """Rows and ``event.ingested`` / ``@timestamp`` ranges of event files (real paths), from the manifest."""
+        return self.manifest.ranges(files)
 
     # -- reading -------------------------------------------------------------------------------------------
     def files(self, datasets: Iterable[str] | None = None) -> list[Path]:
@@ -189,8 +203,11 @@ class EventStore(events_api.EventStore):
         Fields absent from the files (and any extra ``need`` fields) appear as typed NULL columns, so a rule or
         query naming them runs instead of failing.
         """
-        con = con or connect()
-        files = self.files(datasets)
+        return self.view_over(con or connect(), [str(p) for p in self.files(datasets)], need, name)
+
+    def view_over(self, con: duckdb.DuckDBPyConnection, files: Sequence[str], need: Iterable[str] = (),
+                  name: str = "events") -> duckdb.DuckDBPyConnection:
+        """Create (or replace) view ``name`` over the event files ``files`` as :meth:`open_events` does."""
         wanted = dict(ecs.FIELDS)
         for f in need:
             wanted.setdefault(f, ecs.field_type(f))

@@ -49,6 +49,21 @@ class DetectionRun(AbstractContextManager):
         """Events matched by any of ``queries`` within ``window``, oldest first, one dict each with ``eid``,
         ``ts`` and one key per ``columns`` entry (its fields coalesced in order). Raises ``QueryFailed``."""
 
+    files_read: int = 0  # event files (or shards) this run opened so far; 0 where a store does not count them
+
+    def matches_many(self, rules: Sequence[tuple[str, Sequence[str]]], window: ScanWindow,
+                     columns: Mapping[str, Sequence[str]]) -> dict[str, list[dict[str, Any]] | QueryFailed]:
+        """:meth:`matches` for many rules sharing ``window``: ``{key: rows}`` per ``(key, queries)`` pair, or the
+        ``QueryFailed`` of a rule the engine refuses (the others still answer). A store may read the events once
+        for all of them; this default asks rule by rule."""
+        out: dict[str, list[dict[str, Any]] | QueryFailed] = {}
+        for key, queries in rules:
+            try:
+                out[key] = self.matches(queries, window, columns)
+            except QueryFailed as exc:
+                out[key] = exc
+        return out
+
     @abstractmethod
     def correlations(self, queries: Sequence[str], window: ScanWindow) -> list[tuple]:
         """Rows of correlation ``queries`` within ``window`` (the window reaches back ``lookback_seconds`` before
