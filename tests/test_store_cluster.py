@@ -248,3 +248,64 @@ def test_store_cli_init_check_and_copy_from_embedded(opensearch_url, tmp_path):
     assert done.exit_code == 0 and "1 alert(s)" in done.output, done.output
     done = runner.invoke(app, ["store", "check"])  # the embedded store: told what the command is for
     assert done.exit_code != 0 and "kind" in done.output
+
+
+def _cluster_dir(url: str, data: Path, namespace: str, raw: dict) -> Path:
+    """A data directory whose own soc.toml names the cluster (``--data-dir`` then opens it)."""
+    from soc.config import dump_toml
+
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "soc.toml").write_text(dump_toml({**raw, "store": {"kind": "opensearch", "hosts": [url],
+                                                                "namespace": namespace}}), encoding="utf-8")
+    return data
+
+
+def _cli(data: Path, *args: str):
+    from typer.testing import CliRunner
+
+    from soc.cli import app
+
+    env = {"SOC_DATA_DIR": None, "SOC_CONFIG": None, "SOC_ANALYST": None, "SOC_TIMEZONE": None}
+    return CliRunner().invoke(app, ["--data-dir", str(data), *args], env=env)
+
+
+def test_ioc_import_and_hunt_give_the_embedded_stores_alerts(opensearch_url, tmp_path):
+    import json
+
+    from storekit import stored
+    from test_ioc import MISP_WARNING, WARNING, misp_event, stix_bundle
+
+    from soc.demo import generate
+    from soc.enrich.pipeline import ingest_paths  # deferred like soc.demo.run does: later stages
+
+    paths = generate(tmp_path / "logs", days=2, end=END, volume=300)
+    embedded = demo_config(tmp_path / "embedded")
+    ingest_paths(embedded, paths)
+    cdata = _cluster_dir(opensearch_url, tmp_path / "cluster", "ioc", embedded.raw)
+    assert _cli(cdata, "store", "init").exit_code == 0
+    cluster = _cfg(opensearch_url, cdata, "ioc", embedded.raw)
+    assert ingest_paths(cluster, paths).stored > 0
+    ips = [r[0] for r in stored(embedded, 'SELECT "source.ip", count(*) FROM events WHERE "url.domain" IS NOT NULL '
+                                          'GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3')]
+    domain, path = stored(embedded, 'SELECT "url.domain", "url.original" FROM events WHERE "url.domain" IS NOT '
+                                    'NULL AND "url.original" LIKE \'/dvc/%\' ORDER BY "event.id" LIMIT 1')[0]
+    bundle, event = tmp_path / "bundle.json", tmp_path / "event.json"
+    bundle.write_text(json.dumps(stix_bundle({"ips": ips, "domain": domain, "path": path})), encoding="utf-8")
+    event.write_text(json.dumps(misp_event({"ips": ips})), encoding="utf-8")
+    found = {}
+    for name, data in (("embedded", tmp_path / "embedded"), ("cluster", cdata)):
+        assert "6 new" in _cli(data, "ioc", "import", str(bundle), "--warning", WARNING).output
+        assert "0 new, 0 updated" in _cli(data, "ioc", "import", str(bundle), "--warning", WARNING).output
+        assert "2 new" in _cli(data, "ioc", "import", str(event)).output
+        listed = _cli(data, "ioc", "list", "--warning", WARNING, "--json")
+        assert len([ln for ln in listed.output.splitlines() if ln.startswith("{")]) == 6, listed.output
+        hunt = _cli(data, "ioc", "hunt", "--since", "2026-11-01")
+        assert hunt.exit_code == 0 and "0 new alert(s)" not in hunt.output, hunt.output
+        rehunt = _cli(data, "ioc", "hunt", "--since", "2026-11-01")
+        assert "0 new alert(s), 0 widened" in rehunt.output, rehunt.output
+        with open_store(cluster if name == "cluster" else embedded) as store:
+            found[name] = {(a["id"], a["rule_title"], a["first_time"], a["last_time"], a["event_count"], a["system"],
+                            a["host"]) for a in store.state.alerts() if a["rule_id"] == "soc-ioc-hunt"}
+    titles = " ".join(t[1] for t in found["cluster"])
+    assert WARNING in titles and MISP_WARNING in titles and ips[0] in titles
+    assert found["cluster"] == found["embedded"]
