@@ -222,6 +222,8 @@ def test_store_cli_init_check_and_copy_from_embedded(opensearch_url, tmp_path):
         alert = local.state.alerts()[0]
         local.state.update_alert(alert["id"], "an", alert["version"], status="acknowledged")
         local.state.add_note("alert", alert["id"], "an", "đã xem")
+        cid = local.state.create_case("Sao chép", "low", "an", [alert["id"]])
+        local.state.save_indicators([{"kind": "ip", "value": "198.51.100.7", "warning": "W-1"}])
     target = tmp_path / "cluster.toml"
     target.write_text(f'data_dir = "{tmp_path / "cdata"}"\n[store]\nkind = "opensearch"\n'
                       f'hosts = ["{opensearch_url}"]\nnamespace = "copy"\n', encoding="utf-8")
@@ -241,6 +243,9 @@ def test_store_cli_init_check_and_copy_from_embedded(opensearch_url, tmp_path):
         copied = store.state.alert(alert["id"])
         assert copied["status"] == "acknowledged"
         assert [n["body"] for n in store.state.notes("alert", alert["id"])] == ["đã xem"]
+        assert (store.state.case(cid)["alert_ids"], store.state.case(cid)["title"]) == ([alert["id"]], "Sao chép")
+        assert [(i["value"], i["warning"]) for i in store.state.indicators()] == [("198.51.100.7", "W-1")]
+        assert store.state.create_case("Mới", "low", "binh", []) > cid
         # the copied counters go on from the copied ids
         assert store.state.add_note("alert", alert["id"], "binh", "tiếp")["id"] > local.state.notes(
             "alert", alert["id"])[0]["id"]
@@ -309,3 +314,42 @@ def test_ioc_import_and_hunt_give_the_embedded_stores_alerts(opensearch_url, tmp
     titles = " ".join(t[1] for t in found["cluster"])
     assert WARNING in titles and MISP_WARNING in titles and ips[0] in titles
     assert found["cluster"] == found["embedded"]
+
+
+def test_cases_in_the_cluster_compare_and_set_and_incident_report(opensearch_url, tmp_path):
+    from soc.enrich.pipeline import ingest_paths  # deferred like soc.demo.run does: later stages
+    from soc.triage.intake import scan
+
+    paths = write_demo(tmp_path / "logs", build_lines(1, 3, END, 300))
+    raw = demo_config(tmp_path / "unused").raw
+    cdata = _cluster_dir(opensearch_url, tmp_path / "cluster", "cases", raw)
+    cfg = _cfg(opensearch_url, cdata, "cases", raw)
+    _init(cfg)
+    ingest_paths(cfg, paths)
+    assert not scan(cfg).errors
+    with open_store(cfg) as one, open_store(cfg) as two:
+        a, b, c = (x["id"] for x in one.state.alerts()[:3])
+        with pytest.raises(KeyError):
+            one.state.create_case("không có", "low", "an", [a, "no-such-alert"])
+        cid = one.state.create_case("Dò mật khẩu SSH", "high", "an", [a, b])
+        seen = two.state.case(cid)
+        assert (seen["alert_ids"], seen["status"], seen["author"]) == ([a, b], "open", "an") and seen["systems"]
+        assert one.state.add_case_alerts(cid, [b, c], "an") == [c]
+        assert two.state.case_ids_of([c]) == {c: [cid]}
+        version = two.state.case(cid)["version"]
+        one.state.update_case(cid, "an", version, status="in_progress")
+        with pytest.raises(ConflictError) as err:  # the second analyst saw the case before the first one's edit
+            two.state.update_case(cid, "binh", version, assignee="binh")
+        assert err.value.current["status"] == "in_progress"
+        after = two.state.update_case(cid, "binh", err.value.current["version"], assignee="binh")
+        assert (after["status"], after["assignee"]) == ("in_progress", "binh")
+        assert one.state.remove_case_alerts(cid, [a], "an") == 1
+        assert [x["id"] for x in two.state.list_cases()] == [cid] and two.state.list_cases()[0]["alert_count"] == 2
+        assert {x["id"] for x in two.state.case_alerts(cid)} == {b, c}
+        assert two.state.case_count(["in_progress"]) == 1
+        assert [e["action"] for e in two.state.audit_trail(str(cid))] == [
+            "create", "add_alerts", "add_alerts", "update", "update", "remove_alerts"]
+    done = _cli(cdata, "report", "incident", str(cid), "--format", "docx,md")
+    assert done.exit_code == 0, done.output
+    written = sorted((cdata / "reports").rglob("*.md"))
+    assert written and "Dò mật khẩu SSH" in written[0].read_text(encoding="utf-8")
