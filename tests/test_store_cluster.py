@@ -353,3 +353,46 @@ def test_cases_in_the_cluster_compare_and_set_and_incident_report(opensearch_url
     assert done.exit_code == 0, done.output
     written = sorted((cdata / "reports").rglob("*.md"))
     assert written and "Dò mật khẩu SSH" in written[0].read_text(encoding="utf-8")
+
+
+async def test_alerts_periodic_report_and_tui_queue_on_the_cluster(opensearch_url, tmp_path):
+    from test_tui import current_id, settle, table_ids
+
+    from soc.config import dump_toml
+    from soc.enrich.pipeline import ingest_paths  # deferred like soc.demo.run does: later stages
+    from soc.triage.intake import scan
+    from soc.tui.app import SocApp
+
+    paths = write_demo(tmp_path / "logs", build_lines(1, 3, END, 300))
+    embedded = demo_config(tmp_path / "embedded")
+    raw = {**embedded.raw, "analyst": "an", "triage": {"queue_sort": "time"}}
+    cdata = _cluster_dir(opensearch_url, tmp_path / "cluster", "desk", raw)
+    cfg = _cfg(opensearch_url, cdata, "desk", raw)
+    (tmp_path / "embedded").mkdir()
+    (tmp_path / "embedded" / "soc.toml").write_text(dump_toml(raw), encoding="utf-8")  # the same config for the CLI
+    _init(cfg)
+    for each in (embedded, cfg):
+        ingest_paths(each, paths)
+        assert not scan(each).errors
+    with open_store(cfg) as store:
+        count = store.state.alert_count()
+        newest = sorted(store.state.alerts(), key=lambda a: (a["last_time"] or a["created"], a["id"]))[-1]["id"]
+    assert count > 0
+    listed = _cli(cdata, "alerts")
+    assert listed.exit_code == 0 and f"{count} alert(s)" in listed.output, listed.output
+    reports = {}
+    for name, data in (("embedded", tmp_path / "embedded"), ("cluster", cdata)):
+        done = _cli(data, "report", "periodic", "--from", "2026-11-22", "--to", "2026-11-24", "--format", "md")
+        assert done.exit_code == 0, done.output
+        reports[name] = next((data / "reports").rglob("*.md")).read_text(encoding="utf-8")
+    assert reports["cluster"] == reports["embedded"]  # the same events and alerts: the same report
+    app = SocApp(cfg, refresh_seconds=0)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(pilot)
+        assert table_ids(app)[0] == current_id(app) == newest
+        await pilot.press("a")  # acknowledge: written to the cluster, audited
+        await settle(pilot)
+    with open_store(cfg) as store:
+        stored = store.state.alert(newest)
+        assert (stored["status"], stored["version"]) == ("acknowledged", 2)
+        assert [(e["actor"], e["after"]["status"]) for e in store.state.audit_trail(newest)] == [("an", "acknowledged")]
