@@ -396,3 +396,48 @@ async def test_alerts_periodic_report_and_tui_queue_on_the_cluster(opensearch_ur
         stored = store.state.alert(newest)
         assert (stored["status"], stored["version"]) == ("acknowledged", 2)
         assert [(e["actor"], e["after"]["status"]) for e in store.state.audit_trail(newest)] == [("an", "acknowledged")]
+
+
+def test_indicator_hits_equal_the_embedded_stores_on_hand_made_events(opensearch_url, tmp_path):
+    """IPv6 exact and CIDR, an IPv4 /30, a hash in upper case, a sender in a list field, a subdomain but not a
+    look-alike, a URL with scheme and port, and an event outside the window: the same rows from both stores."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from soc.intel import table
+    from soc.intel.model import make
+    from soc.store.embedded import EventStore
+    from soc.store.events_api import ArrowBatch
+
+    sha = "AB" * 32
+    rows = [("2001:db8::1", None, None, None, None), ("2001:DB8:0:0::abcd", None, None, None, None),
+            ("2001:db9::1", None, None, None, None), ("192.0.2.6", None, None, None, None),
+            ("192.0.2.8", None, None, None, None), (None, sha, ["Boss <x>", "lure@evil-mail.example"], None, None),
+            (None, None, None, "cdn.evil.example", "HTTP://Cdn.Evil.Example:80/a?b=1"),
+            (None, None, None, "notevil.example", None), ("192.0.2.5", None, None, None, None)]
+    batch = pa.table({
+        "@timestamp": [dt.datetime(2026, 11, 24, 1, i) for i in range(len(rows) - 1)] + [dt.datetime(2026, 10, 1)],
+        "event.ingested": [dt.datetime(2026, 11, 24, 2)] * len(rows),
+        "event.id": [f"e{i}" for i in range(len(rows))], "event.dataset": ["t"] * len(rows),
+        "soc.system": ["Cổng dịch vụ công"] * len(rows), "host.name": ["web01"] * len(rows),
+        "source.ip": [r[0] for r in rows], "file.hash.sha256": [r[1] for r in rows],
+        "email.from.address": pa.array([r[2] for r in rows], pa.list_(pa.string())),
+        "url.domain": [r[3] for r in rows], "url.full": [r[4] for r in rows],
+    })
+    inds = table.to_table([
+        make("ip", "2001:db8::1"), make("ip", "2001:0db8:0000::/64"), make("ip", "192.0.2.4/30"),
+        make("hash", sha.lower()), make("email", "lure[at]evil-mail[.]example"), make("domain", "evil[.]example"),
+        make("url", "hxxps://cdn.evil[.]example/a?b=1")])
+    local = EventStore(tmp_path / "embedded")
+    cfg = _cfg(opensearch_url, tmp_path / "cluster", "hits")
+    _init(cfg)
+    since, until = dt.datetime(2026, 11, 1, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    with open_store(cfg) as store:
+        with local.write_lock():
+            local.append(ArrowBatch(batch))
+        assert store.events.append(ArrowBatch(batch)) == len(rows)
+        want = local.indicator_hits(inds, table.FIELDS, since, until)
+        got = store.events.indicator_hits(inds, table.FIELDS, since, until)
+    assert len(want) == 8 and not any("e8" in h["event_ids"] for h in want)  # e8 is before the window
+    assert sorted(got, key=repr) == sorted(want, key=repr)
