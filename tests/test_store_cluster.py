@@ -255,12 +255,13 @@ def test_store_cli_init_check_and_copy_from_embedded(opensearch_url, tmp_path):
     assert done.exit_code != 0 and "kind" in done.output
 
 
-def _cluster_dir(url: str, data: Path, namespace: str, raw: dict) -> Path:
+def _cluster_dir(url: str | tuple[str, str], data: Path, namespace: str, raw: dict) -> Path:
     """A data directory whose own soc.toml names the cluster (``--data-dir`` then opens it)."""
     from soc.config import dump_toml
 
+    kind, url = url if isinstance(url, tuple) else ("opensearch", url)
     data.mkdir(parents=True, exist_ok=True)
-    (data / "soc.toml").write_text(dump_toml({**raw, "store": {"kind": "opensearch", "hosts": [url],
+    (data / "soc.toml").write_text(dump_toml({**raw, "store": {"kind": kind, "hosts": [url],
                                                                 "namespace": namespace}}), encoding="utf-8")
     return data
 
@@ -316,14 +317,14 @@ def test_ioc_import_and_hunt_give_the_embedded_stores_alerts(opensearch_url, tmp
     assert found["cluster"] == found["embedded"]
 
 
-def test_cases_in_the_cluster_compare_and_set_and_incident_report(opensearch_url, tmp_path):
+def test_cases_in_the_cluster_compare_and_set_and_incident_report(node, tmp_path):
     from soc.enrich.pipeline import ingest_paths  # deferred like soc.demo.run does: later stages
     from soc.triage.intake import scan
 
     paths = write_demo(tmp_path / "logs", build_lines(1, 3, END, 300))
     raw = demo_config(tmp_path / "unused").raw
-    cdata = _cluster_dir(opensearch_url, tmp_path / "cluster", "cases", raw)
-    cfg = _cfg(opensearch_url, cdata, "cases", raw)
+    cdata = _cluster_dir(node, tmp_path / "cluster", "cases", raw)
+    cfg = _cfg(node, cdata, "cases", raw)
     _init(cfg)
     ingest_paths(cfg, paths)
     assert not scan(cfg).errors
@@ -398,7 +399,7 @@ async def test_alerts_periodic_report_and_tui_queue_on_the_cluster(opensearch_ur
         assert [(e["actor"], e["after"]["status"]) for e in store.state.audit_trail(newest)] == [("an", "acknowledged")]
 
 
-def test_indicator_hits_equal_the_embedded_stores_on_hand_made_events(opensearch_url, tmp_path):
+def test_indicator_hits_equal_the_embedded_stores_on_hand_made_events(node, tmp_path):
     """IPv6 exact and CIDR, an IPv4 /30, a hash in upper case, a sender in a list field, a subdomain but not a
     look-alike, a URL with scheme and port, and an event outside the window: the same rows from both stores."""
     import datetime as dt
@@ -430,7 +431,7 @@ def test_indicator_hits_equal_the_embedded_stores_on_hand_made_events(opensearch
         make("hash", sha.lower()), make("email", "lure[at]evil-mail[.]example"), make("domain", "evil[.]example"),
         make("url", "hxxps://cdn.evil[.]example/a?b=1")])
     local = EventStore(tmp_path / "embedded")
-    cfg = _cfg(opensearch_url, tmp_path / "cluster", "hits")
+    cfg = _cfg(node, tmp_path / "cluster", "hits")
     _init(cfg)
     since, until = dt.datetime(2026, 11, 1, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
     with open_store(cfg) as store:
