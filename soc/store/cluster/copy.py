@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 from soc.store.contract import Store
 from soc.store.events_api import ArrowBatch
 
-STATE_TABLES = ("alerts", "notes", "suppressions", "audit", "checkpoints", "watermarks")
+STATE_TABLES = ("alerts", "notes", "suppressions", "audit", "checkpoints", "watermarks", "cases", "indicators")
 
 
 def copy_store(source: Store, target: Store, progress: Callable[[str], None]) -> int:
@@ -28,5 +28,11 @@ def copy_store(source: Store, target: Store, progress: Callable[[str], None]) ->
         con = source.state.con  # type: ignore[attr-defined]
         for kind in STATE_TABLES:
             rows = [dict(r) for r in con.execute(f"SELECT * FROM {kind}").fetchall()]
+            if kind == "cases":  # a case document holds its alerts
+                links: dict[int, list[dict]] = {}
+                for r in con.execute("SELECT * FROM case_alerts ORDER BY added, alert_id").fetchall():
+                    links.setdefault(int(r["case_id"]), []).append(
+                        {"alert_id": r["alert_id"], "added": r["added"], "actor": r["actor"]})
+                rows = [{**r, "alerts": links.get(int(r["id"]), [])} for r in rows]
             progress(f"state: {kind}: {target.state.import_rows(kind, rows)} copied")  # type: ignore[attr-defined]
     return stored

@@ -26,6 +26,7 @@ from soc.store.cluster import schema
 from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.detection import ClusterDetection
 from soc.store.cluster.docs import arrow_table, index_part, iso, nanos, parse_time, to_doc, typed_rows
+from soc.store.cluster.hunt import indicator_hits
 from soc.store.cluster.query_dsl import to_dsl
 from soc.store.duck import connect, ident
 from soc.store.types import EventPage, iter_chunks
@@ -264,6 +265,12 @@ class ClusterEventStore(events_api.EventStore):
                 for sy in ds["sys"]["buckets"]:
                     out.append((label, ds["key"], sy["key"], int(sy["doc_count"])))
         return out
+
+    def indicator_hits(self, indicators: pa.Table, fields: Mapping[str, Sequence[str]], since: datetime | None,
+                       until: datetime | None, ids_per_group: int = 100) -> list[dict[str, Any]]:
+        """Stored events holding an indicator (see the contract): candidates fetched, matched by the embedded
+        store's SQL (``soc.store.cluster.hunt``, which also says what a pure cluster version would be)."""
+        return indicator_hits(self, indicators, fields, since, until, ids_per_group)
 
     def compact(self, min_files: int = 8) -> Any:
         """Upkeep: drop event months past the retention (clusters without ILM/ISM); segments merge by themselves."""

@@ -13,7 +13,8 @@ from soc import ecs
 from soc.store.cluster.connection import ClusterError, Connection
 
 KEYWORD = {"type": "keyword", "ignore_above": 8191}
-STATE_KINDS = ("alerts", "cases", "notes", "suppressions", "audit", "checkpoints", "watermarks", "counters")
+STATE_KINDS = ("alerts", "cases", "notes", "suppressions", "audit", "checkpoints", "watermarks", "counters",
+               "indicators")
 
 
 def _leaf(name: str, kind: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@ checkpoints, watermarks, counters); every edit is a compare-and-set on the docum
 
 Reads run on an in-memory copy (the embedded store's SQL over SQLite ``:memory:``) reloaded whenever the cluster's
 state changed, so the queue, figures and filters mean exactly what they mean on the embedded store. Never writes
-the copy without writing the cluster first; cases are not kept in the cluster yet (a clear error says so).
+the copy without writing the cluster first. Cases: ``soc.store.cluster.cases``; indicators:
+``soc.store.cluster.state_indicators``.
 """
 
 from __future__ import annotations
@@ -14,18 +15,24 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from soc.store.cluster.cases import ClusterCases
 from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.schema import STATE_KINDS
+from soc.store.cluster.state_indicators import ClusterIndicators, indicator_id
 from soc.store.state import ALERT_CHANGES, StateDB
 from soc.store.state_rows import utcnow
 from soc.store.types import Checkpoint, ConflictError
 
 _JSON_COLUMNS = {"alerts": ("rule_tags", "event_ids"), "cases": ("systems",)}
 _TABLES = {"alerts": "alerts", "notes": "notes", "suppressions": "suppressions", "audit": "audit",
-           "checkpoints": "checkpoints", "watermarks": "watermarks"}
+           "checkpoints": "checkpoints", "watermarks": "watermarks", "cases": "cases", "indicators": "indicators"}
+_LINKS = {"cases": ("case_alerts", "alerts", "case_id")}  # kind → (table, list in the document, its parent key)
+_SORT_KEYS = {"checkpoints": "path", "watermarks": "rule_id", "indicators": "doc_id"}  # unique (_id cannot sort)
 _NEEDS = {"notes": ("notes",), "suppression": ("suppressions",), "active_suppressions": ("suppressions",),
-          "audit_trail": ("audit",)}  # the tables a read needs (others: the alerts)
-_READS = ("alert_to_widen", "alert_levels", "alerts",
+          "audit_trail": ("audit",), "indicators": ("indicators",), "case": ("cases",), "list_cases": ("cases",),
+          "case_alerts": ("cases", "alerts"), "case_ids_of": ("cases",), "case_count": ("cases",),
+          "cases_opened": ("cases",), "cases_closed": ("audit",)}  # the kinds a read needs (others: the alerts)
+_READS = ("alert_to_widen", "alert_levels", "alerts", "indicators",
           "alert_count", "status_counts", "alert_versions", "alerts_sharing", "queue", "queue_rows",
           "queue_rows_after", "queue_position", "queue_rows_of", "case", "list_cases", "case_alerts", "case_ids_of",
           "notes", "suppression", "active_suppressions", "audit_trail", "alert_times_since", "alert_counts_by_level",
@@ -36,7 +43,7 @@ def _doc_id(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class ClusterState(StateDB):
+class ClusterState(ClusterCases, ClusterIndicators, StateDB):
     """The state half on Elasticsearch / OpenSearch (see the module docstring)."""
 
     def __init__(self, conn: Connection, prefix: str):
@@ -76,20 +83,31 @@ class ClusterState(StateDB):
             for kind in stale:
                 table = _TABLES[kind]
                 con.execute(f"DELETE FROM {table}")
+                link_table, link_list, parent = _LINKS.get(kind, ("", "", ""))
+                if link_table:
+                    con.execute(f"DELETE FROM {link_table}")
                 docs = self._all(kind)
                 if kind in ("audit", "notes", "suppressions"):
                     docs.sort(key=lambda d: (d.get("id", 0), d.get("at") or d.get("created") or ""))
+                columns = self._columns(table)
                 for doc in docs:
                     row = {k: (json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS.get(kind, ()) else v)
-                           for k, v in doc.items()}
-                    cols = ", ".join(row)
-                    con.execute(f"INSERT INTO {table}({cols}) VALUES ({', '.join('?' * len(row))})",
-                                list(row.values()))
+                           for k, v in doc.items() if k in columns}
+                    self._insert(con, table, row)
+                    for link in doc.get(link_list, []) if link_table else ():
+                        self._insert(con, link_table, {parent: doc["id"], **link})
                 self._loaded[kind] = versions.get(kind, 0)
         self._vocabulary = None
 
+    def _columns(self, table: str) -> set[str]:
+        return {r[1] for r in self.con.execute(f"PRAGMA table_info({table})").fetchall()}
+
+    @staticmethod
+    def _insert(con: Any, table: str, row: dict[str, Any]) -> None:
+        con.execute(f"INSERT INTO {table}({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+
     def _all(self, kind: str) -> list[dict[str, Any]]:
-        key = {"checkpoints": "path", "watermarks": "rule_id"}.get(kind, "id")  # unique per kind (_id cannot sort)
+        key = _SORT_KEYS.get(kind, "id")
         body: dict[str, Any] = {"query": {"match_all": {}}, "size": 5000, "sort": [{key: {"order": "asc", "unmapped_type": "keyword"}}]}
         out: list[dict[str, Any]] = []
         while True:
@@ -279,7 +297,8 @@ class ClusterState(StateDB):
 
     def import_rows(self, kind: str, rows: Iterable[dict[str, Any]]) -> int:
         """Store rows copied from another store as they are (``soc store copy``); a row already copied is written
-        again with the same id, so a copy can be resumed. Returns the rows written."""
+        again with the same id, so a copy can be resumed (a case row carries its links as ``alerts``). Returns the
+        rows written."""
         key = {"checkpoints": "path", "watermarks": "rule_id"}.get(kind)
         lines, n = [], 0
         for row in rows:
@@ -287,7 +306,11 @@ class ClusterState(StateDB):
             for column in _JSON_COLUMNS.get(kind, ()):
                 if isinstance(doc.get(column), str):
                     doc[column] = json.loads(doc[column] or "[]")
-            doc_id = _doc_id(doc[key]) if key else str(doc["id"])
+            if kind == "indicators":
+                doc["doc_id"] = indicator_id(doc["kind"], doc["value"], doc["warning"])
+                doc_id = doc["doc_id"]
+            else:
+                doc_id = _doc_id(doc[key]) if key else str(doc["id"])
             lines.append(json.dumps({"index": {"_index": self._index(kind), "_id": doc_id}}))
             lines.append(json.dumps(doc, ensure_ascii=False, default=str))
             n += 1
@@ -296,28 +319,12 @@ class ClusterState(StateDB):
             if answer.get("errors"):
                 bad = next(i for i in answer["items"] if i["index"].get("error"))
                 raise ClusterError(400, f"{kind}: {bad['index']['error']}")
-            if kind in ("notes", "suppressions", "audit"):
+            if kind in ("notes", "suppressions", "audit", "cases"):
                 top = max(int(r["id"]) for r in json.loads("[" + ",".join(lines[1::2]) + "]"))
                 doc, seq = self._get("counters", kind)
                 if doc is None or int(doc["value"]) < top:
                     self._put("counters", kind, {"value": top}, seq, create=doc is None)
         return n
-
-    # -- cases: not in the cluster yet ---------------------------------------------------------------------
-    def _no_cases(self, *_: Any, **__: Any) -> Any:
-        raise NotImplementedError("cases are not kept in a cluster store yet: use the embedded store for cases")
-
-    def create_case(self, title: str, severity: str, actor: str, alert_ids: Sequence[str]) -> int:
-        return self._no_cases()
-
-    def add_case_alerts(self, case_id: int, alert_ids: Iterable[str], actor: str) -> list[str]:
-        return self._no_cases()
-
-    def remove_case_alerts(self, case_id: int, alert_ids: Iterable[str], actor: str) -> int:
-        return self._no_cases()
-
-    def update_case(self, case_id: int, actor: str, expected_version: int, **changes: Any) -> dict[str, Any]:
-        return self._no_cases()
 
 
 def _synced(name: str) -> Any:
