@@ -117,6 +117,10 @@ MATCHED = "soc_matched"  # the rows a chunk of rules matches
 _LOWER = re.compile(r'lower\(("(?:[^"]|"")+")\)')
 
 
+# Names the detection SQL gives the elements of array columns in lambdas (soc.detect.backend: "sigma_x").
+LAMBDA_PARAMETERS = frozenset({"sigma_x"})
+
+
 def _code_segments(sql: str) -> list[tuple[bool, str]]:
     """``sql`` cut into (is code, text) pieces: string literals apart from the code (quoted names stay in code)."""
     out, start, i, quote = [], 0, 0, ""
@@ -146,6 +150,8 @@ def lowered_columns(*parts: str) -> tuple[list[str], dict[str, str]]:
     names: dict[str, str] = {}
 
     def column(m: re.Match) -> str:
+        if m.group(1).strip('"') in LAMBDA_PARAMETERS:  # an array element inside a lambda: no column of the row to hoist
+            return m.group(0)
         return names.setdefault(m.group(1), f'"soc_lower_{len(names)}"')
 
     out = ["".join(_LOWER.sub(column, text) if code else text for code, text in _code_segments(p)) for p in parts]

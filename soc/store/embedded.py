@@ -26,7 +26,7 @@ from soc.store.compact import compact
 from soc.store.detection import EmbeddedDetection
 from soc.store.duck import connect, ident, literal
 from soc.store.events_api import EventBatch
-from soc.store.file_ranges import FileManifest, FileRange
+from soc.store.file_ranges import FileManifest, FileRange, time_span
 from soc.store.indicator_sql import hits_sql
 from soc.store.search_sql import where
 from soc.store.types import EventPage
@@ -106,7 +106,9 @@ class EventStore(events_api.EventStore):
         )
         stored = 0
         written: dict[str, FileRange] = {}
-        for dataset, day, *span, ing_lo, ing_hi in parts:
+        for dataset, day, ts_lo, ts_hi, ing_lo, ing_hi in parts:
+            span = list(time_span(ts_lo, ts_hi) or (None, None))  # unknown: every file of the partition is read
+            ing_lo, ing_hi = time_span(ing_lo, ing_hi) or (None, None)
             dataset = dataset or "unknown"
             day = day or "undated"
             where = (
@@ -147,7 +149,7 @@ class EventStore(events_api.EventStore):
                 f'SELECT filename, min("@timestamp"), max("@timestamp") FROM read_parquet([{listed}], '
                 "filename = true, union_by_name = true) GROUP BY filename"
             ):
-                self._ranges[name] = (low, high) if low is not None else None
+                self._ranges[name] = time_span(low, high)
         if None in span:
             return real
         low, high = span

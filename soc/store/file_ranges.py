@@ -30,15 +30,24 @@ class FileRange:
 
 
 def _iso(span: Span) -> list[str] | None:
-    return None if span is None else [span[0].isoformat(), span[1].isoformat()]
+    """A span as JSON; None (unknown: the file is read when asked) where DuckDB handed back a time Python cannot
+    hold (a year before 1 or after 9999 reads as text)."""
+    if span is None or not all(isinstance(t, datetime) for t in span):
+        return None
+    return [span[0].isoformat(), span[1].isoformat()]
 
 
 def _span(value: list[str] | None) -> Span:
     return None if not value else (datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1]))
 
 
-def _pair(low: datetime | None, high: datetime | None) -> Span:
-    return (low, high) if low is not None and high is not None else None
+def _pair(low: object, high: object) -> Span:
+    """(low, high) when both are times Python can hold; None (unknown) otherwise — DuckDB hands back a year
+    before 1 or after 9999 (a mangled log line) as text."""
+    return (low, high) if isinstance(low, datetime) and isinstance(high, datetime) else None
+
+
+time_span = _pair
 
 
 class FileManifest:
