@@ -29,6 +29,7 @@ from soc.store.events_api import EventBatch
 from soc.store.file_ranges import FileManifest, FileRange, time_span
 from soc.store.indicator_sql import hits_sql
 from soc.store.search_sql import where
+from soc.store.seen_sql import seen_before as seen_before_sql
 from soc.store.types import EventPage
 from soc.store.workspace import Workspace, WorkspaceBatch
 
@@ -161,13 +162,7 @@ class EventStore(events_api.EventStore):
         """The rows of ``candidates`` an earlier stored event matching ``where`` already has (see the contract)."""
         con = self.open_events(need=fields, name="soc_stored_events")  # an empty view on an empty store
         try:
-            con.register("soc_candidates", candidates)
-            stored = ", ".join(f"{expr} AS _k{i}" for i, expr in enumerate(keys.values()))
-            same = " AND ".join(f"e._k{i} = c.{ident(column)}" for i, column in enumerate(keys))
-            return con.sql(
-                f"SELECT c.* FROM soc_candidates c WHERE EXISTS (SELECT 1 FROM (SELECT {stored}, "
-                f'"@timestamp" AS _at FROM soc_stored_events WHERE {where}) e WHERE {same} AND e._at < c.first_at)'
-            ).to_arrow_table()
+            return seen_before_sql(con, candidates, keys, where)
         finally:
             con.close()
 

@@ -29,6 +29,7 @@ from soc.store.cluster.docs import arrow_table, index_part, iso, nanos, parse_ti
 from soc.store.cluster.hunt import indicator_hits
 from soc.store.cluster.query_dsl import to_dsl
 from soc.store.duck import connect, ident
+from soc.store.seen_sql import seen_before as seen_before_sql
 from soc.store.types import EventPage, iter_chunks
 
 PAGE = 5000
@@ -171,13 +172,7 @@ class ClusterEventStore(events_api.EventStore):
                     ) -> pa.Table:
         con = self._local(fields, "soc_stored_events")
         try:
-            con.register("soc_candidates", candidates)
-            stored = ", ".join(f"{expr} AS _k{i}" for i, expr in enumerate(keys.values()))
-            same = " AND ".join(f"e._k{i} = c.{ident(column)}" for i, column in enumerate(keys))
-            return con.sql(
-                f"SELECT c.* FROM soc_candidates c WHERE EXISTS (SELECT 1 FROM (SELECT {stored}, "
-                f'"@timestamp" AS _at FROM soc_stored_events WHERE {where}) e WHERE {same} AND e._at < c.first_at)'
-            ).to_arrow_table()
+            return seen_before_sql(con, candidates, keys, where)
         finally:
             con.close()
 
