@@ -338,3 +338,22 @@ class EmbeddedDetection(DetectionRun):
             self._store.view_over(self._con, tuple(self._ranges), self._need, ALL_EVENTS)
             self._all = True
         return self._fetch(select + ALL_EVENTS + where, {"ids": list(event_ids)})[1]
+
+
+class ViewDetection(EmbeddedDetection):
+    """The same detection over a connection that already holds the events a scan needs in the view
+    :data:`ALL_EVENTS` (a cluster store's fetched window): no files to choose, every window reads that view."""
+
+    def __init__(self, con: Any):  # noqa: D107 - no store: the view is the scope
+        self._con = con
+        self._need: list[str] = []
+        self._ranges: dict[str, FileRange] = {}
+        self._scope = ()
+        self._all = True
+        self._opened: set[str] = set()
+        self._fetch(f"CREATE OR REPLACE TEMP VIEW {SCOPE} AS SELECT * FROM {ALL_EVENTS}")
+        self.events = self._fetch(f"SELECT count(*) FROM {ALL_EVENTS}")[1][0][0]
+        self.latest_ingested = self._fetch(f'SELECT max("event.ingested") FROM {ALL_EVENTS}')[1][0][0]
+
+    def _open_scope(self, files: tuple[str, ...]) -> None:
+        return None  # the scope view is every fetched event

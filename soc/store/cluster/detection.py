@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from soc.store.cluster.docs import iso, parse_time
-from soc.store.detection import EmbeddedDetection
+from soc.store.detection import EmbeddedDetection, ViewDetection
 from soc.store.events_api import DetectionRun
 from soc.store.types import ScanWindow
 
@@ -67,13 +67,17 @@ class ClusterDetection(DetectionRun):
         key = repr(scope)
         if key not in self._runs:
             con = self._store._local(self._fields, "soc_all_events", {"bool": {"filter": scope}})
-            self._runs[key] = EmbeddedDetection(con)
+            self._runs[key] = ViewDetection(con)
         self._last = self._runs[key]
         return self._last
 
     def matches(self, queries: Sequence[str], window: ScanWindow, columns: Mapping[str, Sequence[str]]
                 ) -> list[dict[str, Any]]:
         return self._run(window, correlation=False).matches(queries, window, columns)
+
+    def matches_many(self, rules: Sequence[tuple[str, Sequence[str]]], window: ScanWindow,
+                     columns: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+        return self._run(window, correlation=False).matches_many(rules, window, columns)
 
     def correlations(self, queries: Sequence[str], window: ScanWindow) -> list[tuple]:
         return self._run(window, correlation=True).correlations(queries, window)
