@@ -236,6 +236,8 @@ class EventStore(events_api.EventStore):
             fields = {k: [f for f in names if f in stored] for k, names in fields.items()}  # no event has the rest
             names = [f for names in fields.values() for f in names]
             con.register("soc_indicators", indicators)
+            # the hits are grouped and sorted by the query itself: no need to keep scan order in the materialised steps
+            con.execute("SET preserve_insertion_order = false")
             lists = [f for f in names if ecs.is_array(f)]
             window, params = [], {}
             if since is not None:
