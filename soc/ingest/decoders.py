@@ -111,10 +111,14 @@ class JsonDecoder:
         self.parser = parser
         self.names = parser.raw_columns()
         self.required = [(k, tuple(k.split("|"))) for k in parser.detect_keys]  # "a|b": either key will do
+        self._single = frozenset(k for k, alts in self.required if len(alts) == 1)  # checked in one set test
+        self._either = [alts for _, alts in self.required if len(alts) > 1]
 
     def _object(self, line: str) -> dict | str:
         flat = flat_object(line, text_values=False)  # fastcols.columns converts the values a column takes
         if isinstance(flat, str):
+            return flat
+        if flat.keys() >= self._single and all(any(alt in flat for alt in alts) for alts in self._either):
             return flat
         missing = [k for k, alts in self.required if not any(alt in flat for alt in alts)]
         if missing:

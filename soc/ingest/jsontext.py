@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from json.encoder import encode_basestring  # (C) what json.dumps(ensure_ascii=False) writes a string with
 from typing import Any
 
 import orjson
@@ -21,6 +22,8 @@ def as_text(value: Any) -> str | None:
     """A decoded value as the raw text the mapping step converts: objects and lists as JSON, numbers as written."""
     if value is None or isinstance(value, str):
         return value
+    if type(value) is list and all(type(v) is str for v in value):  # json.dumps's text, without its per-call cost
+        return "[" + ", ".join(map(encode_basestring, value)) + "]"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

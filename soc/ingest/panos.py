@@ -41,6 +41,7 @@ class PanosDecoder(LineDecoder):
         super().__init__(parser)
         wanted = set(self.read_names)  # only the columns the parser maps are taken from a row
         self.slots = {kind: [(i, n) for i, n in enumerate(cols) if n in wanted] for kind, cols in COLUMNS.items()}
+        self.width = {kind: max((i for i, _ in slots), default=-1) + 1 for kind, slots in self.slots.items()}
 
     def fields(self, text: str):
         row = next(csv.reader([text]), []) if '"' in text else text.split(",")
@@ -50,4 +51,6 @@ class PanosDecoder(LineDecoder):
         n = len(row)
         if n < _MIN[kind]:
             return f"PAN-OS {kind} line has {n} fields, expected at least {_MIN[kind]}"
+        if n >= self.width[kind]:  # the common case: every wanted column is there (no bound check per column)
+            return {name: value for i, name in self.slots[kind] if (value := row[i])}
         return {name: row[i] for i, name in self.slots[kind] if i < n and row[i]}
