@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from soc import ecs
 
@@ -53,6 +54,25 @@ def _json(value: Any) -> Any:
 def to_doc(row: Mapping[str, Any]) -> dict[str, Any]:
     """A stored document of one ECS row (keys stay dotted; empty values left out)."""
     return {k: _json(v) for k, v in row.items() if v is not None and v != []}
+
+
+def arrow_docs(table: pa.Table) -> list[dict[str, Any]]:
+    """:func:`to_doc` of every row of ``table``, its times formatted by Arrow a column at a time (the same
+    ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` as :func:`iso`) instead of value by value."""
+    columns, names = [], []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if column.null_count == len(column):
+            continue  # most ECS columns of a batch are empty: no key in any document
+        names.append(field.name)
+        if pa.types.is_timestamp(field.type):
+            unit = pa.timestamp("us", "UTC" if field.type.tz else None)
+            column = pc.strftime(pc.cast(column, unit, safe=False), format="%Y-%m-%dT%H:%M:%SZ")
+        elif pa.types.is_date(field.type):
+            column = pc.strftime(column, format="%Y-%m-%d")
+        columns.append(column)
+    rows = pa.table(columns, names=names).to_pylist()
+    return [{k: _json(v) if isinstance(v, list) else v for k, v in row.items() if v is not None and v != []}
+            for row in rows]
 
 
 def index_part(text: str | None) -> str:

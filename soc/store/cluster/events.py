@@ -25,7 +25,15 @@ from soc.store import events_api
 from soc.store.cluster import schema
 from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.detection import ClusterDetection
-from soc.store.cluster.docs import arrow_table, index_part, iso, nanos, parse_time, to_doc, typed_rows
+from soc.store.cluster.docs import (
+    arrow_docs,
+    arrow_table,
+    index_part,
+    iso,
+    nanos,
+    parse_time,
+    typed_rows,
+)
 from soc.store.cluster.hunt import indicator_hits
 from soc.store.cluster.query_dsl import to_dsl
 from soc.store.duck import connect, ident
@@ -61,21 +69,25 @@ class ClusterEventStore(events_api.EventStore):
 
     def index_of(self, row: Mapping[str, Any]) -> str:
         ts = row.get("@timestamp")
-        month = ts.strftime("%Y.%m") if isinstance(ts, datetime) else "undated"
+        if isinstance(ts, datetime):
+            month = ts.strftime("%Y.%m")
+        elif isinstance(ts, str) and len(ts) >= 7:  # a document's ISO time
+            month = f"{ts[:4]}.{ts[5:7]}"
+        else:
+            month = "undated"
         return f"{self.prefix}-events-{index_part(row.get('event.dataset'))}-{month}"
 
     def append(self, batch: events_api.EventBatch) -> int:
         """Bulk-``create`` the rows; 409 (already stored) counts as stored before, a rejected row is dead-lettered.
         Returns the rows new to the cluster. Raises :class:`ClusterError` when the cluster stays unreachable (the
         caller's checkpoint then does not move)."""
-        rows = batch.to_arrow().to_pylist()
-        pending = {str(r["event.id"]): r for r in rows}
-        new, touched, rejected = 0, set(), []
+        pending = {str(d["event.id"]): d for d in arrow_docs(batch.to_arrow())}
+        new, rejected = 0, []
         for attempt in range(6):
             if attempt:
                 time.sleep(min(0.5 * 2 ** attempt, 10.0))  # back-off before sending the refused items again
             retry: dict[str, dict] = {}
-            actions = ({"_op_type": "create", "_index": self.index_of(r), "_id": eid, "_source": to_doc(r)}
+            actions = ({"_op_type": "create", "_index": self.index_of(r), "_id": eid, "_source": r}
                        for eid, r in pending.items())
             for ok, item in self.conn.bulk(actions):
                 info = item.get("create", item)
@@ -84,7 +96,6 @@ class ClusterEventStore(events_api.EventStore):
                 status = status if isinstance(status, int) else 0  # "N/A": the request itself was lost
                 if ok:
                     new += 1
-                    touched.add(info.get("_index"))
                 elif status == 409:
                     continue
                 elif status in (0, 429) or status >= 500:
@@ -98,8 +109,8 @@ class ClusterEventStore(events_api.EventStore):
             raise ClusterError(503, f"{len(pending)} event(s) not acknowledged after 6 tries")
         if rejected:
             self._dead_letter(rejected)
-        if touched:
-            self.conn.request("POST", f"/{','.join(sorted(touched))}/_refresh")
+        # no refresh per batch (it costs the cluster a segment each time): every reader of ours refreshes before it
+        # reads (scans, counts, the pivot), and others see the rows within the index's refresh interval
         return new
 
     def _dead_letter(self, rejected: list[tuple[dict, int, Any]]) -> None:
