@@ -82,7 +82,7 @@ class ClusterEventStore(events_api.EventStore):
         Returns the rows new to the cluster. Raises :class:`ClusterError` when the cluster stays unreachable (the
         caller's checkpoint then does not move)."""
         pending = {str(d["event.id"]): d for d in arrow_docs(batch.to_arrow())}
-        new, rejected = 0, []
+        new, touched, rejected = 0, set(), []
         for attempt in range(6):
             if attempt:
                 time.sleep(min(0.5 * 2 ** attempt, 10.0))  # back-off before sending the refused items again
@@ -96,6 +96,7 @@ class ClusterEventStore(events_api.EventStore):
                 status = status if isinstance(status, int) else 0  # "N/A": the request itself was lost
                 if ok:
                     new += 1
+                    touched.add(info.get("_index"))
                 elif status == 409:
                     continue
                 elif status in (0, 429) or status >= 500:
@@ -109,8 +110,8 @@ class ClusterEventStore(events_api.EventStore):
             raise ClusterError(503, f"{len(pending)} event(s) not acknowledged after 6 tries")
         if rejected:
             self._dead_letter(rejected)
-        # no refresh per batch (it costs the cluster a segment each time): every reader of ours refreshes before it
-        # reads (scans, counts, the pivot), and others see the rows within the index's refresh interval
+        if touched:  # what was acknowledged is searchable before the checkpoint moves (the TUI's search reads it)
+            self.conn.request("POST", f"/{','.join(sorted(touched))}/_refresh")
         return new
 
     def _dead_letter(self, rejected: list[tuple[dict, int, Any]]) -> None:
