@@ -329,9 +329,7 @@ class EventStore(events_api.EventStore):
             rows = _rows(cur, keep_empty=True)
         finally:
             con.close()
-        page = rows[:limit]
-        more = len(rows) > limit
-        return EventPage(page, more, (page[-1]["@timestamp"], page[-1]["event.id"]) if more and page else None)
+        return EventPage.of(rows, limit)
 
     def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]],
                       unknown_system: str) -> list[tuple[str, str, str, int]]:

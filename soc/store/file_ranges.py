@@ -41,13 +41,11 @@ def _span(value: list[str] | None) -> Span:
     return None if not value else (datetime.fromisoformat(value[0]), datetime.fromisoformat(value[1]))
 
 
-def _pair(low: object, high: object) -> Span:
+def time_span(low: object, high: object) -> Span:
     """(low, high) when both are times Python can hold; None (unknown) otherwise — DuckDB hands back a year
     before 1 or after 9999 (a mangled log line) as text."""
     return (low, high) if isinstance(low, datetime) and isinstance(high, datetime) else None
 
-
-time_span = _pair
 
 
 class FileManifest:
@@ -107,5 +105,5 @@ def read_ranges(files: list[str]) -> dict[str, FileRange]:
         con.close()
     out = {f: FileRange(0, None, None) for f in files}
     for name, count, ing_lo, ing_hi, ts_lo, ts_hi in rows:
-        out[name] = FileRange(int(count), _pair(ing_lo, ing_hi), _pair(ts_lo, ts_hi))
+        out[name] = FileRange(int(count), time_span(ing_lo, ing_hi), time_span(ts_lo, ts_hi))
     return out

@@ -102,6 +102,13 @@ class EventPage:
     limited: bool = False
     next_after: tuple[Any, str] | None = None  # (@timestamp, event.id) of the last row: ask for the next page with it
 
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]], limit: int) -> EventPage:
+        """The first ``limit`` of ``rows`` (fetched ``limit + 1``, newest first), with the key of the next page."""
+        page = rows[:limit]
+        more = len(rows) > limit
+        return cls(page, more, (page[-1]["@timestamp"], page[-1]["event.id"]) if more and page else None)
+
 
 def iter_chunks(values: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     """``values`` in slices of ``size`` (bound parameters per statement stay under the engines' limits)."""

@@ -252,9 +252,7 @@ class ClusterEventStore(events_api.EventStore):
             body["search_after"] = [nanos(ts) if ts is not None else None, str(after[1])]
         hits = self._search(body)["hits"]["hits"]
         rows = typed_rows([h["_source"] for h in hits], shown)
-        page = rows[:limit]
-        more = len(rows) > limit
-        return EventPage(page, more, (page[-1]["@timestamp"], page[-1]["event.id"]) if more and page else None)
+        return EventPage.of(rows, limit)
 
     def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]],
                       unknown_system: str) -> list[tuple[str, str, str, int]]:
