@@ -77,7 +77,7 @@ def main() -> None:
 
             actions = [{"_op_type": "create", "_id": d["event.id"], "_source": d,
                         "_index": index_of({**d, "@timestamp": parse_time(d.get("@timestamp"))}).replace(
-                            "soc-ours-", "soc-base-")} for d in docs]
+                            "soc-ours-", "soc-base-").replace("-ours", "-base")} for d in docs]  # a month or a stream
         helpers = __import__("opensearchpy.helpers" if args.engine == "opensearch" else "elasticsearch.helpers",
                              fromlist=["parallel_bulk"])
         t = time.perf_counter()

@@ -49,7 +49,7 @@ def check_cmd() -> None:
 
     cfg = load_config()
     with _cluster(cfg) as store:
-        results = schema.check(store.events.conn, store.events.prefix)
+        results = schema.check(store.events.conn, store.events.prefix, store.events.retention_days)
     for ok, line in results:
         out.print(f"{'ok ' if ok else 'BAD'} {shown(line)}")
     if not all(ok for ok, _ in results):

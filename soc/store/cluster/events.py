@@ -1,8 +1,15 @@
-"""Events in a cluster: monthly indices ``soc-<ns>-events-<dataset>-<YYYY.MM>`` written with ``create`` and
-``_id = event.id`` (an event always lands in the same index, so a re-read stores nothing twice).
+"""Events in a cluster: data streams ``logs-soc.<dataset>-<namespace>`` (monthly indices
+``soc-<ns>-events-<dataset>-<YYYY.MM>`` where the engine has no data streams, or before ``soc store init`` made the
+stream template), written with ``create`` and ``_id = event.id``; every reader reads streams and monthly indices.
 
-Never updates or deletes a stored event (only ``compact`` drops months past the retention). A document the cluster
-rejects goes to ``<data_dir>/deadletter/cluster-rejected.jsonl`` with the cluster's reason.
+What ``_id`` dedup guarantees: a cluster refuses a second ``create`` of an ``_id`` only within one index. A monthly
+index is fixed by the event's own time, so a re-read stores nothing twice. A data stream writes to its current
+backing index: a re-sent line that the stream already holds in a backing index it has since rolled over from would be
+stored a second time. The file checkpoint is the first guard (it moves only after the cluster acknowledged the lines,
+so only the batch in flight at a crash is re-sent), and a rollover (monthly, by ILM/ISM or ``soc compact``) falling
+between that crash and its resume is the one window left. Never updates or deletes a stored event (only retention
+drops old indices). A document the cluster rejects goes to ``<data_dir>/deadletter/cluster-rejected.jsonl`` with the
+cluster's reason.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import pyarrow as pa
 from soc import ecs
 from soc.searchlang import QueryError
 from soc.store import events_api
-from soc.store.cluster import schema
+from soc.store.cluster import names, paging, schema
 from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.detection import ClusterDetection
 from soc.store.cluster.docs import (
@@ -30,8 +37,6 @@ from soc.store.cluster.docs import (
     arrow_table,
     index_part,
     iso,
-    nanos,
-    parse_time,
     typed_rows,
 )
 from soc.store.cluster.hunt import indicator_hits
@@ -54,7 +59,8 @@ class ClusterEventStore(events_api.EventStore):
         self.conn = conn
         self.kind = conn.kind
         self.prefix = prefix
-        self.pattern = f"{prefix}-events-*"
+        self.pattern = names.readers(prefix)  # streams and older monthly indices: what every reader reads
+        self._streams: bool | None = None  # whether the stream template exists (asked once, at the first write)
         self.data_dir = Path(data_dir)
         self.retention_days = retention_days
         self._lock = threading.Lock()
@@ -67,8 +73,18 @@ class ClusterEventStore(events_api.EventStore):
         with self._lock:
             yield
 
+    def streams(self) -> bool:
+        """Whether events go to data streams: ``soc store init`` put the stream template (the engine has them)."""
+        if self._streams is None:
+            self._streams = self.conn.exists(f"/_index_template/{self.prefix}-stream")
+        return self._streams
+
     def index_of(self, row: Mapping[str, Any]) -> str:
+        """Where a row goes: its dataset's data stream, or its month's index (no streams, or no ``@timestamp``,
+        which a data stream refuses)."""
         ts = row.get("@timestamp")
+        if ts is not None and self.streams():
+            return names.stream(self.prefix, row.get("event.dataset"))
         if isinstance(ts, datetime):
             month = ts.strftime("%Y.%m")
         elif isinstance(ts, str) and len(ts) >= 7:  # a document's ISO time
@@ -242,17 +258,11 @@ class ClusterEventStore(events_api.EventStore):
 
     def search(self, query: Any, columns: Sequence[str], limit: int,
                after: tuple[datetime, str] | None = None) -> EventPage:
+        """As the contract says; the first page opens a point in time that the next pages (``after`` = a page's
+        ``next_after``) read in, so they see what was stored at the first page (``soc.store.cluster.paging``)."""
         shown = list(dict.fromkeys(("event.id", "@timestamp", *columns)))
-        body: dict[str, Any] = {
-            "query": to_dsl(query, self._known_field), "size": int(limit) + 1, "_source": shown,
-            "sort": [{"@timestamp": {"order": "desc", "missing": "_last"}}, {"event.id": "desc"}],
-            "track_total_hits": False}
-        if after is not None:
-            ts = parse_time(after[0])
-            body["search_after"] = [nanos(ts) if ts is not None else None, str(after[1])]
-        hits = self._search(body)["hits"]["hits"]
-        rows = typed_rows([h["_source"] for h in hits], shown)
-        return EventPage.of(rows, limit)
+        return paging.page(self.conn, self.pattern, self._search, to_dsl(query, self._known_field), shown,
+                           int(limit), after)
 
     def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]],
                       unknown_system: str) -> list[tuple[str, str, str, int]]:
@@ -278,5 +288,6 @@ class ClusterEventStore(events_api.EventStore):
         return indicator_hits(self, indicators, fields, since, until, ids_per_group)
 
     def compact(self, min_files: int = 8) -> Any:
-        """Upkeep: drop event months past the retention (clusters without ILM/ISM); segments merge by themselves."""
+        """Upkeep: drop event months past the retention; where no ILM/ISM does it, roll streams over monthly and drop
+        their backing indices past it. Segments merge by themselves."""
         return schema.prune(self.conn, self.prefix, self.retention_days)

@@ -1,7 +1,9 @@
 """Index templates and lifecycle of a cluster store, from our ECS field list: what ``soc store init`` puts in the
-cluster and ``soc store check`` compares. Detects what the engine offers (ILM, ISM) instead of assuming it.
+cluster and ``soc store check`` compares. Detects what the engine offers (data streams, ILM, ISM) instead of assuming it.
 
-Never deletes data except monthly event indices older than the retention (``prune``).
+Events go to data streams ``logs-soc.<dataset>-<namespace>`` (template ``<prefix>-stream``) where the engine has them,
+else to monthly indices (template ``<prefix>-events``, also what clusters set up before streams hold); readers read
+both. Never deletes data except event indices older than the retention (``prune``, ``soc.store.cluster.lifecycle``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from soc import ecs
+from soc.store.cluster import lifecycle as lc
+from soc.store.cluster import names
 from soc.store.cluster.connection import ClusterError, Connection
 
 KEYWORD = {"type": "keyword", "ignore_above": 8191}
@@ -49,70 +53,63 @@ def ecs_properties() -> dict[str, Any]:
     return root
 
 
-def templates(prefix: str) -> dict[str, tuple[str, dict[str, Any]]]:
-    """name → (API path, body) of every template the store needs."""
+def templates(prefix: str, engine: str = "none") -> dict[str, tuple[str, dict[str, Any]]]:
+    """name → (API path, body) of every template the store needs; with ``engine = "ilm"`` the event templates name
+    their lifecycle policy (ISM attaches its policies by pattern instead)."""
     dynamic = [{"strings": {"match_mapping_type": "string", "mapping": dict(KEYWORD)}}]
     settings = {"index": {"auto_expand_replicas": "0-1", "refresh_interval": "1s"}}
+    meta = {"managed_by": "soc"}
+
+    def events(patterns: list[str], layout: str, **extra: Any) -> dict[str, Any]:
+        body = {"index_patterns": patterns, "priority": 200, "composed_of": [f"{prefix}-ecs", f"{prefix}-settings"],
+                "_meta": meta, **extra}
+        if engine == "ilm":
+            body["template"] = {"settings": {"index": {"lifecycle": {"name": lc.policy_names(prefix)[layout]}}}}
+        return body
+
     return {
         f"{prefix}-ecs": ("/_component_template/", {"template": {"mappings": {
-            "dynamic_templates": dynamic, "properties": ecs_properties()}}, "_meta": {"managed_by": "soc"}}),
+            "dynamic_templates": dynamic, "properties": ecs_properties()}}, "_meta": meta}),
         f"{prefix}-settings": ("/_component_template/", {"template": {"settings": {
             **settings, "index": {**settings["index"], "codec": "best_compression", "number_of_shards": 1}}},
-            "_meta": {"managed_by": "soc"}}),
-        f"{prefix}-events": ("/_index_template/", {
-            "index_patterns": [f"{prefix}-events-*"], "priority": 200,
-            "composed_of": [f"{prefix}-ecs", f"{prefix}-settings"], "_meta": {"managed_by": "soc"}}),
+            "_meta": meta}),
+        f"{prefix}-events": ("/_index_template/", events([names.monthly_pattern(prefix)], "monthly")),
+        f"{prefix}-stream": ("/_index_template/", events([names.stream_pattern(prefix)], "stream", data_stream={})),
         f"{prefix}-state": ("/_index_template/", {
             "index_patterns": [f"{prefix}-state-*"], "priority": 200,
             "template": {"settings": {**settings, "index": {**settings["index"], "refresh_interval": "1s",
                                                               "number_of_shards": 1}},
-                         "mappings": {"dynamic_templates": dynamic}}, "_meta": {"managed_by": "soc"}}),
+                         "mappings": {"dynamic_templates": dynamic}}, "_meta": meta}),
     }
 
 
 def lifecycle(conn: Connection) -> str:
     """Which lifecycle engine the cluster offers: ``ilm``, ``ism`` or ``none`` (then ``prune`` keeps retention)."""
-    paths = {"ilm": "/_ilm/status", "ism": "/_plugins/_ism/policies"}
-    for name in (("ilm",) if conn.kind == "elasticsearch" else ("ism",)):
-        try:
-            conn.request("GET", paths[name], retries=0)
-            return name
-        except ClusterError:
-            continue
-    return "none"
-
-
-def _policy(prefix: str, days: int, engine: str) -> tuple[str, dict[str, Any]]:
-    if engine == "ilm":
-        return f"/_ilm/policy/{prefix}-events", {"policy": {"phases": {
-            "hot": {"actions": {}}, "delete": {"min_age": f"{days}d", "actions": {"delete": {}}}}}}
-    return f"/_plugins/_ism/policies/{prefix}-events", {"policy": {
-        "description": "soc events retention", "default_state": "hot",
-        "states": [{"name": "hot", "actions": [], "transitions": [
-            {"state_name": "delete", "conditions": {"min_index_age": f"{days}d"}}]},
-            {"name": "delete", "actions": [{"delete": {}}], "transitions": []}],
-        "ism_template": [{"index_patterns": [f"{prefix}-events-*"], "priority": 100}]}}
+    return lc.engine_of(conn)
 
 
 def init(conn: Connection, prefix: str, retention_days: int) -> list[str]:
-    """Put every template (idempotent: the same body again changes nothing) and the lifecycle policy the engine
-    offers; create the state indices. Returns what was done, one line each."""
+    """Put every template (idempotent: the same body again changes nothing) and the lifecycle policies the engine
+    offers; create the state indices. An engine refusing data streams keeps the monthly indices (said in the
+    result and recorded in the ``-events`` template's ``_meta`` for ``check``). Returns what was done, one line each."""
     done = []
     engine = lifecycle(conn)
-    for name, (api, body) in templates(prefix).items():
-        if name.endswith("-settings") and engine == "ilm":
-            body["template"]["settings"]["index"]["lifecycle"] = {"name": f"{prefix}-events"}
+    if engine != "none":  # the policies first: a template naming a missing ILM policy is refused
+        done += lc.put_policies(conn, prefix, retention_days, engine)
+    else:
+        done.append(f"no ILM/ISM on this cluster: `soc compact` keeps the retention ({retention_days} days)")
+    stream_name = f"{prefix}-stream"
+    streams = True
+    for name, (api, body) in templates(prefix, engine).items():  # components first: the index templates name them
+        if name == f"{prefix}-events":
+            body["_meta"] = {"managed_by": "soc", "data_streams": _put_stream(conn, prefix, engine, done)}
+            streams = body["_meta"]["data_streams"]
+        if name == stream_name:
+            continue
         conn.request("PUT", api + name, body)
         done.append(f"template {name}")
-    if engine != "none":
-        path, body = _policy(prefix, retention_days, engine)
-        if engine == "ism" and conn.exists(path):
-            done.append(f"{engine} policy {prefix}-events (kept)")
-        else:
-            conn.request("PUT", path, body)
-            done.append(f"{engine} policy {prefix}-events ({retention_days} days)")
-    else:
-        done.append(f"no ILM/ISM on this cluster: `soc compact` deletes event months older than {retention_days} days")
+    if not streams:
+        done.append(f"no data streams on this engine: events stay in monthly indices {prefix}-events-<dataset>-<YYYY.MM>")
     for kind in STATE_KINDS:
         index = f"{prefix}-state-{kind}"
         if not conn.exists(f"/{index}"):
@@ -125,8 +122,36 @@ def init(conn: Connection, prefix: str, retention_days: int) -> list[str]:
     return done
 
 
-def check(conn: Connection, prefix: str) -> list[tuple[bool, str]]:
-    """(ok, line) per thing ``init`` makes and the cluster must offer: version, health, templates, policy, state."""
+def _put_stream(conn: Connection, prefix: str, engine: str, done: list[str]) -> bool:
+    """Put the data stream template; False when the engine refuses data streams (the monthly indices then)."""
+    name = f"{prefix}-stream"
+    api, body = templates(prefix, engine)[name]
+    try:
+        conn.request("PUT", api + name, body)
+    except ClusterError as exc:
+        if exc.status != 400:
+            raise
+        done.append(f"template {name}: refused ({exc.reason[:200]})")
+        return False
+    done.append(f"template {name} (data streams {names.stream_pattern(prefix)})")
+    return True
+
+
+def _stored_template(conn: Connection, api: str, name: str) -> dict[str, Any] | None:
+    try:
+        got = conn.request("GET", api + name, retries=1)
+    except ClusterError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    stored = (got.get("component_templates") or got.get("index_templates") or [{}])[0]
+    return stored.get("component_template") or stored.get("index_template") or {}
+
+
+def check(conn: Connection, prefix: str, retention_days: int | None = None) -> list[tuple[bool, str]]:
+    """(ok, line) per thing ``init`` makes and the cluster must offer: version, health, templates, where events go
+    (streams, older monthly indices), lifecycle policies (retention as configured when ``retention_days`` is given,
+    attached to the backing indices), state indices."""
     out: list[tuple[bool, str]] = []
     try:
         info = conn.info()
@@ -142,24 +167,37 @@ def check(conn: Connection, prefix: str) -> list[tuple[bool, str]]:
         out.append((False, f"[store] kind = {conn.kind!r} but the cluster is {engine}"))
     health = conn.request("GET", "/_cluster/health").get("status", "?")
     out.append((health in ("green", "yellow"), f"cluster health {health}"))
+    monthly_meta: dict[str, Any] = {}
     for name, (api, body) in templates(prefix).items():
-        try:
-            got = conn.request("GET", api + name, retries=1)
-        except ClusterError as exc:
-            out.append((False, f"template {name}: missing ({exc.status}) — run `soc store init`"))
+        inner = _stored_template(conn, api, name)
+        if inner is None:
+            if name.endswith("-stream") and monthly_meta.get("data_streams") is False:
+                out.append((True, f"template {name}: none, this engine has no data streams (monthly indices)"))
+            else:
+                out.append((False, f"template {name}: missing — run `soc store init`"))
             continue
-        stored = (got.get("component_templates") or got.get("index_templates") or [{}])[0]
-        inner = stored.get("component_template") or stored.get("index_template") or {}
+        if name.endswith("-events"):
+            monthly_meta = inner.get("_meta") or {}
         if api == "/_component_template/" and name.endswith("-ecs"):
             props = inner.get("template", {}).get("mappings", {}).get("properties", {})
             want = body["template"]["mappings"]["properties"]
             missing = [k for k in want if k not in props]
             out.append((not missing, f"template {name}" + (f": fields missing under {', '.join(missing[:5])} — run "
                                                            "`soc store init`" if missing else "")))
+        elif name.endswith("-stream") and "data_stream" not in inner:
+            out.append((False, f"template {name}: not a data stream template — run `soc store init`"))
         else:
             out.append((True, f"template {name}"))
-    engine_lc = lifecycle(conn)
-    out.append((True, f"lifecycle: {engine_lc}" + (" (retention kept by `soc compact`)" if engine_lc == "none" else "")))
+    found = lc.streams(conn, prefix)
+    backing = [i for each in found.values() for i in each]
+    out.append((True, f"data streams {names.stream_pattern(prefix)}: "
+                + (f"{len(found)} ({', '.join(sorted(found)[:4])}{', …' if len(found) > 4 else ''}), "
+                   f"{len(backing)} backing indices" if found else "none yet (made by the first ingest)")))
+    monthly = conn.request("GET", f"/_cat/indices/{names.monthly_pattern(prefix)}",
+                           params={"format": "json", "h": "index"})
+    if monthly:
+        out.append((True, f"monthly indices {names.monthly_pattern(prefix)}: {len(monthly)} (read with the streams)"))
+    out += lc.check_lines(conn, prefix, retention_days, lifecycle(conn), backing)
     for kind in STATE_KINDS:
         index = f"{prefix}-state-{kind}"
         ok = conn.exists(f"/{index}")
@@ -168,9 +206,10 @@ def check(conn: Connection, prefix: str) -> list[tuple[bool, str]]:
 
 
 def prune(conn: Connection, prefix: str, retention_days: int, now: datetime | None = None) -> list[str]:
-    """Delete monthly event indices whose whole month is older than the retention; returns their names."""
+    """Delete monthly event indices whose whole month is older than the retention and, where no ILM/ISM does it,
+    stream backing indices past it (``lifecycle.prune_streams``); returns their names."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
-    listed = conn.request("GET", f"/_cat/indices/{prefix}-events-*", params={"format": "json", "h": "index"})
+    listed = conn.request("GET", f"/_cat/indices/{names.monthly_pattern(prefix)}", params={"format": "json", "h": "index"})
     gone = []
     for row in listed:
         name = row["index"]
@@ -183,4 +222,6 @@ def prune(conn: Connection, prefix: str, retention_days: int, now: datetime | No
         if end <= cutoff:
             conn.request("DELETE", f"/{name}")
             gone.append(name)
+    if lifecycle(conn) == "none":
+        gone += lc.prune_streams(conn, prefix, retention_days, now)
     return gone
