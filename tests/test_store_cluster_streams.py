@@ -65,13 +65,18 @@ def test_events_go_to_a_data_stream_and_every_reader_reads_the_older_monthly_ind
         events, conn = store.events, store.events.conn
         assert events.append(_batch(range(30, 70), t0)) == 40
         assert events.append(_batch(range(30, 70), t0)) == 0  # the same backing index: nothing twice
-        assert _indices(conn, "soc-layout-events-*") == ["soc-layout-events-web.access-2026.11"]
+        undated = pa.table({"event.id": ["undated1"], "@timestamp": pa.array([None], pa.timestamp("us")),
+                            "event.dataset": ["web.access"], "message": ["no time"]})
+        assert events.append(ArrowBatch(undated)) == 1  # a data stream refuses it: its dataset's undated index
+        assert "soc-layout-events-web.access-undated" in _indices(conn, "soc-layout-events-*")
+        assert "soc-layout-events-web.access-2026.11" in _indices(conn, "soc-layout-events-*")
         assert lifecycle.streams(conn, events.prefix) == {
             "logs-soc.web.access-layout": _indices(conn, ".ds-logs-soc.web.access-layout-*")}
-        assert events.count() == 70
-        assert {r["event.id"] for r in events.scan({"match_all": {}}, [])} == {f"ev{i:04d}" for i in range(70)}
+        assert events.count() == 71
+        assert {r["event.id"] for r in events.scan({"match_all": {}}, [])} == {f"ev{i:04d}" for i in range(70)} | {
+            "undated1"}
         assert [r["event.id"] for r in events.by_ids(["ev0001", "ev0050"])] == ["ev0001", "ev0050"]
-        assert len(events.around(["event.dataset"], "web.access", None, None, 100)) == 70
+        assert len(events.around(["event.dataset"], "web.access", None, None, 100)) == 71
         hits = events.search(parse('message:"line 5"'), ["message"], 100).rows
         assert [r["event.id"] for r in hits] == ["ev0005"]
         assert sum(n for *_, n in events.counts_by_day(
@@ -83,7 +88,7 @@ def test_events_go_to_a_data_stream_and_every_reader_reads_the_older_monthly_ind
     done = _cli(cdata, "store", "check")
     assert done.exit_code == 0 and "BAD" not in done.output, done.output
     assert "data streams logs-soc.*-layout: 1 (logs-soc.web.access-layout), 2 backing indices" in done.output
-    assert "monthly indices soc-layout-events-*: 1 (read with the streams)" in done.output
+    assert "monthly indices soc-layout-events-*: 2 (read with the streams)" in done.output
     assert f"engine {kind} " in done.output and "lifecycle: no ILM/ISM" in done.output
 
 
@@ -177,10 +182,12 @@ def test_pages_in_a_point_in_time_while_ingest_goes_on(node, tmp_path):
                 conn.request("POST", "/logs-soc.web.access-pit/_rollover")
         assert pages == 6 and seen == [f"ev{i:04d}" for i in range(258, -1, -2)]  # the first page's events only
         assert _open_contexts(conn) == 0  # the last page closed its point in time
-        # a point in time gone (expired, closed) mid-way: the pages go on by keyset, nothing twice, nothing lost
+        # a new search frees the last one's point in time; that one's pages go on by keyset: nothing twice or lost
         total = events.count()
         first = events.search(query, ["message"], 40)
-        paging.close_pit(conn, first.next_after.pit)
+        held = _open_contexts(conn)
+        again = events.search(query, ["message"], 40)
+        assert held > 0 and _open_contexts(conn) == held and again.next_after.pit != first.next_after.pit
         rest, after = [], first.next_after
         while after is not None:
             page = events.search(query, ["message"], 40, after)
@@ -188,6 +195,8 @@ def test_pages_in_a_point_in_time_while_ingest_goes_on(node, tmp_path):
             after = page.next_after if page.limited else None
         both = [r["event.id"] for r in first.rows] + rest
         assert len(both) == len(set(both)) == total
+        paging.close_pit(conn, again.next_after.pit)
+        assert _open_contexts(conn) == 0
         # a plain (timestamp, id) key, as the embedded store's pages give, pages by keyset too
         keyed = events.search(query, ["message"], 5, (t0 + dt.timedelta(seconds=10), "ev0010"))
         assert [r["event.id"] for r in keyed.rows] == ["ev0009", "ev0008", "ev0007", "ev0006", "ev0005"]

@@ -61,6 +61,7 @@ class ClusterEventStore(events_api.EventStore):
         self.prefix = prefix
         self.pattern = names.readers(prefix)  # streams and older monthly indices: what every reader reads
         self._streams: bool | None = None  # whether the stream template exists (asked once, at the first write)
+        self._pit: str | None = None  # the point in time the last search's pages go on in
         self.data_dir = Path(data_dir)
         self.retention_days = retention_days
         self._lock = threading.Lock()
@@ -261,8 +262,12 @@ class ClusterEventStore(events_api.EventStore):
         """As the contract says; the first page opens a point in time that the next pages (``after`` = a page's
         ``next_after``) read in, so they see what was stored at the first page (``soc.store.cluster.paging``)."""
         shown = list(dict.fromkeys(("event.id", "@timestamp", *columns)))
-        return paging.page(self.conn, self.pattern, self._search, to_dsl(query, self._known_field), shown,
-                           int(limit), after)
+        dsl = to_dsl(query, self._known_field)
+        if after is None and self._pit is not None:  # a new search: the last one's pages would go on by keyset
+            paging.close_pit(self.conn, self._pit)
+        result = paging.page(self.conn, self.pattern, self._search, dsl, shown, int(limit), after)
+        self._pit = getattr(result.next_after, "pit", None)  # at most one PIT open per store: the newest search's
+        return result
 
     def counts_by_day(self, days: Sequence[tuple[str, datetime, datetime]],
                       unknown_system: str) -> list[tuple[str, str, str, int]]:
