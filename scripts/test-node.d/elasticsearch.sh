@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lays out Elasticsearch's minimal integ-test distribution (a Maven Central zip) in DIR and starts it; prints its URL.
-# Only for tests and trials: security off, one node. That distribution has no data-stream or ILM modules.
+# Only for tests and trials: security off, one node. That distribution has no ILM and no data-streams module: data
+# streams still work (the server makes them from a template and rolls them over), only `GET _data_stream` is missing.
 set -euo pipefail
 DIR="$1"; HOME_DIR="$DIR/home"; VERSION="${SOC_TEST_ES_VERSION:-8.17.0}"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Lays out an OpenSearch 2.19 node home in DIR from Maven jars (opensearch-pom.xml) and starts it; prints its URL.
 # Only for tests and trials: security off, one node, AllPermission for the three modules; never for real data.
+# Data streams and point in time are in core. No ISM: org.opensearch.plugin:opensearch-index-management is not on
+# Maven Central (only opensearch-job-scheduler is), so lifecycle policies are not tested on this node.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DIR="$1"; HOME_DIR="$DIR/home"; VERSION=2.19.6
