@@ -124,7 +124,7 @@ def test_policies_carry_the_configured_retention():
     assert "rollover" not in lifecycle.policy("soc-p", "monthly", days, "ilm")[1]["policy"]["phases"]["hot"]["actions"]
     path, ism = lifecycle.policy("soc-p", "stream", days, "ism")
     assert path == "/_plugins/_ism/policies/soc-p-stream"
-    assert ism["policy"]["ism_template"][0]["index_patterns"] == ["logs-soc.*-p", ".ds-logs-soc.*-p-*"]
+    assert ism["policy"]["ism_template"][0]["index_patterns"] == ["logs-soc.*-p"]
     assert ism["policy"]["states"][0]["actions"][0]["rollover"]["min_index_age"] == "30d"
     for engine, body in (("ilm", ilm), ("ism", ism)):
         assert lifecycle.retention_of(body, engine) == 400

@@ -46,7 +46,7 @@ def policy(prefix: str, layout: str, days: int, engine: str) -> tuple[str, dict[
     if layout == "stream":
         actions = [{"rollover": {"min_index_age": ROLLOVER_AGE, "min_primary_shard_size": ROLLOVER_SIZE}}]
         condition = {"min_rollover_age": f"{days}d"}  # every event of a backing index is older than that
-        patterns = [names.stream_pattern(prefix), f".ds-{names.stream_pattern(prefix)}-*"]
+        patterns = [names.stream_pattern(prefix)]  # ISM matches a backing index by its data stream's name
     else:
         actions, condition, patterns = [], {"min_index_age": f"{days}d"}, [names.monthly_pattern(prefix)]
     return f"/_plugins/_ism/policies/{name}", {"policy": {
@@ -132,7 +132,7 @@ def _attached(conn: Connection, prefix: str, engine: str, backing: list[str]) ->
             managed = [i for i, v in got.items() if isinstance(v, dict)
                        and (v.get("policy_id") or v.get("index.plugins.index_state_management.policy_id")) == want]
     except ClusterError as exc:
-        return False, f"{engine} policy {want}: attachment not readable ({exc})"
+        return True, f"{engine} policy {want}: which backing indices it manages is not readable here ({exc})"
     ok = len(managed) >= len(backing)
     return ok, (f"{engine} policy {want} manages {len(managed)} of {len(backing)} backing indices"
                 + ("" if ok else " — indices created before `soc store init` need it attached by hand"))
