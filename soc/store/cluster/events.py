@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from soc import ecs
@@ -26,10 +27,10 @@ from soc.store.cluster import schema
 from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.detection import ClusterDetection
 from soc.store.cluster.docs import (
-    arrow_docs,
     arrow_table,
     index_part,
     iso,
+    json_sources,
     nanos,
     parse_time,
     typed_rows,
@@ -59,6 +60,7 @@ class ClusterEventStore(events_api.EventStore):
         self.retention_days = retention_days
         self._lock = threading.Lock()
         self._known: set[str] = set(ecs.FIELDS)
+        self._duck = connect(threads=1)  # writes each batch's documents as JSON (one cursor per append)
 
     # -- writing -------------------------------------------------------------------------------------------
     @contextmanager
@@ -80,15 +82,22 @@ class ClusterEventStore(events_api.EventStore):
     def append(self, batch: events_api.EventBatch) -> int:
         """Bulk-``create`` the rows; 409 (already stored) counts as stored before, a rejected row is dead-lettered.
         Returns the rows new to the cluster. Raises :class:`ClusterError` when the cluster stays unreachable (the
-        caller's checkpoint then does not move)."""
-        pending = {str(d["event.id"]): d for d in arrow_docs(batch.to_arrow())}
+        caller's checkpoint then does not move). Documents are written as JSON by DuckDB (``json_sources``) and
+        sent as they are: the client's helper only adds each action line."""
+        indices: dict[tuple[str | None, str | None], str] = {}
+        pending: dict[str, tuple[str, str]] = {}
+        for eid, dataset, month, source in json_sources(self._duck, batch.to_arrow()):
+            key = (dataset, month)
+            if key not in indices:
+                indices[key] = self.index_of({"event.dataset": dataset, "@timestamp": month})
+            pending[eid] = (indices[key], source)
         new, touched, rejected = 0, set(), []
         for attempt in range(6):
             if attempt:
                 time.sleep(min(0.5 * 2 ** attempt, 10.0))  # back-off before sending the refused items again
-            retry: dict[str, dict] = {}
-            actions = ({"_op_type": "create", "_index": self.index_of(r), "_id": eid, "_source": r}
-                       for eid, r in pending.items())
+            retry: dict[str, tuple[str, str]] = {}
+            actions = ({"_op_type": "create", "_index": index, "_id": eid, "_source": source}
+                       for eid, (index, source) in pending.items())
             for ok, item in self.conn.bulk(actions):
                 info = item.get("create", item)
                 eid = str(info.get("_id"))
@@ -102,7 +111,7 @@ class ClusterEventStore(events_api.EventStore):
                 elif status in (0, 429) or status >= 500:
                     retry[eid] = pending[eid]
                 else:
-                    rejected.append((pending[eid], status, info.get("error")))
+                    rejected.append((orjson.loads(pending[eid][1]), status, info.get("error")))
             if not retry:
                 break
             pending = retry
