@@ -34,7 +34,7 @@ def _table() -> pa.Table:
 
 def test_json_sources_are_the_documents_to_doc_builds():
     table = _table()
-    out = json_sources(connect(), table)
+    out = list(json_sources(connect(), table, rows=2))  # fetched two rows at a time
     assert [(eid, ds, month) for eid, ds, month, _ in out] == [
         ("e1", "nginx.access", "2026-11"), ("e2", None, "2026-12"), ("e3", "x", None)]
     for (_, _, _, text), row in zip(out, table.to_pylist(), strict=True):

@@ -6,7 +6,7 @@ Never drops a field: what a row holds is what the document holds (None and empty
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -73,10 +73,11 @@ def _json_expr(name: str, kind: pa.DataType) -> str:
     return f"{key} || to_json({col})"
 
 
-def json_sources(con: Any, table: pa.Table) -> list[tuple[str, str | None, str | None, str]]:
+def json_sources(con: Any, table: pa.Table, rows: int = 2000) -> Iterator[tuple[str, str | None, str | None, str]]:
     """``(event.id, event.dataset, "YYYY-MM" of @timestamp, document JSON)`` per row of ``table``: the same
-    document :func:`to_doc` builds, written as JSON by DuckDB a column at a time (values escaped by DuckDB's
-    JSON writer), for a bulk request to send as is."""
+    document :func:`to_doc` builds, written as JSON by DuckDB a column at a time (values escaped by DuckDB's JSON
+    writer), for a bulk request to send as is. Yields as DuckDB writes them, ``rows`` at a time, so sending can
+    start before the last document is written."""
     members = [_json_expr(f.name, f.type) for f, c in zip(table.schema, table.columns, strict=True)
                if c.null_count < len(c)]
     names = set(table.column_names)
@@ -85,8 +86,10 @@ def json_sources(con: Any, table: pa.Table) -> list[tuple[str, str | None, str |
     cur = con.cursor()
     try:
         cur.register("soc_batch", table)
-        return cur.execute(f"SELECT CAST({ident('event.id')} AS VARCHAR), {dataset}, {month}, "
-                           f"'{{' || concat_ws(',', {', '.join(members) or 'NULL'}) || '}}' FROM soc_batch").fetchall()
+        cur.execute(f"SELECT CAST({ident('event.id')} AS VARCHAR), {dataset}, {month}, "
+                    f"'{{' || concat_ws(',', {', '.join(members) or 'NULL'}) || '}}' FROM soc_batch")
+        while chunk := cur.fetchmany(rows):
+            yield from chunk
     finally:
         cur.close()
 

@@ -60,6 +60,7 @@ class ClusterEventStore(events_api.EventStore):
         self.retention_days = retention_days
         self._lock = threading.Lock()
         self._known: set[str] = set(ecs.FIELDS)
+        self._touched: set[str] = set()  # indices written since the last close (refreshed then)
         self._duck = connect(threads=1)  # writes each batch's documents as JSON (one cursor per append)
 
     # -- writing -------------------------------------------------------------------------------------------
@@ -86,18 +87,23 @@ class ClusterEventStore(events_api.EventStore):
         sent as they are: the client's helper only adds each action line."""
         indices: dict[tuple[str | None, str | None], str] = {}
         pending: dict[str, tuple[str, str]] = {}
-        for eid, dataset, month, source in json_sources(self._duck, batch.to_arrow()):
-            key = (dataset, month)
-            if key not in indices:
-                indices[key] = self.index_of({"event.dataset": dataset, "@timestamp": month})
-            pending[eid] = (indices[key], source)
+
+        def first_send() -> Iterator[dict[str, Any]]:  # documents written while the first ones are on their way
+            for eid, dataset, month, source in json_sources(self._duck, batch.to_arrow()):
+                key = (dataset, month)
+                if key not in indices:
+                    indices[key] = self.index_of({"event.dataset": dataset, "@timestamp": month})
+                pending[eid] = (indices[key], source)
+                yield {"_op_type": "create", "_index": indices[key], "_id": eid, "_source": source}
+
         new, touched, rejected = 0, set(), []
         for attempt in range(6):
             if attempt:
                 time.sleep(min(0.5 * 2 ** attempt, 10.0))  # back-off before sending the refused items again
             retry: dict[str, tuple[str, str]] = {}
-            actions = ({"_op_type": "create", "_index": index, "_id": eid, "_source": source}
-                       for eid, (index, source) in pending.items())
+            actions = first_send() if not attempt else (
+                {"_op_type": "create", "_index": index, "_id": eid, "_source": source}
+                for eid, (index, source) in pending.items())
             for ok, item in self.conn.bulk(actions):
                 info = item.get("create", item)
                 eid = str(info.get("_id"))
@@ -119,9 +125,15 @@ class ClusterEventStore(events_api.EventStore):
             raise ClusterError(503, f"{len(pending)} event(s) not acknowledged after 6 tries")
         if rejected:
             self._dead_letter(rejected)
-        if touched:  # what was acknowledged is searchable before the checkpoint moves (the TUI's search reads it)
-            self.conn.request("POST", f"/{','.join(sorted(touched))}/_refresh")
+        self._touched |= touched  # acknowledged: durable now, searchable within the refresh interval or at close
         return new
+
+    def close(self) -> None:
+        """Make what this handle stored searchable now (one refresh per run, not per batch: a refresh per batch
+        cuts many small segments the cluster must merge again)."""
+        if self._touched:
+            touched, self._touched = sorted(self._touched), set()
+            self.conn.request("POST", f"/{','.join(touched)}/_refresh", params={"allow_no_indices": "true"})
 
     def _dead_letter(self, rejected: list[tuple[dict, int, Any]]) -> None:
         folder = self.data_dir / "deadletter"
