@@ -126,6 +126,35 @@ def test_demo_province_gives_the_same_alerts_on_both_stores(node, tmp_path):
     assert _alert_set(cluster) == want
 
 
+def test_an_edit_cut_off_before_its_audit_entry_is_still_audited_once(opensearch_url, tmp_path):
+    cfg = _cfg(opensearch_url, tmp_path, "audit")
+    _init(cfg)
+    alert = {"id": "a-1", "rule_id": "r1", "rule_title": "Rule", "rule_level": "high", "event_ids": ["e1"],
+             "first_time": "2026-11-24T01:00:00.000000Z", "last_time": "2026-11-24T01:00:00.000000Z"}
+
+    def die(*args, **kwargs):  # the process is killed right after the alert itself was written
+        raise KeyboardInterrupt
+
+    with open_store(cfg) as one:
+        one.state.upsert_alert(alert)
+        seen = one.state.alert("a-1")["version"]
+        one.state._flush = die
+        with pytest.raises(KeyboardInterrupt):
+            one.state.update_alert("a-1", "an", seen, status="acknowledged")
+        with pytest.raises(KeyboardInterrupt):
+            one.state.add_note("alert", "a-1", "an", "gọi quản trị hệ thống")
+    with open_store(cfg) as two:  # another analyst's reader finds and writes the entries left behind
+        assert two.state.alert("a-1")["status"] == "acknowledged"
+        trail = two.state.audit_trail("a-1", "alert")
+        assert [(r["actor"], r["action"], r["after"]) for r in trail] == [
+            ("an", "update", {"status": "acknowledged"}), ("an", "note", {"note": 1})]
+        two.state.update_alert("a-1", "binh", seen + 1, status="closed", resolution="false_positive")
+    with open_store(cfg) as three:  # each entry once, the next edit after them
+        assert [(r["actor"], r["action"]) for r in three.state.audit_trail("a-1", "alert")] == [
+            ("an", "update"), ("an", "note"), ("binh", "update")]
+        assert "audit_pending" not in three.state._get("alerts", "a-1")[0]  # written, then dropped
+
+
 def test_two_writers_on_one_alert_one_conflict_no_lost_edit(node, tmp_path):
     cfg = _cfg(node, tmp_path, "conflict")
     _init(cfg)

@@ -36,7 +36,7 @@ if [ "$(id -u)" = 0 ]; then   # Elasticsearch refuses to run as root: then the n
   AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 fi
 JAVA_BIN="$(readlink -f "$(command -v java)")"
-export ES_JAVA_HOME="${JAVA_BIN%/bin/java}" ES_JAVA_OPTS="-Xms512m -Xmx512m -Djava.io.tmpdir=$DIR" ES_TMPDIR="$DIR"
+export ES_JAVA_HOME="${JAVA_BIN%/bin/java}" ES_JAVA_OPTS="-Xms${SOC_TEST_NODE_HEAP:-512m} -Xmx${SOC_TEST_NODE_HEAP:-512m} -Djava.io.tmpdir=$DIR" ES_TMPDIR="$DIR"
 rm -f "$DIR/node.pid"
 "${AS[@]}" env ES_JAVA_HOME="$ES_JAVA_HOME" ES_JAVA_OPTS="$ES_JAVA_OPTS" ES_TMPDIR="$ES_TMPDIR" \
   "$HOME_DIR/bin/elasticsearch" -d -p "$DIR/node.pid" >"$DIR/node.out" 2>&1 </dev/null \

@@ -70,7 +70,7 @@ if [ "$(id -u)" = 0 ]; then
   fi
   AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
 fi
-nohup "${AS[@]}" java -Xms512m -Xmx512m -XX:+UseSerialGC -Xss1m \
+nohup "${AS[@]}" java -Xms"${SOC_TEST_NODE_HEAP:-512m}" -Xmx"${SOC_TEST_NODE_HEAP:-512m}" -XX:+UseSerialGC -Xss1m \
   -Djava.awt.headless=true -Dfile.encoding=UTF-8 -Djava.io.tmpdir="$DIR" -Djava.security.manager=allow \
   -Dlog4j2.disable.jmx=true -Dopensearch.path.home="$HOME_DIR" -Dopensearch.path.conf="$HOME_DIR/config" \
   -Dopensearch.distribution.type=tar -Dopensearch.bundled_jdk=false \

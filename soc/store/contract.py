@@ -39,9 +39,12 @@ class Store:
         return self._state
 
     def close(self) -> None:
-        if self._state is not None:
-            self._state.close()
-            self._state = None
+        try:
+            self.events.close()
+        finally:
+            if self._state is not None:
+                self._state.close()
+                self._state = None
 
     def __enter__(self) -> Store:
         return self

@@ -87,7 +87,11 @@ class EventStore(ABC):
 
     @abstractmethod
     def append(self, batch: EventBatch) -> int:
-        """Store the rows whose ``event.id`` is not stored yet; return how many were new."""
+        """Store the rows whose ``event.id`` is not stored yet; return how many were new. They may become
+        visible to readers only at :meth:`close` (a cluster makes them searchable then, not per batch)."""
+
+    def close(self) -> None:  # noqa: B027 - optional: most stores hold nothing to finish
+        """Finish what this handle wrote (make it visible to every reader) and release it."""
 
     @abstractmethod
     def detection(self, fields: Iterable[str]) -> DetectionRun:

@@ -2,7 +2,8 @@
 counter), holding its alerts as a list; every change is a compare-and-set on the document's sequence number.
 
 Mixed into ``ClusterState``, with the embedded store's semantics (``soc.store.state_cases``): an analyst's edit with
-a stale version raises ``ConflictError`` carrying the current case; each change is audited after it is stored.
+a stale version raises ``ConflictError`` carrying the current case; each change carries its audit entries in the
+same write (``ClusterState._put``).
 Reads (``case``, ``list_cases`` …) run on the synced read copy. Knows no case model (``soc.triage`` checks it).
 """
 
@@ -20,7 +21,7 @@ from soc.store.types import ConflictError, iter_chunks
 def case_view(doc: dict[str, Any]) -> dict[str, Any]:
     """A case document as ``StateStore.case`` returns it (its alerts as ``alert_ids``, oldest link first)."""
     links = sorted(doc.get("alerts", []), key=lambda link: (link["added"], link["alert_id"]))
-    out = {k: v for k, v in doc.items() if k != "alerts"}
+    out = {k: v for k, v in doc.items() if k not in ("alerts", "audit_pending")}
     out["alert_ids"] = [link["alert_id"] for link in links]
     return out
 
@@ -33,7 +34,7 @@ class ClusterCases:
     _get: Callable[..., tuple[dict[str, Any] | None, tuple[int, int] | None]]
     _put: Callable[..., None]
     _next_id: Callable[[str], int]
-    _audit: Callable[..., None]
+    _entry: Callable[..., dict[str, Any]]
 
     def _systems(self, alert_ids: Sequence[str], strict: bool) -> list[str]:
         """The distinct non-empty systems of ``alert_ids``; with ``strict``, ``KeyError`` for an unknown alert."""
@@ -62,10 +63,9 @@ class ClusterCases:
         self._put("cases", str(cid), {
             "id": cid, "title": title, "severity": severity, "status": "open", "systems": systems, "assignee": None,
             "author": actor, "created": now, "updated": now, "version": 2,
-            "alerts": [{"alert_id": a, "added": now, "actor": actor} for a in ids]}, create=True)
-        self._audit(actor, "case", str(cid), "create", None, {"title": title, "severity": severity})
-        if ids:
-            self._audit(actor, "case", str(cid), "add_alerts", None, {"alerts": ids})
+            "alerts": [{"alert_id": a, "added": now, "actor": actor} for a in ids]}, create=True, audits=[
+            self._entry(actor, "case", str(cid), "create", None, {"title": title, "severity": severity}),
+            *([self._entry(actor, "case", str(cid), "add_alerts", None, {"alerts": ids})] if ids else [])])
         return cid
 
     def add_case_alerts(self, case_id: int, alert_ids: Iterable[str], actor: str) -> list[str]:
@@ -82,13 +82,12 @@ class ClusterCases:
             new = {**doc, "alerts": links, "systems": self._systems([x["alert_id"] for x in links], strict=False),
                    "updated": now, "version": int(doc["version"]) + 1}
             try:
-                self._put("cases", str(case_id), new, seq)
+                self._put("cases", str(case_id), new, seq, audits=[
+                    self._entry(actor, "case", str(case_id), "add_alerts", None, {"alerts": added})] if added else [])
             except ClusterError as exc:
                 if exc.status != 409:
                     raise
                 continue  # someone changed the case meanwhile: link to its new state
-            if added:
-                self._audit(actor, "case", str(case_id), "add_alerts", None, {"alerts": added})
             return added
 
     def remove_case_alerts(self, case_id: int, alert_ids: Iterable[str], actor: str) -> int:
@@ -104,12 +103,12 @@ class ClusterCases:
             new = {**doc, "alerts": keep, "systems": self._systems([x["alert_id"] for x in keep], strict=False),
                    "updated": utcnow(), "version": int(doc["version"]) + 1}
             try:
-                self._put("cases", str(case_id), new, seq)
+                self._put("cases", str(case_id), new, seq,
+                          audits=[self._entry(actor, "case", str(case_id), "remove_alerts", {"alerts": ids}, None)])
             except ClusterError as exc:
                 if exc.status != 409:
                     raise
                 continue
-            self._audit(actor, "case", str(case_id), "remove_alerts", {"alerts": ids}, None)
             return removed
 
     def update_case(self, case_id: int, actor: str, expected_version: int, **changes: Any) -> dict[str, Any]:
@@ -125,12 +124,15 @@ class ClusterCases:
                                 f"{current['version']})", current)
         new = {**doc, **changes, "updated": utcnow(), "version": int(doc["version"]) + 1}
         try:
-            self._put("cases", str(case_id), new, seq)
+            self._put("cases", str(case_id), new, seq,
+                      audits=[self._entry(actor, "case", str(case_id), "update", {k: doc.get(k) for k in changes},
+                                          changes)])
         except ClusterError as exc:
             if exc.status != 409:
                 raise
             current, _ = self._get("cases", str(case_id))  # someone wrote between our read and our write
-            raise ConflictError(f"case {case_id} was changed by someone else",
-                                case_view(current) if current else None) from None
-        self._audit(actor, "case", str(case_id), "update", {k: doc.get(k) for k in changes}, changes)
-        return case_view(new)
+            if current is None or int(current["version"]) != expected_version:
+                raise ConflictError(f"case {case_id} was changed by someone else",
+                                    case_view(current) if current else None) from None
+            return self.update_case(case_id, actor, expected_version, **changes)  # only audit entries moved on
+        return case_view({k: v for k, v in new.items() if k != "audit_pending"})

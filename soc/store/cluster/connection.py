@@ -107,7 +107,7 @@ class Connection:
                 self._info = {"version": {"number": number, "distribution": self.kind}}
         return self._info
 
-    def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 2000, threads: int = 2
+    def bulk(self, actions: Iterable[dict[str, Any]], chunk_size: int = 2000, threads: int = 4
              ) -> Iterator[tuple[bool, dict]]:
         """``(ok, item)`` per action through the client's ``parallel_bulk`` (``threads`` requests in flight); an
         item refused with 429/5xx or lost with its request comes back not ok with that status, for the caller to

@@ -6,14 +6,15 @@ Never drops a field: what a row holds is what the document holds (None and empty
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from soc import ecs
+from soc.store.duck import ident, literal
 
 _ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int64(), "DOUBLE": pa.float64(),
           "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string())}
@@ -56,23 +57,41 @@ def to_doc(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _json(v) for k, v in row.items() if v is not None and v != []}
 
 
-def arrow_docs(table: pa.Table) -> list[dict[str, Any]]:
-    """:func:`to_doc` of every row of ``table``, its times formatted by Arrow a column at a time (the same
-    ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` as :func:`iso`) instead of value by value."""
-    columns, names = [], []
-    for field, column in zip(table.schema, table.columns, strict=True):
-        if column.null_count == len(column):
-            continue  # most ECS columns of a batch are empty: no key in any document
-        names.append(field.name)
-        if pa.types.is_timestamp(field.type):
-            unit = pa.timestamp("us", "UTC" if field.type.tz else None)
-            column = pc.strftime(pc.cast(column, unit, safe=False), format="%Y-%m-%dT%H:%M:%SZ")
-        elif pa.types.is_date(field.type):
-            column = pc.strftime(column, format="%Y-%m-%d")
-        columns.append(column)
-    rows = pa.table(columns, names=names).to_pylist()
-    return [{k: _json(v) if isinstance(v, list) else v for k, v in row.items() if v is not None and v != []}
-            for row in rows]
+def _json_expr(name: str, kind: pa.DataType) -> str:
+    """SQL for one column's ``"name":value`` JSON member, NULL when the row leaves the field out (None, empty list,
+    a float JSON cannot hold)."""
+    col = ident(name)
+    key = literal(orjson.dumps(name).decode() + ":")
+    if pa.types.is_timestamp(kind):
+        return f"{key} || '\"' || strftime({col}, '%Y-%m-%dT%H:%M:%S.%fZ') || '\"'"
+    if pa.types.is_date(kind):
+        return f"{key} || '\"' || strftime({col}, '%Y-%m-%d') || '\"'"
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        return f"CASE WHEN len({col}) > 0 THEN {key} || to_json({col}) END"
+    if pa.types.is_floating(kind):
+        return f"CASE WHEN isfinite({col}) THEN {key} || to_json({col}) END"
+    return f"{key} || to_json({col})"
+
+
+def json_sources(con: Any, table: pa.Table, rows: int = 2000) -> Iterator[tuple[str, str | None, str | None, str]]:
+    """``(event.id, event.dataset, "YYYY-MM" of @timestamp, document JSON)`` per row of ``table``: the same
+    document :func:`to_doc` builds, written as JSON by DuckDB a column at a time (values escaped by DuckDB's JSON
+    writer), for a bulk request to send as is. Yields as DuckDB writes them, ``rows`` at a time, so sending can
+    start before the last document is written."""
+    members = [_json_expr(f.name, f.type) for f, c in zip(table.schema, table.columns, strict=True)
+               if c.null_count < len(c)]
+    names = set(table.column_names)
+    dataset = ident("event.dataset") if "event.dataset" in names else "NULL"
+    month = f"strftime({ident('@timestamp')}, '%Y-%m')" if "@timestamp" in names else "NULL"
+    cur = con.cursor()
+    try:
+        cur.register("soc_batch", table)
+        cur.execute(f"SELECT CAST({ident('event.id')} AS VARCHAR), {dataset}, {month}, "
+                    f"'{{' || concat_ws(',', {', '.join(members) or 'NULL'}) || '}}' FROM soc_batch")
+        while chunk := cur.fetchmany(rows):
+            yield from chunk
+    finally:
+        cur.close()
 
 
 def index_part(text: str | None) -> str:

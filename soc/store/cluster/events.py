@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow as pa
 
 from soc import ecs
@@ -33,10 +34,10 @@ from soc.store.cluster import names, paging, schema
 from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.detection import ClusterDetection
 from soc.store.cluster.docs import (
-    arrow_docs,
     arrow_table,
     index_part,
     iso,
+    json_sources,
     typed_rows,
 )
 from soc.store.cluster.hunt import indicator_hits
@@ -66,6 +67,8 @@ class ClusterEventStore(events_api.EventStore):
         self.retention_days = retention_days
         self._lock = threading.Lock()
         self._known: set[str] = set(ecs.FIELDS)
+        self._touched: set[str] = set()  # indices written since the last close (refreshed then)
+        self._duck = connect(threads=1)  # writes each batch's documents as JSON (one cursor per append)
 
     # -- writing -------------------------------------------------------------------------------------------
     @contextmanager
@@ -97,15 +100,27 @@ class ClusterEventStore(events_api.EventStore):
     def append(self, batch: events_api.EventBatch) -> int:
         """Bulk-``create`` the rows; 409 (already stored) counts as stored before, a rejected row is dead-lettered.
         Returns the rows new to the cluster. Raises :class:`ClusterError` when the cluster stays unreachable (the
-        caller's checkpoint then does not move)."""
-        pending = {str(d["event.id"]): d for d in arrow_docs(batch.to_arrow())}
+        caller's checkpoint then does not move). Documents are written as JSON by DuckDB (``json_sources``) and
+        sent as they are: the client's helper only adds each action line."""
+        indices: dict[tuple[str | None, str | None], str] = {}
+        pending: dict[str, tuple[str, str]] = {}
+
+        def first_send() -> Iterator[dict[str, Any]]:  # documents written while the first ones are on their way
+            for eid, dataset, month, source in json_sources(self._duck, batch.to_arrow()):
+                key = (dataset, month)
+                if key not in indices:
+                    indices[key] = self.index_of({"event.dataset": dataset, "@timestamp": month})
+                pending[eid] = (indices[key], source)
+                yield {"_op_type": "create", "_index": indices[key], "_id": eid, "_source": source}
+
         new, touched, rejected = 0, set(), []
         for attempt in range(6):
             if attempt:
                 time.sleep(min(0.5 * 2 ** attempt, 10.0))  # back-off before sending the refused items again
-            retry: dict[str, dict] = {}
-            actions = ({"_op_type": "create", "_index": self.index_of(r), "_id": eid, "_source": r}
-                       for eid, r in pending.items())
+            retry: dict[str, tuple[str, str]] = {}
+            actions = first_send() if not attempt else (
+                {"_op_type": "create", "_index": index, "_id": eid, "_source": source}
+                for eid, (index, source) in pending.items())
             for ok, item in self.conn.bulk(actions):
                 info = item.get("create", item)
                 eid = str(info.get("_id"))
@@ -119,7 +134,7 @@ class ClusterEventStore(events_api.EventStore):
                 elif status in (0, 429) or status >= 500:
                     retry[eid] = pending[eid]
                 else:
-                    rejected.append((pending[eid], status, info.get("error")))
+                    rejected.append((orjson.loads(pending[eid][1]), status, info.get("error")))
             if not retry:
                 break
             pending = retry
@@ -127,9 +142,18 @@ class ClusterEventStore(events_api.EventStore):
             raise ClusterError(503, f"{len(pending)} event(s) not acknowledged after 6 tries")
         if rejected:
             self._dead_letter(rejected)
-        if touched:  # what was acknowledged is searchable before the checkpoint moves (the TUI's search reads it)
-            self.conn.request("POST", f"/{','.join(sorted(touched))}/_refresh")
+        self._touched |= touched  # acknowledged: durable now, searchable within the refresh interval or at close
         return new
+
+    def close(self) -> None:
+        """Make what this handle stored searchable now (one refresh per run, not per batch: a refresh per batch
+        cuts many small segments the cluster must merge again); free the last search's point in time."""
+        if self._touched:
+            touched, self._touched = sorted(self._touched), set()
+            self.conn.request("POST", f"/{','.join(touched)}/_refresh", params={"allow_no_indices": "true"})
+        if self._pit is not None:  # the last search's point in time: its pages end with this handle
+            pit, self._pit = self._pit, None
+            paging.close_pit(self.conn, pit)
 
     def _dead_letter(self, rejected: list[tuple[dict, int, Any]]) -> None:
         folder = self.data_dir / "deadletter"

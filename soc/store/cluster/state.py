@@ -75,6 +75,8 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
     def _sync(self, kinds: Sequence[str] = tuple(_TABLES)) -> None:
         """Reload the tables of ``kinds`` whose documents changed in the cluster since they were loaded."""
         self.conn.request("POST", f"/{self.prefix}-state-*/_refresh", params={"allow_no_indices": "true"})
+        if "audit" in kinds and self._recover_audit():
+            self.conn.request("POST", f"/{self._index('audit')}/_refresh")
         versions = self._versions()
         stale = [k for k in kinds if k in _TABLES and self._loaded.get(k) != versions.get(k, 0)]
         if not stale:
@@ -135,14 +137,71 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
         return got["_source"], (int(got["_seq_no"]), int(got["_primary_term"]))
 
     def _put(self, kind: str, doc_id: str, doc: dict[str, Any], seq: tuple[int, int] | None = None,
-             create: bool = False) -> None:
-        """Write one document; with ``seq`` only if nobody changed it since (else ``ClusterError`` 409)."""
+             create: bool = False, audits: Sequence[dict[str, Any]] = ()) -> tuple[int, int]:
+        """Write one document; with ``seq`` only if nobody changed it since (else ``ClusterError`` 409). Returns
+        its new sequence number. ``audits`` (from :meth:`_entry`) ride in the same write as ``audit_pending`` and
+        are then written to the audit index (:meth:`_flush`): a crash in between leaves them in the document,
+        where the next writer or reader of the audit trail finds and writes them, so no change goes unaudited."""
         params: dict[str, Any] = {}  # no refresh: GET by id is realtime, and reads of the copy refresh first
         if create:
             params["op_type"] = "create"
         elif seq is not None:
             params |= {"if_seq_no": seq[0], "if_primary_term": seq[1]}
-        self.conn.request("PUT", f"/{self._index(kind)}/_doc/{doc_id}", doc, params=params)
+        pending = [*doc.get("audit_pending", []), *audits]
+        body = {**doc, "audit_pending": pending} if audits else doc
+        got = self.conn.request("PUT", f"/{self._index(kind)}/_doc/{doc_id}", body, params=params)
+        written = (int(got.get("_seq_no", -1)), int(got.get("_primary_term", -1)))
+        if pending:
+            self._flush(kind, doc_id, {k: v for k, v in body.items() if k != "audit_pending"}, pending, written)
+        return written
+
+    @staticmethod
+    def _entry(actor: str, otype: str, oid: str, action: str, before: Any, after: Any) -> dict[str, Any]:
+        """One audit entry, keyed once so that writing it twice stores it once."""
+        return {"key": uuid.uuid4().hex, "at": utcnow(), "actor": actor, "object_type": otype,
+                "object_id": str(oid), "action": action, "before": json.dumps(before, ensure_ascii=False),
+                "after": json.dumps(after, ensure_ascii=False)}
+
+    def _flush(self, kind: str, doc_id: str, doc: dict[str, Any], pending: Sequence[dict[str, Any]],
+               seq: tuple[int, int]) -> None:
+        """Write ``pending`` audit entries (each once, by its key), then drop them from the document unless
+        someone changed it since (their write carried the entries on, and flushes them itself)."""
+        for entry in pending:
+            key = str(entry["key"])
+            if self._get("audit", key)[0] is not None:
+                continue
+            try:
+                self.conn.request("PUT", f"/{self._index('audit')}/_doc/{key}", {
+                    **{k: v for k, v in entry.items() if k != "key"}, "id": self._next_id("audit")},
+                    params={"op_type": "create"})
+            except ClusterError as exc:
+                if exc.status != 409:
+                    raise
+        try:
+            self._put(kind, doc_id, doc, seq)
+        except ClusterError as exc:
+            if exc.status != 409:
+                raise
+
+    def _recover_audit(self) -> int:
+        """Write the audit entries a crashed writer left in its documents (see :meth:`_put`); how many
+        documents held some."""
+        found = 0
+        for kind in ("alerts", "cases", "notes", "suppressions"):
+            try:
+                hits = self.conn.request("POST", f"/{self._index(kind)}/_search", {
+                    "size": 1000, "seq_no_primary_term": True,
+                    "query": {"exists": {"field": "audit_pending.key"}}})["hits"]["hits"]
+            except ClusterError as exc:
+                if exc.status in (400, 404):
+                    continue
+                raise
+            found += len(hits)
+            for hit in hits:
+                doc = hit["_source"]
+                self._flush(kind, hit["_id"], {k: v for k, v in doc.items() if k != "audit_pending"},
+                            doc["audit_pending"], (int(hit["_seq_no"]), int(hit["_primary_term"])))
+        return found
 
     def _next_id(self, kind: str) -> int:
         """The next integer id of ``kind`` (notes, suppressions, audit), a counter document bumped by CAS."""
@@ -157,10 +216,10 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
                     raise
 
     def _audit(self, actor: str, otype: str, oid: str, action: str, before: Any, after: Any) -> None:
-        self._put("audit", uuid.uuid4().hex, {
-            "id": self._next_id("audit"), "at": utcnow(), "actor": actor, "object_type": otype,
-            "object_id": str(oid), "action": action, "before": json.dumps(before, ensure_ascii=False),
-            "after": json.dumps(after, ensure_ascii=False)})
+        """An audit entry of its own (one write: nothing else to keep in step with)."""
+        entry = self._entry(actor, otype, oid, action, before, after)
+        self.conn.request("PUT", f"/{self._index('audit')}/_doc/{entry.pop('key')}",
+                          {**entry, "id": self._next_id("audit")}, params={"op_type": "create"})
 
     # -- single documents, read straight from the cluster -----------------------------------------------------
     def checkpoint(self, path: str) -> Checkpoint | None:
@@ -226,9 +285,9 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
                         "status": alert.get("status", "new"), "resolution": None, "assignee": None,
                         "created": now, "updated": now, "version": 1,
                         "rule_title_vi": alert.get("rule_title_vi", ""),
-                        "rule_description_vi": alert.get("rule_description_vi", "")}, create=True)
-                    if alert.get("status", "new") != "new":
-                        self._audit("scan", "alert", alert["id"], "create", None, {"status": alert["status"]})
+                        "rule_description_vi": alert.get("rule_description_vi", "")}, create=True,
+                        audits=[self._entry("scan", "alert", alert["id"], "create", None, {"status": alert["status"]})]
+                        if alert.get("status", "new") != "new" else ())
                     return True
                 ids = set(doc["event_ids"]) | set(alert.get("event_ids", []))
                 if len(ids) == len(doc["event_ids"]):
@@ -256,16 +315,17 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
                                     f"version {doc['version']})", doc)
             new = {**doc, **changes, "updated": utcnow(), "version": int(doc["version"]) + 1}
             try:
-                self._put("alerts", alert_id, new, seq)
+                self._put("alerts", alert_id, new, seq,
+                          audits=[self._entry(actor, "alert", alert_id, "update", {k: doc.get(k) for k in changes},
+                                              changes)])
             except ClusterError as exc:
                 if exc.status != 409:
                     raise
-                if expected_version is not None:  # someone wrote between our read and our write
-                    current, _ = self._get("alerts", alert_id)
+                current, _ = self._get("alerts", alert_id)  # someone wrote between our read and our write
+                if expected_version is not None and current and int(current["version"]) != expected_version:
                     raise ConflictError(f"alert {alert_id} was changed by someone else", current) from None
-                continue
-            self._audit(actor, "alert", alert_id, "update", {k: doc.get(k) for k in changes}, changes)
-            return new
+                continue  # only its audit entries were written meanwhile, or no version was expected: again
+            return {k: v for k, v in new.items() if k != "audit_pending"}
 
     # -- audit, notes, suppressions ------------------------------------------------------------------------
     def record(self, actor: str, object_type: str, object_id: str, action: str, before: Any, after: Any) -> None:
@@ -274,8 +334,8 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
     def add_note(self, object_type: str, object_id: str, author: str, body: str) -> dict[str, Any]:
         note = {"id": self._next_id("notes"), "object_type": object_type, "object_id": str(object_id),
                 "at": utcnow(), "author": author, "body": body}
-        self._put("notes", str(note["id"]), note, create=True)
-        self._audit(author, object_type, str(object_id), "note", None, {"note": note["id"]})
+        self._put("notes", str(note["id"]), note, create=True,
+                  audits=[self._entry(author, object_type, str(object_id), "note", None, {"note": note["id"]})])
         return note
 
     def add_suppression(self, rule_id: str, field: str, value: str, reason: str, author: str,
@@ -283,17 +343,18 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
         sid = self._next_id("suppressions")
         doc = {"id": sid, "rule_id": rule_id, "field": field, "value": value, "reason": reason, "author": author,
                "created": utcnow(), "expires": expires, "removed": None}
-        self._put("suppressions", str(sid), doc, create=True)
-        self._audit(author, "suppression", str(sid), "create", None,
-                    {"rule_id": rule_id, "field": field, "value": value, "reason": reason, "expires": expires})
+        self._put("suppressions", str(sid), doc, create=True, audits=[self._entry(
+            author, "suppression", str(sid), "create", None,
+            {"rule_id": rule_id, "field": field, "value": value, "reason": reason, "expires": expires})])
         return doc
 
     def remove_suppression(self, sid: int, actor: str) -> None:
         doc, seq = self._get("suppressions", str(sid))
         if doc is None or doc.get("removed"):
             raise KeyError(f"no active suppression {sid}")
-        self._put("suppressions", str(sid), {**doc, "removed": utcnow()}, seq)
-        self._audit(actor, "suppression", str(sid), "remove", doc, None)
+        before = {k: v for k, v in doc.items() if k != "audit_pending"}
+        self._put("suppressions", str(sid), {**doc, "removed": utcnow()}, seq,
+                  audits=[self._entry(actor, "suppression", str(sid), "remove", before, None)])
 
     def import_rows(self, kind: str, rows: Iterable[dict[str, Any]]) -> int:
         """Store rows copied from another store as they are (``soc store copy``); a row already copied is written
