@@ -6,11 +6,9 @@ Skipped, loudly, only when java or mvn is missing on a developer's machine; neve
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -26,47 +24,7 @@ from soc.store.registry import open_store
 from soc.store.types import ConflictError
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "test-node"
 END = date(2026, 11, 24)
-
-
-def _node(engine: str):
-    missing = [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
-    if missing:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the cluster tests: {', '.join(missing)} missing (see .ci/run)")
-        pytest.skip(f"CLUSTER TESTS NOT RUN: {', '.join(missing)} not installed (apt-get install default-jdk-headless "
-                    "maven)")
-    work = Path(tempfile.mkdtemp(prefix=f"soc-{engine}-", dir="/tmp"))
-    os.chmod(work, 0o755)  # the node runs as nobody when the tests run as root
-    run = subprocess.run([str(SCRIPT), engine, str(work)], capture_output=True, text=True, timeout=400)
-    if run.returncode != 0:
-        subprocess.run([str(SCRIPT), "stop", str(work)], timeout=60)
-        pytest.fail(f"scripts/test-node {engine} failed: {run.stderr[-2000:]}")
-    return work, run.stdout.strip().splitlines()[-1]
-
-
-def _session_node(engine: str):
-    work, url = _node(engine)
-    yield url
-    subprocess.run([str(SCRIPT), "stop", str(work)], timeout=60)
-    shutil.rmtree(work, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def opensearch_url():
-    yield from _session_node("opensearch")
-
-
-@pytest.fixture(scope="session")
-def elasticsearch_url():
-    yield from _session_node("elasticsearch")
-
-
-@pytest.fixture(params=["opensearch", "elasticsearch"])
-def node(request) -> tuple[str, str]:
-    """(kind, URL) of each engine that runs here: the core of the contract is tested on both."""
-    return request.param, request.getfixturevalue(f"{request.param}_url")
 
 
 def _cfg(url: str | tuple[str, str], data_dir: Path, namespace: str, raw: dict | None = None):
@@ -90,6 +48,7 @@ def test_init_is_idempotent_and_check_passes(node, tmp_path):
         checks = schema.check(store.events.conn, store.events.prefix)
     assert all(ok for ok, _ in checks), [line for ok, line in checks if not ok]
     assert any(line.startswith(f"engine {node[0]} ") for _, line in checks)
+    assert any(line.startswith("privileges: ") and "is off on this cluster" in line for _, line in checks)
 
 
 def _alert_set(cfg) -> set[tuple]:

@@ -10,29 +10,12 @@ import datetime as dt
 from collections.abc import Sequence
 
 import pyarrow as pa
-import pytest
-from test_store_cluster import _cfg, _cli, _cluster_dir, _session_node
+from test_store_cluster import _cfg, _cli, _cluster_dir
 
 from soc.searchlang import parse
 from soc.store.cluster import lifecycle, names, paging, schema
 from soc.store.events_api import ArrowBatch
 from soc.store.registry import open_store
-
-
-@pytest.fixture(scope="module")
-def opensearch_url():
-    yield from _session_node("opensearch")
-
-
-@pytest.fixture(scope="module")
-def elasticsearch_url():
-    yield from _session_node("elasticsearch")
-
-
-@pytest.fixture(params=["opensearch", "elasticsearch"])
-def node(request) -> tuple[str, str]:
-    """(kind, URL) of each engine: streams, paging and retention are tested on both."""
-    return request.param, request.getfixturevalue(f"{request.param}_url")
 
 
 def _batch(ids: Sequence[int], t0: dt.datetime, dataset: str = "web.access", step: int = 1) -> ArrowBatch:

@@ -15,6 +15,7 @@ from soc import ecs
 from soc.store.cluster import lifecycle as lc
 from soc.store.cluster import names
 from soc.store.cluster.connection import ClusterError, Connection
+from soc.store.cluster.privileges import check_privileges
 
 KEYWORD = {"type": "keyword", "ignore_above": 8191}
 STATE_KINDS = ("alerts", "cases", "notes", "suppressions", "audit", "checkpoints", "watermarks", "counters",
@@ -167,6 +168,7 @@ def check(conn: Connection, prefix: str, retention_days: int | None = None) -> l
         out.append((False, f"[store] kind = {conn.kind!r} but the cluster is {engine}"))
     health = conn.request("GET", "/_cluster/health").get("status", "?")
     out.append((health in ("green", "yellow"), f"cluster health {health}"))
+    out += check_privileges(conn, [f"{prefix}-*", names.stream_pattern(prefix)])
     monthly_meta: dict[str, Any] = {}
     for name, (api, body) in templates(prefix).items():
         inner = _stored_template(conn, api, name)
