@@ -145,12 +145,16 @@ class ClusterEventStore(events_api.EventStore):
         self._touched |= touched  # acknowledged: durable now, searchable within the refresh interval or at close
         return new
 
-    def close(self) -> None:
-        """Make what this handle stored searchable now (one refresh per run, not per batch: a refresh per batch
-        cuts many small segments the cluster must merge again); free the last search's point in time."""
+    def _own_writes(self) -> None:
+        """Make what this handle stored searchable (before it reads, and at close): one refresh per run or read,
+        not per batch — a refresh per batch cuts many small segments the cluster must merge again."""
         if self._touched:
             touched, self._touched = sorted(self._touched), set()
             self.conn.request("POST", f"/{','.join(touched)}/_refresh", params={"allow_no_indices": "true"})
+
+    def close(self) -> None:
+        """Make what this handle stored searchable now; free the last search's point in time."""
+        self._own_writes()
         if self._pit is not None:  # the last search's point in time: its pages end with this handle
             pit, self._pit = self._pit, None
             paging.close_pit(self.conn, pit)
@@ -169,6 +173,7 @@ class ClusterEventStore(events_api.EventStore):
 
     # -- reading helpers -------------------------------------------------------------------------------------
     def _search(self, body: dict[str, Any], index: str | None = None) -> dict[str, Any]:
+        self._own_writes()  # a handle reads what it wrote
         try:
             return self.conn.request("POST", f"/{index or self.pattern}/_search", body,
                                      params={"ignore_unavailable": "true", "allow_no_indices": "true"})
@@ -287,6 +292,7 @@ class ClusterEventStore(events_api.EventStore):
         ``next_after``) read in, so they see what was stored at the first page (``soc.store.cluster.paging``)."""
         shown = list(dict.fromkeys(("event.id", "@timestamp", *columns)))
         dsl = to_dsl(query, self._known_field)
+        self._own_writes()  # before the point in time opens
         if after is None and self._pit is not None:  # a new search: the last one's pages would go on by keyset
             paging.close_pit(self.conn, self._pit)
         result = paging.page(self.conn, self.pattern, self._search, dsl, shown, int(limit), after)
