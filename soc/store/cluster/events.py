@@ -150,7 +150,8 @@ class ClusterEventStore(events_api.EventStore):
         not per batch — a refresh per batch cuts many small segments the cluster must merge again."""
         if self._touched:
             touched, self._touched = sorted(self._touched), set()
-            self.conn.request("POST", f"/{','.join(touched)}/_refresh", params={"allow_no_indices": "true"})
+            self.conn.request("POST", f"/{','.join(touched)}/_refresh",  # one may be gone: rolled over, pruned
+                              params={"allow_no_indices": "true", "ignore_unavailable": "true"})
 
     def close(self) -> None:
         """Make what this handle stored searchable now; free the last search's point in time."""
