@@ -326,4 +326,5 @@ class ClusterEventStore(events_api.EventStore):
     def compact(self, min_files: int = 8) -> Any:
         """Upkeep: drop event months past the retention; where no ILM/ISM does it, roll streams over monthly and drop
         their backing indices past it. Segments merge by themselves."""
+        self._own_writes()
         return schema.prune(self.conn, self.prefix, self.retention_days)

@@ -152,10 +152,12 @@ def prune_streams(conn: Connection, prefix: str, days: int, now: datetime | None
     for name, backing in streams(conn, prefix).items():
         conn.request("POST", f"/{name}/_rollover", {"conditions": {"max_age": ROLLOVER_AGE}})
         for index in backing[:-1]:
-            answer = conn.request("POST", f"/{index}/_search", {"size": 0, "aggs": {
+            conn.request("POST", f"/{index}/_refresh")  # every event it holds counts, however recently written
+            answer = conn.request("POST", f"/{index}/_search", {"size": 0, "track_total_hits": True, "aggs": {
                 "newest": {"max": {"field": "@timestamp"}}}})
             newest = answer.get("aggregations", {}).get("newest", {}).get("value")
-            if newest is None or datetime.fromtimestamp(newest / 1000, UTC) < cutoff:
+            empty = int(answer.get("hits", {}).get("total", {}).get("value", 1)) == 0
+            if empty if newest is None else datetime.fromtimestamp(newest / 1000, UTC) < cutoff:
                 conn.request("DELETE", f"/{index}")
                 gone.append(index)
     return gone
