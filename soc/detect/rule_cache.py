@@ -1,4 +1,4 @@
-"""Compile cache: the SQL and alert metadata of each rule file, kept under ``<data_dir>/cache/rules`` keyed by
+"""Compile cache: the SQL (and cluster candidate queries) and alert metadata of each rule file, kept under ``<data_dir>/cache/rules`` keyed by
 the file's content and the conversion code (backend, pipelines, ECS field types, pySigma), so a cron scan of
 thousands of rules does not parse and convert them again. Never decides a rule's result: a miss compiles as before.
 
@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from functools import cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,19 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 @cache
 def code_version() -> str:
     """A hash of everything a conversion depends on besides the rule file."""
-    h = hashlib.sha256(version("pySigma").encode())
+    h = hashlib.sha256(version("pySigma").encode() + b"\0" + _backend_version().encode())
     for path in sorted([*_CODE.rglob("*.py"), *_CODE.rglob("*.yml")]):
         h.update(path.relative_to(_CODE).as_posix().encode() + b"\0" + path.read_bytes())
     h.update(json.dumps(ecs.FIELDS, sort_keys=True).encode())
     return h.hexdigest()
+
+
+def _backend_version() -> str:
+    """pySigma's Elasticsearch backend version (the cluster candidate queries), "absent" when not installed."""
+    try:
+        return version("pysigma-backend-elasticsearch")
+    except PackageNotFoundError:
+        return "absent"
 
 
 def _key(content: bytes) -> str:
@@ -70,6 +78,7 @@ def _entry_of(rs: RuleSet, path: Path, correlation: bool) -> dict[str, Any]:
                 "title": r.rule.title, "name": r.rule.name, "id": str(r.rule.id) if r.rule.id else None,
                 "description": r.rule.description, "custom_attributes": r.rule.custom_attributes,
                 "level": r.level, "tags": r.tags, "queries": r.queries, "fields": sorted(r.fields),
+                "cluster": r.cluster,
             }
             for r in rules
         ],
@@ -79,7 +88,7 @@ def _entry_of(rs: RuleSet, path: Path, correlation: bool) -> dict[str, Any]:
 def _rules_of(entry: dict[str, Any], path: Path) -> list[CompiledRule]:
     return [
         CompiledRule(RuleMeta(r["title"], r["name"], r["id"], r["description"], r["custom_attributes"], r["level"],
-                              r["tags"]), path, r["queries"], set(r["fields"]))
+                              r["tags"]), path, r["queries"], set(r["fields"]), r.get("cluster"))
         for r in entry["rules"]
     ]
 

@@ -6,6 +6,7 @@ Never deletes data except monthly event indices older than the retention (``prun
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,10 @@ from soc import ecs
 from soc.store.cluster.connection import ClusterError, Connection
 
 KEYWORD = {"type": "keyword", "ignore_above": 8191}
+# Every keyword field also indexes its value lowercased in ``<field>.lc`` (searched, never sorted or aggregated):
+# a cluster scan's candidate queries (soc.detect.cluster_backend) match Sigma's case-insensitive strings there.
+EVENT_KEYWORD = {**KEYWORD, "fields": {"lc": {"type": "keyword", "normalizer": "lowercase", "doc_values": False,
+                                              "ignore_above": 8191}}}
 STATE_KINDS = ("alerts", "cases", "notes", "suppressions", "audit", "checkpoints", "watermarks", "counters",
                "indicators")
 
@@ -30,7 +35,7 @@ def _leaf(name: str, kind: str) -> dict[str, Any]:
         return {"type": "boolean"}
     if name.endswith(".ip") or name == "related.ip":
         return {"type": "ip"}
-    return dict(KEYWORD)
+    return copy.deepcopy(EVENT_KEYWORD)
 
 
 def ecs_properties() -> dict[str, Any]:
