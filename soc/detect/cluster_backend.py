@@ -20,6 +20,7 @@ from sigma.conversion.state import ConversionState
 from sigma.types import (
     SigmaCIDRExpression,
     SigmaCompareExpression,
+    SigmaExists,
     SigmaExpansion,
     SigmaNumber,
     SigmaString,
@@ -83,8 +84,7 @@ if LuceneBackend is not None:
             """Any event (a negated part never narrows, so the superset holds), except "not null" on our own
             short ``soc.*`` keyword fields (no value of theirs exceeds ``ignore_above``): the field exists."""
             arg = cond.args[0]
-            if (self._is_field_null_condition(arg) and arg.field.startswith("soc.")  # type: ignore[union-attr]
-                    and cluster_type(arg.field) == "keyword"):  # type: ignore[union-attr]
+            if self._is_field_null_condition(arg) and _short_keyword(arg.field):  # type: ignore[union-attr]
                 return f"_exists_:{self.escape_and_quote_field(arg.field)}"  # type: ignore[union-attr]
             return ANY
 
@@ -108,6 +108,8 @@ if LuceneBackend is not None:
                                            state: ConversionState) -> Any:
             value, field = cond.value, cond.field
             kind = cluster_type(field) if field else "none"
+            if isinstance(value, SigmaExists) and value.exists and _short_keyword(field):
+                return f"_exists_:{self.escape_and_quote_field(field)}"
             if isinstance(value, SigmaExpansion):
                 return self.convert_condition_or(ConditionOR(
                     [ConditionFieldEqualsValueExpression(field, v) for v in value.values], cond.source), state)
@@ -147,6 +149,12 @@ if LuceneBackend is not None:
             return query
 else:  # pragma: no cover
     ClusterBackend = None  # type: ignore[assignment,misc]
+
+
+def _short_keyword(field: str) -> bool:
+    """Our own ``soc.*`` keyword fields: short by construction (never past ``ignore_above``), so "has a value" is
+    "the field exists" in the cluster."""
+    return field.startswith("soc.") and cluster_type(field) == "keyword"
 
 
 def _number(text: str) -> bool:

@@ -10,6 +10,7 @@ Reads only; the view is fixed when the run opens (events ingested later wait for
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -99,8 +100,8 @@ class ClusterDetection(DetectionRun):
             chunk = pending.pop()
             should = [{"query_string": {"query": q, "allow_leading_wildcard": True}} for q in chunk]
             try:
-                for doc in self._store.scan({"bool": {"filter": scope, "should": should,
-                                                      "minimum_should_match": 1}}, self._wanted):
+                any_of = {"bool": {"should": should, "minimum_should_match": 1}}  # filter context: no scoring
+                for doc in self._store.scan({"bool": {"filter": [*scope, any_of]}}, self._wanted):
                     found.setdefault(str(doc.get("event.id")), doc)
             except QueryError:
                 if len(chunk) == 1:
@@ -133,6 +134,7 @@ class ClusterDetection(DetectionRun):
 
     def correlations(self, queries: Sequence[str], window: ScanWindow, candidates: Sequence[str] | None = None
                      ) -> list[tuple]:
+        candidates = _union([candidates]) if candidates is not None else None
         return self._run(window, correlation=True, candidates=candidates).correlations(queries, window)
 
     def values(self, event_ids: Sequence[str], columns: Mapping[str, Sequence[str]]) -> list[tuple]:
@@ -142,7 +144,12 @@ class ClusterDetection(DetectionRun):
 
 
 def _union(lists: Sequence[Sequence[str] | None]) -> list[str] | None:
-    """Every query of ``lists``, or None when a rule has none (its whole window must be read)."""
+    """Every query of ``lists``, or None when the whole window must be read anyway: a rule has none, or one
+    finds every event (only ``*:*`` in it: a regex, a keyword on the raw line …)."""
     if any(q is None for q in lists):
         return None
-    return [q for queries in lists if queries is not None for q in queries]
+    out = [q for queries in lists if queries is not None for q in queries]
+    return None if any(_EVERY.fullmatch(q) for q in out) else out
+
+
+_EVERY = re.compile(r"[\s()]*\*:\*(?:[\s()]*(?:AND|OR)[\s()]*\*:\*)*[\s()]*")  # "*:*" ANDed/ORed with itself
