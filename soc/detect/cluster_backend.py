@@ -6,8 +6,8 @@ How it stays a superset: plain and ``|cased`` strings on keyword fields are look
 ``<field>.lc`` sub-field (``normalizer: lowercase``, ``soc.store.cluster.schema``), ``?`` widened to ``*``, OR'd
 with "no indexed ``.lc`` value" (a value longer than ``ignore_above`` is not indexed); numbers, IPs and CIDRs go to
 typed fields as they are; anything the cluster cannot answer exactly the SQL's way (regexes — Sigma's are
-case-sensitive RE2 —, keywords over the unindexed ``event.original``, non-ASCII text, field references, booleans,
-null/exists tests) and every negated part become "any event" (``*:*``).
+case-sensitive RE2 —, keywords over the unindexed ``event.original``, non-ASCII text, field references, null and
+exists tests but on our own short ``soc.*`` fields) and every negated part become "any event" (``*:*``).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
 from sigma.conversion.state import ConversionState
 from sigma.types import (
+    SigmaBool,
     SigmaCIDRExpression,
     SigmaCompareExpression,
     SigmaExists,
@@ -113,6 +114,12 @@ if LuceneBackend is not None:
             if isinstance(value, SigmaExpansion):
                 return self.convert_condition_or(ConditionOR(
                     [ConditionFieldEqualsValueExpression(field, v) for v in value.values], cond.source), state)
+            if isinstance(value, SigmaBool):  # the SQL: lower(field::VARCHAR) IN ('true', '1') (or false, 0)
+                if kind == "boolean":
+                    return f"{self.escape_and_quote_field(field)}:{str(value.boolean).lower()}"
+                if kind == "keyword":
+                    return self._lc(field, [SigmaString(str(value.boolean).lower()), SigmaString(str(int(value.boolean)))])
+                return ANY
             if kind == "keyword" and (text := self._as_string(value)) is not None:
                 return self._lc(field, [text])
             if kind == "number":

@@ -23,7 +23,7 @@ from soc.store.duck import connect, ident
 from soc.store.events_api import DetectionRun, QueryFailed
 from soc.store.types import ScanWindow
 
-CHUNK = 40  # rules' candidate queries asked in one search (a chunk the cluster finds too big is halved)
+CHUNK = 400  # candidate queries asked in one search (a chunk the cluster finds too big is halved)
 
 
 class ClusterDetection(DetectionRun):
@@ -38,13 +38,15 @@ class ClusterDetection(DetectionRun):
         self.events = store.count()
         self.latest_ingested = self._edge("event.ingested", "desc", [])
         self._wanted = list(dict.fromkeys(["event.id", "@timestamp", "event.ingested", *fields]))
-        self._last: EmbeddedDetection | None = None
+        self._last: EmbeddedDetection | None = None  # the run the last rule read (values() reads it)
         self._key: str | None = None
+        self._whole: dict[str, EmbeddedDetection] = {}  # whole windows read, by scope
 
     def __exit__(self, *exc: object) -> None:
-        if self._last is not None:
-            self._last.__exit__(*exc)
-        self._last, self._key = None, None
+        runs = {id(r): r for r in [*self._whole.values(), *([self._last] if self._last else [])]}
+        for run in runs.values():
+            run.__exit__(*exc)
+        self._last, self._key, self._whole = None, None, {}
 
     def _edge(self, field: str, order: str, filters: list[dict[str, Any]]) -> Any:
         """The smallest or largest ``field`` among the events ``filters`` keep, exactly as stored (an aggregation
@@ -79,35 +81,68 @@ class ClusterDetection(DetectionRun):
         """The local detection over the window's events: only those ``candidates`` find (their union; every
         event of the window when None), fetched once and kept while the next rule asks for the same."""
         scope = self._scope(window, correlation)
+        whole = repr(scope)
+        if whole in self._whole:  # the whole window is here already: it holds every rule's candidates
+            self._last = self._whole[whole]
+            return self._last
         key = repr((scope, sorted(set(candidates)) if candidates is not None else None))
-        if key != self._key:
-            if self._last is not None:
+        if key != self._key or self._last is None:
+            if self._last is not None and self._last not in self._whole.values():
                 self._last.__exit__(None, None, None)
             self._last, self._key = None, key
             docs = self._candidate_docs(scope, candidates) if candidates is not None else None
-            if docs is None:  # no candidates, or the cluster refused one: the whole window
+            if docs is None:  # no candidates, the cluster refused one, or most of the window: all of it, kept
                 docs = self._store.scan({"bool": {"filter": scope}}, self._wanted)
-            self._last = ViewDetection(self._view(docs))
-        assert self._last is not None
+                self._last = self._whole[whole] = ViewDetection(self._view(docs))
+            else:
+                self._last = ViewDetection(self._view(docs))
         return self._last
 
     def _candidate_docs(self, scope: list[dict[str, Any]], queries: Sequence[str]) -> list[dict[str, Any]] | None:
-        """The window's events any of ``queries`` finds (chunks split while the cluster refuses one as too
-        big), or None when it refuses a single query."""
-        found: dict[str, dict[str, Any]] = {}
-        pending = [sorted(set(queries))[i:i + CHUNK] for i in range(0, len(set(queries)), CHUNK)]
+        """The window's events any of ``queries`` finds (chunks halved while the cluster refuses one as too big),
+        or None when the whole window is the better read: the cluster refuses a single query, or the candidates
+        are more than half of the window (one plain read then costs less than the query evaluated page by page)."""
+        accepted, counted = [], 0
+        unique = sorted(set(self._tightened(queries)))
+        pending = [unique[i:i + CHUNK] for i in range(0, len(unique), CHUNK)]
         while pending:
             chunk = pending.pop()
-            should = [{"query_string": {"query": q, "allow_leading_wildcard": True}} for q in chunk]
+            query = {"bool": {"filter": [*scope, _any_of(chunk)]}}
             try:
-                any_of = {"bool": {"should": should, "minimum_should_match": 1}}  # filter context: no scoring
-                for doc in self._store.scan({"bool": {"filter": [*scope, any_of]}}, self._wanted):
-                    found.setdefault(str(doc.get("event.id")), doc)
+                counted += self._total(query)
             except QueryError:
                 if len(chunk) == 1:
                     return None
                 pending += [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
+                continue
+            accepted.append(query)
+        if counted * 2 > self._total({"bool": {"filter": scope}}):
+            return None
+        found: dict[str, dict[str, Any]] = {}
+        for query in accepted:
+            for doc in self._store.scan(query, self._wanted):
+                found.setdefault(str(doc.get("event.id")), doc)
         return list(found.values())
+
+    def _total(self, query: dict[str, Any]) -> int:
+        return int(self._store._search({"size": 0, "track_total_hits": True, "query": query})["hits"]["total"]["value"])
+
+    def _tightened(self, queries: Sequence[str]) -> list[str]:
+        """``queries`` with each "no indexed ``<field>.lc`` value" clause (there for values longer than
+        ``ignore_above``, which are not indexed) narrowed, on Elasticsearch, to the events whose ``_ignored`` names
+        the field (Elasticsearch records values skipped for ``ignore_above`` there; OpenSearch does not), for the
+        fields every index maps ``.lc`` (an index made before that sub-field keeps the wide clause)."""
+        if self._store.kind != "elasticsearch":
+            return list(queries)
+        names = sorted({m for q in queries for m in _LONG.findall(q)})
+        if not names:
+            return list(queries)
+        lcs = [_unescape(n) + ".lc" for n in names]
+        caps = self._store.conn.request("GET", f"/{self._store.pattern}/_field_caps", params={
+            "fields": ",".join(lcs), "include_unmapped": "true", "allow_no_indices": "true"}).get("fields", {})
+        mapped = {n for n, lc in zip(names, lcs, strict=True) if caps.get(lc) and "unmapped" not in caps[lc]}
+        return [_LONG.sub(lambda m: f"_ignored:{m.group(1)}.lc" if m.group(1) in mapped else m.group(0), q)
+                for q in queries]
 
     def _view(self, docs: Iterable[dict[str, Any]]) -> Any:
         """A local DuckDB connection whose view :data:`ALL_EVENTS` holds ``docs`` (the fields rules read), every
@@ -141,6 +176,19 @@ class ClusterDetection(DetectionRun):
         if self._last is None:
             return []
         return self._last.values(event_ids, columns)
+
+
+_LONG = re.compile(r"\(\*:\* AND NOT _exists_:((?:[^\s()\\]|\\.)+)\.lc\)")  # soc.detect.cluster_backend's clause
+
+
+def _unescape(name: str) -> str:
+    return re.sub(r"\\(.)", r"\1", name)
+
+
+def _any_of(queries: Sequence[str]) -> dict[str, Any]:
+    """Events any of the query strings finds (in filter context: nothing scored)."""
+    return {"bool": {"should": [{"query_string": {"query": q, "allow_leading_wildcard": True}} for q in queries],
+                     "minimum_should_match": 1}}
 
 
 def _union(lists: Sequence[Sequence[str] | None]) -> list[str] | None:
