@@ -192,7 +192,8 @@ def rules_dir(tmp_path: Path) -> Path:
 
 
 def test_candidate_queries_are_compiled_and_cached(rules_dir, tmp_path):
-    rules = {r.rule.title: r for r in compile_rules(rules_dir).rules}
+    assert all(r.cluster is None for r in compile_rules(rules_dir).rules)  # an embedded scan does not pay for them
+    rules = {r.rule.title: r for r in compile_rules(rules_dir, cluster=True).rules}
     assert ".lc:" in rules["cmd with /c, any case"].cluster[0]  # lowercased values on the normalised sub-field
     assert "cmd.exe\\ \\/c" in rules["cmd with /c, any case"].cluster[0]
     assert rules["whoami all by regex (case-sensitive)"].cluster == [ANY]  # RE2 vs Lucene regex: never narrowed
@@ -202,9 +203,9 @@ def test_candidate_queries_are_compiled_and_cached(rules_dir, tmp_path):
     assert corr.is_correlation and corr.cluster and "login_failed" in corr.cluster[0]
     cfg = from_dict({}, data_dir=tmp_path / "data")
     from soc.detect.rule_cache import compile_rules_cached
-    first = compile_rules_cached(rules_dir, (), cfg.data_dir / "cache")
-    again = compile_rules_cached(rules_dir, (), cfg.data_dir / "cache")
-    assert again.cached_files > 0
+    first = compile_rules_cached(rules_dir, (), cfg.data_dir / "cache", cluster=True)
+    again = compile_rules_cached(rules_dir, (), cfg.data_dir / "cache", cluster=True)
+    assert again.cached_files > 0 and any(r.cluster for r in again.rules)
     assert {r.id: r.cluster for r in again.rules} == {r.id: r.cluster for r in first.rules}
 
 
@@ -236,7 +237,7 @@ def test_cluster_reads_only_candidates_and_a_rule_without_any_reads_its_window(n
     for cfg in (embedded, cluster):
         with open_store(cfg) as store:
             store.events.append(ArrowBatch(table))
-    rules = [r for r in compile_rules(rules_dir).rules if not r.is_correlation]
+    rules = [r for r in compile_rules(rules_dir, cluster=True).rules if not r.is_correlation]
     keyed = [(r.id, r.queries) for r in rules]
     fields = {f for r in rules for f in r.fields} | ALERT_FIELDS
     with open_store(embedded) as store, store.events.detection(fields) as run:

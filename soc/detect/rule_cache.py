@@ -43,8 +43,8 @@ def _backend_version() -> str:
         return "absent"
 
 
-def _key(content: bytes) -> str:
-    return hashlib.sha256(code_version().encode() + b"\0" + content).hexdigest()
+def _key(content: bytes, cluster: bool) -> str:
+    return hashlib.sha256(code_version().encode() + (b"\0cluster\0" if cluster else b"\0") + content).hexdigest()
 
 
 def _correlation_refs(content: bytes) -> tuple[bool, set[str]]:
@@ -107,8 +107,9 @@ def _read(folder: Path, key: str) -> dict[str, Any] | None:
         return None
 
 
-def compile_cached(files: list[Path], folder: Path) -> RuleSet:
-    """:func:`soc.detect.rules.compile_rules` over ``files`` through the cache in ``folder``."""
+def compile_cached(files: list[Path], folder: Path, cluster: bool = False) -> RuleSet:
+    """:func:`soc.detect.rules.compile_rules` over ``files`` through the cache in ``folder``; ``cluster``: with
+    the cluster candidate queries (a scan on a cluster store; an embedded scan does not pay for them)."""
     keys: dict[Path, str] = {}
     entries: dict[Path, dict[str, Any] | None] = {}
     refs: set[str] = set()
@@ -118,7 +119,7 @@ def compile_cached(files: list[Path], folder: Path) -> RuleSet:
             content = path.read_bytes()
         except OSError:
             content = b""
-        keys[path] = _key(content)
+        keys[path] = _key(content, cluster)
         entry = entries[path] = _read(folder, keys[path])
         if entry is None:
             has_corr, found = _correlation_refs(content)
@@ -129,7 +130,7 @@ def compile_cached(files: list[Path], folder: Path) -> RuleSet:
             correlated.add(path)
             refs |= set(entry.get("refs", ()))
     slow = [p for p in files if entries[p] is None or p in correlated or set(entries[p]["names"]) & refs]
-    out = compile_files(slow) if slow else RuleSet()
+    out = compile_files(slow, cluster=cluster) if slow else RuleSet()
     out.compiled_files = len(slow)
     for path in slow:
         entry = _entry_of(out, path, path in correlated)
@@ -151,6 +152,7 @@ def compile_cached(files: list[Path], folder: Path) -> RuleSet:
     return out
 
 
-def compile_rules_cached(rules_dir: Path | None, extra_dirs: tuple[Path, ...], cache_dir: Path) -> RuleSet:
+def compile_rules_cached(rules_dir: Path | None, extra_dirs: tuple[Path, ...], cache_dir: Path,
+                         cluster: bool = False) -> RuleSet:
     """:func:`soc.detect.rules.compile_rules` of a directory (and extra ones) through the cache in ``cache_dir``."""
-    return compile_cached(all_rule_files(rules_dir, extra_dirs), Path(cache_dir))
+    return compile_cached(all_rule_files(rules_dir, extra_dirs), Path(cache_dir), cluster)

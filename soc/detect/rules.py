@@ -156,25 +156,27 @@ def _conversion_order(rules: list[AnyRule]) -> list[AnyRule]:
 
 
 def compile_rules(
-    rules_dir: Path | None = None, backend: DuckDBBackend | None = None, extra_dirs: tuple[Path, ...] = ()
+    rules_dir: Path | None = None, backend: DuckDBBackend | None = None, extra_dirs: tuple[Path, ...] = (),
+    cluster: bool = False,
 ) -> RuleSet:
     """Load and convert every rule. Detection rules referenced by a correlation alert only through it (Sigma's
     ``generate: false``); correlation rules always alert. (``soc.detect.rule_cache`` keeps conversions.)"""
-    return compile_files(None, backend, rules_dir, extra_dirs)
+    return compile_files(None, backend, rules_dir, extra_dirs, cluster)
 
 
 def compile_files(files: list[Path] | None, backend: DuckDBBackend | None = None, rules_dir: Path | None = None,
-                  extra_dirs: tuple[Path, ...] = ()) -> RuleSet:
-    """:func:`compile_rules` over ``files`` (None: the directories'); each rule keeps the columns it reads."""
+                  extra_dirs: tuple[Path, ...] = (), cluster: bool = False) -> RuleSet:
+    """:func:`compile_rules` over ``files`` (None: the directories'); each rule keeps the columns it reads and,
+    with ``cluster``, its cluster candidate queries (``CompiledRule.cluster``)."""
     collection, origin, errors = load_collection(rules_dir, extra_dirs, files)
     backend = backend or DuckDBBackend(ecs_pipeline())
     backend.init_processing_pipeline()
     out = RuleSet(errors=errors, compiled_files=len(set(origin.values())))
     candidates: dict[int, list[str] | None] = {}  # id(rule) -> its cluster candidate queries
-    cluster = ClusterBackend(ecs_pipeline()) if ClusterBackend is not None else None
+    lucene = ClusterBackend(ecs_pipeline()) if ClusterBackend is not None and cluster else None
     for rule in _conversion_order(collection.rules):
         path = origin.get(id(rule), Path("?"))
-        pristine = copy.deepcopy(rule) if cluster is not None and isinstance(rule, SigmaRule) else None
+        pristine = copy.deepcopy(rule) if lucene is not None and isinstance(rule, SigmaRule) else None
         before = set(backend.used_fields)
         backend.used_fields = set()
         try:
@@ -189,7 +191,7 @@ def compile_files(files: list[Path] | None, backend: DuckDBBackend | None = None
         finally:
             used = backend.used_fields
             backend.used_fields = before | used
-        candidates[id(rule)] = _candidates(cluster, rule, pristine, candidates)
+        candidates[id(rule)] = _candidates(lucene, rule, pristine, candidates)
         if isinstance(rule, SigmaCorrelationRule) or rule._output:
             out.rules.append(CompiledRule(rule, path, queries, set(used), candidates[id(rule)]))
     out.fields = set(backend.used_fields)

@@ -26,7 +26,7 @@ from soc.detect.rule_cache import compile_rules_cached
 from soc.detect.rules import CompiledRule
 from soc.store.contract import DetectionRun, ScanWindow, StateStore, Store
 from soc.store.events_api import QueryFailed
-from soc.store.registry import open_store
+from soc.store.registry import CLUSTER_KINDS, open_store, store_kind
 
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 # Columns copied from matched events into the alert: each the first of its fields that an event has.
@@ -233,7 +233,7 @@ def run_scan(cfg: Config, sink: AlertSink, rules_dir: Path | None = None, since:
     data_dir = Path(cfg.data_dir)
     with scan_lock(data_dir):
         ruleset = compile_rules_cached(rules_dir, () if rules_dir else (data_dir / "rules",),  # + imported
-                                       data_dir / "cache" / "rules")
+                                       data_dir / "cache" / "rules", cluster=store_kind(cfg) in CLUSTER_KINDS)
         summary = ScanSummary(rules=len(ruleset.rules), errors=list(ruleset.errors))
         own = store is None
         store = store or open_store(cfg)
