@@ -23,7 +23,7 @@ def test_two_commands_that_parse_and_that_ci_runs_as_written() -> None:
     assert demo.endswith(".venv/bin/pip install . && .venv/bin/soc demo")
     assert tests.endswith(".venv/bin/pip install -e '.[test]' && .venv/bin/pip install --no-deps 'sigma-cli>=3.1' "
                           "'pysigma-pipeline-windows>=2.0' 'pysigma-pipeline-sysmon>=2.0' "
-                          "&& .venv/bin/python -m pytest -q")
+                          "'pysigma-backend-elasticsearch>=2.1' && .venv/bin/python -m pytest -q")
     for line in (demo, tests):
         assert subprocess.run(["bash", "-n", "-c", line]).returncode == 0, line
     ci = (ROOT / ".ci/run").read_text(encoding="utf-8")

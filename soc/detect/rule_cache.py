@@ -1,4 +1,4 @@
-"""Compile cache: the SQL and alert metadata of each rule file, kept under ``<data_dir>/cache/rules`` keyed by
+"""Compile cache: the SQL (and cluster candidate queries) and alert metadata of each rule file, kept under ``<data_dir>/cache/rules`` keyed by
 the file's content and the conversion code (backend, pipelines, ECS field types, pySigma), so a cron scan of
 thousands of rules does not parse and convert them again. Never decides a rule's result: a miss compiles as before.
 
@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 from functools import cache
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,23 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 @cache
 def code_version() -> str:
     """A hash of everything a conversion depends on besides the rule file."""
-    h = hashlib.sha256(version("pySigma").encode())
+    h = hashlib.sha256(version("pySigma").encode() + b"\0" + _backend_version().encode())
     for path in sorted([*_CODE.rglob("*.py"), *_CODE.rglob("*.yml")]):
         h.update(path.relative_to(_CODE).as_posix().encode() + b"\0" + path.read_bytes())
     h.update(json.dumps(ecs.FIELDS, sort_keys=True).encode())
     return h.hexdigest()
 
 
-def _key(content: bytes) -> str:
-    return hashlib.sha256(code_version().encode() + b"\0" + content).hexdigest()
+def _backend_version() -> str:
+    """pySigma's Elasticsearch backend version (the cluster candidate queries), "absent" when not installed."""
+    try:
+        return version("pysigma-backend-elasticsearch")
+    except PackageNotFoundError:
+        return "absent"
+
+
+def _key(content: bytes, cluster: bool) -> str:
+    return hashlib.sha256(code_version().encode() + (b"\0cluster\0" if cluster else b"\0") + content).hexdigest()
 
 
 def _correlation_refs(content: bytes) -> tuple[bool, set[str]]:
@@ -70,6 +78,7 @@ def _entry_of(rs: RuleSet, path: Path, correlation: bool) -> dict[str, Any]:
                 "title": r.rule.title, "name": r.rule.name, "id": str(r.rule.id) if r.rule.id else None,
                 "description": r.rule.description, "custom_attributes": r.rule.custom_attributes,
                 "level": r.level, "tags": r.tags, "queries": r.queries, "fields": sorted(r.fields),
+                "cluster": r.cluster,
             }
             for r in rules
         ],
@@ -79,7 +88,7 @@ def _entry_of(rs: RuleSet, path: Path, correlation: bool) -> dict[str, Any]:
 def _rules_of(entry: dict[str, Any], path: Path) -> list[CompiledRule]:
     return [
         CompiledRule(RuleMeta(r["title"], r["name"], r["id"], r["description"], r["custom_attributes"], r["level"],
-                              r["tags"]), path, r["queries"], set(r["fields"]))
+                              r["tags"]), path, r["queries"], set(r["fields"]), r.get("cluster"))
         for r in entry["rules"]
     ]
 
@@ -98,8 +107,9 @@ def _read(folder: Path, key: str) -> dict[str, Any] | None:
         return None
 
 
-def compile_cached(files: list[Path], folder: Path) -> RuleSet:
-    """:func:`soc.detect.rules.compile_rules` over ``files`` through the cache in ``folder``."""
+def compile_cached(files: list[Path], folder: Path, cluster: bool = False) -> RuleSet:
+    """:func:`soc.detect.rules.compile_rules` over ``files`` through the cache in ``folder``; ``cluster``: with
+    the cluster candidate queries (a scan on a cluster store; an embedded scan does not pay for them)."""
     keys: dict[Path, str] = {}
     entries: dict[Path, dict[str, Any] | None] = {}
     refs: set[str] = set()
@@ -109,7 +119,7 @@ def compile_cached(files: list[Path], folder: Path) -> RuleSet:
             content = path.read_bytes()
         except OSError:
             content = b""
-        keys[path] = _key(content)
+        keys[path] = _key(content, cluster)
         entry = entries[path] = _read(folder, keys[path])
         if entry is None:
             has_corr, found = _correlation_refs(content)
@@ -120,7 +130,7 @@ def compile_cached(files: list[Path], folder: Path) -> RuleSet:
             correlated.add(path)
             refs |= set(entry.get("refs", ()))
     slow = [p for p in files if entries[p] is None or p in correlated or set(entries[p]["names"]) & refs]
-    out = compile_files(slow) if slow else RuleSet()
+    out = compile_files(slow, cluster=cluster) if slow else RuleSet()
     out.compiled_files = len(slow)
     for path in slow:
         entry = _entry_of(out, path, path in correlated)
@@ -142,6 +152,7 @@ def compile_cached(files: list[Path], folder: Path) -> RuleSet:
     return out
 
 
-def compile_rules_cached(rules_dir: Path | None, extra_dirs: tuple[Path, ...], cache_dir: Path) -> RuleSet:
+def compile_rules_cached(rules_dir: Path | None, extra_dirs: tuple[Path, ...], cache_dir: Path,
+                         cluster: bool = False) -> RuleSet:
     """:func:`soc.detect.rules.compile_rules` of a directory (and extra ones) through the cache in ``cache_dir``."""
-    return compile_cached(all_rule_files(rules_dir, extra_dirs), Path(cache_dir))
+    return compile_cached(all_rule_files(rules_dir, extra_dirs), Path(cache_dir), cluster)

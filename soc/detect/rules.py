@@ -6,6 +6,7 @@ A broken rule file is reported with its path and reason and never stops the othe
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from sigma.rule import SigmaRule
 
 from soc import paths
 from soc.detect.backend import DuckDBBackend
+from soc.detect.cluster_backend import ClusterBackend
 from soc.detect.pipeline import ecs_pipeline
 
 AnyRule = SigmaRule | SigmaCorrelationRule
@@ -45,6 +47,9 @@ class CompiledRule:
     path: Path
     queries: list[str]
     fields: set[str] = field(default_factory=set)  # the columns its queries read
+    # Cluster candidate queries (soc.detect.cluster_backend: a superset of the SQL's matches; a correlation: those of
+    # the rules it references); None when the rule has none (a cluster scan then reads the rule's whole window).
+    cluster: list[str] | None = None
 
     @property
     def id(self) -> str:
@@ -151,22 +156,27 @@ def _conversion_order(rules: list[AnyRule]) -> list[AnyRule]:
 
 
 def compile_rules(
-    rules_dir: Path | None = None, backend: DuckDBBackend | None = None, extra_dirs: tuple[Path, ...] = ()
+    rules_dir: Path | None = None, backend: DuckDBBackend | None = None, extra_dirs: tuple[Path, ...] = (),
+    cluster: bool = False,
 ) -> RuleSet:
     """Load and convert every rule. Detection rules referenced by a correlation alert only through it (Sigma's
     ``generate: false``); correlation rules always alert. (``soc.detect.rule_cache`` keeps conversions.)"""
-    return compile_files(None, backend, rules_dir, extra_dirs)
+    return compile_files(None, backend, rules_dir, extra_dirs, cluster)
 
 
 def compile_files(files: list[Path] | None, backend: DuckDBBackend | None = None, rules_dir: Path | None = None,
-                  extra_dirs: tuple[Path, ...] = ()) -> RuleSet:
-    """:func:`compile_rules` over ``files`` (None: the directories'); each rule keeps the columns it reads."""
+                  extra_dirs: tuple[Path, ...] = (), cluster: bool = False) -> RuleSet:
+    """:func:`compile_rules` over ``files`` (None: the directories'); each rule keeps the columns it reads and,
+    with ``cluster``, its cluster candidate queries (``CompiledRule.cluster``)."""
     collection, origin, errors = load_collection(rules_dir, extra_dirs, files)
     backend = backend or DuckDBBackend(ecs_pipeline())
     backend.init_processing_pipeline()
     out = RuleSet(errors=errors, compiled_files=len(set(origin.values())))
+    candidates: dict[int, list[str] | None] = {}  # id(rule) -> its cluster candidate queries
+    lucene = ClusterBackend(ecs_pipeline()) if ClusterBackend is not None and cluster else None
     for rule in _conversion_order(collection.rules):
         path = origin.get(id(rule), Path("?"))
+        pristine = copy.deepcopy(rule) if lucene is not None and isinstance(rule, SigmaRule) else None
         before = set(backend.used_fields)
         backend.used_fields = set()
         try:
@@ -181,10 +191,29 @@ def compile_files(files: list[Path] | None, backend: DuckDBBackend | None = None
         finally:
             used = backend.used_fields
             backend.used_fields = before | used
+        candidates[id(rule)] = _candidates(lucene, rule, pristine, candidates)
         if isinstance(rule, SigmaCorrelationRule) or rule._output:
-            out.rules.append(CompiledRule(rule, path, queries, set(used)))
+            out.rules.append(CompiledRule(rule, path, queries, set(used), candidates[id(rule)]))
     out.fields = set(backend.used_fields)
     return out
+
+
+def _candidates(cluster: Any, rule: AnyRule, pristine: SigmaRule | None, done: dict[int, list[str] | None]
+                ) -> list[str] | None:
+    """The cluster candidate queries of ``rule`` (converted from ``pristine``, its copy taken before the SQL
+    conversion applied the pipelines to it), or None when the cluster backend is absent or refuses the rule."""
+    if isinstance(rule, SigmaCorrelationRule):
+        refs = [done.get(id(ref.rule)) for ref in rule.referenced_rules if hasattr(ref, "rule")]
+        if not refs or any(r is None for r in refs):
+            return None
+        return [q for r in refs if r is not None for q in r]
+    if cluster is None or pristine is None:
+        return None
+    try:
+        cluster.convert_rule(pristine)
+        return [str(q) for q in pristine.get_conversion_result()]
+    except (SigmaError, NotImplementedError, ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def list_rules(rules_dir: Path | None = None) -> list[dict[str, Any]]:

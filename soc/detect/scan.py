@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from soc.config import Config
+from soc.detect.cluster_backend import LANGUAGE as CLUSTER_LANGUAGE
 from soc.detect.grouping import CAP_KEY, CAP_WINDOW, GroupingError, bursts, cap_of, capped_bursts, grouping_of
 from soc.detect.rule_cache import compile_rules_cached
 from soc.detect.rules import CompiledRule
 from soc.store.contract import DetectionRun, ScanWindow, StateStore, Store
 from soc.store.events_api import QueryFailed
-from soc.store.registry import open_store
+from soc.store.registry import CLUSTER_KINDS, open_store, store_kind
 
 ISO = "%Y-%m-%dT%H:%M:%S.%fZ"
 # Columns copied from matched events into the alert: each the first of its fields that an event has.
@@ -174,7 +175,8 @@ def _grouped_alerts(rule: CompiledRule, rows: list[dict[str, Any]], column: str,
 def _correlation_alerts(run: DetectionRun, rule: CompiledRule, window: ScanWindow, state: StateStore
                         ) -> list[dict[str, Any]]:
     out = []
-    for group_key, first, last, event_ids, first_eid in run.correlations(rule.queries, window):
+    cands = rule.cluster if _prefilters(run) else None
+    for group_key, first, last, event_ids, first_eid in run.correlations(rule.queries, window, cands):
         details = run.values(event_ids, ALERT_COLUMNS)
         columns = list(zip(*details, strict=True)) if details else [[] for _ in ALERT_COLUMNS]
         # A burst that continues one already alerted (overlapping in time) widens that alert.
@@ -193,6 +195,11 @@ def _correlation_alerts(run: DetectionRun, rule: CompiledRule, window: ScanWindo
     return out
 
 
+def _prefilters(run: DetectionRun) -> bool:
+    """Whether ``run`` takes the rules' cluster candidate queries (``CompiledRule.cluster``)."""
+    return run.prefilter_language == CLUSTER_LANGUAGE
+
+
 def _outcomes(run: DetectionRun, rules: list[CompiledRule], state: StateStore, since: datetime | None,
               full: bool, overlap: int) -> Iterator[tuple[CompiledRule, ScanWindow, str | None, Any]]:
     """Each rule with its window, watermark and matched rows: detection rules sharing a window are matched
@@ -200,6 +207,7 @@ def _outcomes(run: DetectionRun, rules: list[CompiledRule], state: StateStore, s
     refuses yields its ``QueryFailed``; correlations (matched by the caller) yield None."""
     plan = []
     shared: dict[ScanWindow, list[tuple[str, list[str]]]] = {}
+    candidates = {str(i): rule.cluster for i, rule in enumerate(rules)} if _prefilters(run) else None
     for rule in rules:
         watermark = state.watermark(rule.id)
         window = window_of(rule, watermark, since, full, overlap)
@@ -208,7 +216,7 @@ def _outcomes(run: DetectionRun, rules: list[CompiledRule], state: StateStore, s
             shared.setdefault(window, []).append((str(len(plan) - 1), rule.queries))
     found: dict[str, Any] = {}
     for window, keyed in shared.items():
-        found.update(run.matches_many(keyed, window, ALERT_COLUMNS))
+        found.update(run.matches_many(keyed, window, ALERT_COLUMNS, candidates))
     for i, (rule, window, watermark) in enumerate(plan):
         yield rule, window, watermark, found.get(str(i))
 
@@ -225,7 +233,7 @@ def run_scan(cfg: Config, sink: AlertSink, rules_dir: Path | None = None, since:
     data_dir = Path(cfg.data_dir)
     with scan_lock(data_dir):
         ruleset = compile_rules_cached(rules_dir, () if rules_dir else (data_dir / "rules",),  # + imported
-                                       data_dir / "cache" / "rules")
+                                       data_dir / "cache" / "rules", cluster=store_kind(cfg) in CLUSTER_KINDS)
         summary = ScanSummary(rules=len(ruleset.rules), errors=list(ruleset.errors))
         own = store is None
         store = store or open_store(cfg)

@@ -249,7 +249,9 @@ class EmbeddedDetection(DetectionRun):
         return [dict(zip(names, r, strict=True)) for r in rows]
 
     def matches_many(self, rules: Sequence[tuple[str, Sequence[str]]], window: ScanWindow,
-                     columns: Mapping[str, Sequence[str]]) -> dict[str, list[dict[str, Any]] | QueryFailed]:
+                     columns: Mapping[str, Sequence[str]],
+                     candidates: Mapping[str, Sequence[str] | None] | None = None
+                     ) -> dict[str, list[dict[str, Any]] | QueryFailed]:
         """Every rule's matches, :data:`CHUNK` rules per scan of the window's events; a chunk the engine refuses
         is split until the refused rule stands alone and is reported by itself."""
         self._window(window, correlation=False)
@@ -322,7 +324,8 @@ class EmbeddedDetection(DetectionRun):
         for (key, _), rows_of in zip(rules, found, strict=True):
             out[key] = rows_of
 
-    def correlations(self, queries: Sequence[str], window: ScanWindow) -> list[tuple]:
+    def correlations(self, queries: Sequence[str], window: ScanWindow, candidates: Sequence[str] | None = None
+                     ) -> list[tuple]:
         self._window(window, correlation=True)
         return [row for query in queries for row in self._fetch(query)[1]]
 

@@ -42,6 +42,11 @@ class DetectionRun(AbstractContextManager):
 
     events: int  # stored events seen by this run
     latest_ingested: datetime | None  # the newest ``event.ingested`` seen (the next watermark)
+    # The language of *candidate* queries this run can use to read fewer events ("lucene": a cluster's query
+    # strings, soc.detect.cluster_backend), or None when it takes none. A rule's candidates find every event its
+    # compiled queries match (and maybe more): the run still matches with the compiled queries, so the alerts
+    # are the same with or without them.
+    prefilter_language: str | None = None
 
     @abstractmethod
     def matches(self, queries: Sequence[str], window: ScanWindow, columns: Mapping[str, Sequence[str]]
@@ -52,10 +57,13 @@ class DetectionRun(AbstractContextManager):
     files_read: int = 0  # event files (or shards) this run opened so far; 0 where a store does not count them
 
     def matches_many(self, rules: Sequence[tuple[str, Sequence[str]]], window: ScanWindow,
-                     columns: Mapping[str, Sequence[str]]) -> dict[str, list[dict[str, Any]] | QueryFailed]:
+                     columns: Mapping[str, Sequence[str]],
+                     candidates: Mapping[str, Sequence[str] | None] | None = None
+                     ) -> dict[str, list[dict[str, Any]] | QueryFailed]:
         """:meth:`matches` for many rules sharing ``window``: ``{key: rows}`` per ``(key, queries)`` pair, or the
         ``QueryFailed`` of a rule the engine refuses (the others still answer). A store may read the events once
-        for all of them; this default asks rule by rule."""
+        for all of them; this default asks rule by rule. ``candidates``: each rule's candidate queries in
+        :attr:`prefilter_language` (None for a rule without: the run then reads the whole window)."""
         out: dict[str, list[dict[str, Any]] | QueryFailed] = {}
         for key, queries in rules:
             try:
@@ -65,9 +73,11 @@ class DetectionRun(AbstractContextManager):
         return out
 
     @abstractmethod
-    def correlations(self, queries: Sequence[str], window: ScanWindow) -> list[tuple]:
+    def correlations(self, queries: Sequence[str], window: ScanWindow, candidates: Sequence[str] | None = None
+                     ) -> list[tuple]:
         """Rows of correlation ``queries`` within ``window`` (the window reaches back ``lookback_seconds`` before
-        its earliest new event): (group_key, first, last, event_ids, first_event_id). Raises ``QueryFailed``."""
+        its earliest new event): (group_key, first, last, event_ids, first_event_id). ``candidates``: the candidate
+        queries (:attr:`prefilter_language`) of the rules it references, or None. Raises ``QueryFailed``."""
 
     @abstractmethod
     def values(self, event_ids: Sequence[str], columns: Mapping[str, Sequence[str]]) -> list[tuple]:

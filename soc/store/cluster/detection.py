@@ -1,24 +1,35 @@
-"""A scan on the cluster: each rule's window becomes a cluster query (``event.ingested`` / ``@timestamp`` ranges),
-whose events (only the fields the rules name) are read once per distinct window and matched by the compiled rules
-locally, with the embedded store's own detection code — so both stores give the same alerts.
+"""A scan on the cluster: each rule's window becomes a cluster query (``event.ingested`` / ``@timestamp`` ranges)
+narrowed by the rules' candidate queries (Lucene query strings that find every event a rule's SQL matches, maybe
+more: ``soc.detect.cluster_backend``); those events (only the fields the rules name) are read once per window and
+matched by the compiled rules locally, with the embedded store's own detection code — so both stores give the
+same alerts. A rule without candidate queries makes its window read whole. A correlation reads the candidates of
+the rules it references over its wider window and correlates them with the same SQL.
 
 Reads only; the view is fixed when the run opens (events ingested later wait for the next scan).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from soc.store.cluster.docs import iso, parse_time
-from soc.store.detection import EmbeddedDetection, ViewDetection
-from soc.store.events_api import DetectionRun
+from soc import ecs
+from soc.searchlang import QueryError
+from soc.store.cluster.docs import arrow_table, iso, parse_time
+from soc.store.detection import ALL_EVENTS, EmbeddedDetection, ViewDetection
+from soc.store.duck import connect, ident
+from soc.store.events_api import DetectionRun, QueryFailed
 from soc.store.types import ScanWindow
+
+CHUNK = 400  # candidate queries asked in one search (a chunk the cluster finds too big is halved)
 
 
 class ClusterDetection(DetectionRun):
     """One scan's view of a cluster store (``ClusterEventStore.detection``)."""
+
+    prefilter_language = "lucene"  # query strings of soc.detect.cluster_backend (this layer cannot import it)
 
     def __init__(self, store: Any, fields: Sequence[str]):
         self._store = store
@@ -26,13 +37,16 @@ class ClusterDetection(DetectionRun):
         store.refresh()
         self.events = store.count()
         self.latest_ingested = self._edge("event.ingested", "desc", [])
-        self._runs: dict[str, EmbeddedDetection] = {}
-        self._last: EmbeddedDetection | None = None
+        self._wanted = list(dict.fromkeys(["event.id", "@timestamp", "event.ingested", *fields]))
+        self._last: EmbeddedDetection | None = None  # the run the last rule read (values() reads it)
+        self._key: str | None = None
+        self._whole: dict[str, EmbeddedDetection] = {}  # whole windows read, by scope
 
     def __exit__(self, *exc: object) -> None:
-        for run in self._runs.values():
+        runs = {id(r): r for r in [*self._whole.values(), *([self._last] if self._last else [])]}
+        for run in runs.values():
             run.__exit__(*exc)
-        self._runs.clear()
+        self._last, self._key, self._whole = None, None, {}
 
     def _edge(self, field: str, order: str, filters: list[dict[str, Any]]) -> Any:
         """The smallest or largest ``field`` among the events ``filters`` keep, exactly as stored (an aggregation
@@ -62,27 +76,128 @@ class ClusterDetection(DetectionRun):
         start = first - timedelta(seconds=int(window.lookback_seconds))
         return [{"range": {"@timestamp": {"gte": iso(start)}}}, *self._fixed()]
 
-    def _run(self, window: ScanWindow, correlation: bool) -> EmbeddedDetection:
+    def _run(self, window: ScanWindow, correlation: bool, candidates: Sequence[str] | None = None
+             ) -> EmbeddedDetection:
+        """The local detection over the window's events: only those ``candidates`` find (their union; every
+        event of the window when None), fetched once and kept while the next rule asks for the same."""
         scope = self._scope(window, correlation)
-        key = repr(scope)
-        if key not in self._runs:
-            con = self._store._local(self._fields, "soc_all_events", {"bool": {"filter": scope}})
-            self._runs[key] = ViewDetection(con)
-        self._last = self._runs[key]
+        whole = repr(scope)
+        if whole in self._whole:  # the whole window is here already: it holds every rule's candidates
+            self._last = self._whole[whole]
+            return self._last
+        key = repr((scope, sorted(set(candidates)) if candidates is not None else None))
+        if key != self._key or self._last is None:
+            if self._last is not None and self._last not in self._whole.values():
+                self._last.__exit__(None, None, None)
+            self._last, self._key = None, key
+            docs = self._candidate_docs(scope, candidates) if candidates is not None else None
+            if docs is None:  # no candidates, the cluster refused one, or most of the window: all of it, kept
+                docs = self._store.scan({"bool": {"filter": scope}}, self._wanted)
+                self._last = self._whole[whole] = ViewDetection(self._view(docs))
+            else:
+                self._last = ViewDetection(self._view(docs))
         return self._last
+
+    def _candidate_docs(self, scope: list[dict[str, Any]], queries: Sequence[str]) -> list[dict[str, Any]] | None:
+        """The window's events any of ``queries`` finds (chunks halved while the cluster refuses one as too big),
+        or None when the whole window is the better read: the cluster refuses a single query, or the candidates
+        are more than half of the window (one plain read then costs less than the query evaluated page by page)."""
+        accepted, counted = [], 0
+        unique = sorted(set(self._tightened(queries)))
+        pending = [unique[i:i + CHUNK] for i in range(0, len(unique), CHUNK)]
+        while pending:
+            chunk = pending.pop()
+            query = {"bool": {"filter": [*scope, _any_of(chunk)]}}
+            try:
+                counted += self._total(query)
+            except QueryError:
+                if len(chunk) == 1:
+                    return None
+                pending += [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
+                continue
+            accepted.append(query)
+        if counted * 2 > self._total({"bool": {"filter": scope}}):
+            return None
+        found: dict[str, dict[str, Any]] = {}
+        for query in accepted:
+            for doc in self._store.scan(query, self._wanted):
+                found.setdefault(str(doc.get("event.id")), doc)
+        return list(found.values())
+
+    def _total(self, query: dict[str, Any]) -> int:
+        return int(self._store._search({"size": 0, "track_total_hits": True, "query": query})["hits"]["total"]["value"])
+
+    def _tightened(self, queries: Sequence[str]) -> list[str]:
+        """``queries`` with each "no indexed ``<field>.lc`` value" clause (there for values longer than
+        ``ignore_above``, which are not indexed) narrowed, on Elasticsearch, to the events whose ``_ignored`` names
+        the field (Elasticsearch records values skipped for ``ignore_above`` there; OpenSearch does not), for the
+        fields every index maps ``.lc`` (an index made before that sub-field keeps the wide clause)."""
+        if self._store.kind != "elasticsearch":
+            return list(queries)
+        names = sorted({m for q in queries for m in _LONG.findall(q)})
+        if not names:
+            return list(queries)
+        lcs = [_unescape(n) + ".lc" for n in names]
+        caps = self._store.conn.request("GET", f"/{self._store.pattern}/_field_caps", params={
+            "fields": ",".join(lcs), "include_unmapped": "true", "allow_no_indices": "true"}).get("fields", {})
+        mapped = {n for n, lc in zip(names, lcs, strict=True) if caps.get(lc) and "unmapped" not in caps[lc]}
+        return [_LONG.sub(lambda m: f"_ignored:{m.group(1)}.lc" if m.group(1) in mapped else m.group(0), q)
+                for q in queries]
+
+    def _view(self, docs: Iterable[dict[str, Any]]) -> Any:
+        """A local DuckDB connection whose view :data:`ALL_EVENTS` holds ``docs`` (the fields rules read), every
+        other registered ECS field a typed NULL column."""
+        con = connect()
+        con.register("soc_cluster_rows", arrow_table(docs, self._wanted))
+        con.execute("CREATE TABLE soc_fetched AS SELECT * FROM soc_cluster_rows")
+        con.unregister("soc_cluster_rows")
+        missing = [f"NULL::{t} AS {ident(n)}" for n, t in ecs.FIELDS.items() if n not in self._wanted]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ALL_EVENTS} AS SELECT *"
+                    + (", " + ", ".join(missing) if missing else "") + " FROM soc_fetched")
+        return con
 
     def matches(self, queries: Sequence[str], window: ScanWindow, columns: Mapping[str, Sequence[str]]
                 ) -> list[dict[str, Any]]:
         return self._run(window, correlation=False).matches(queries, window, columns)
 
     def matches_many(self, rules: Sequence[tuple[str, Sequence[str]]], window: ScanWindow,
-                     columns: Mapping[str, Sequence[str]]) -> dict[str, Any]:
-        return self._run(window, correlation=False).matches_many(rules, window, columns)
+                     columns: Mapping[str, Sequence[str]],
+                     candidates: Mapping[str, Sequence[str] | None] | None = None
+                     ) -> dict[str, list[dict[str, Any]] | QueryFailed]:
+        union = _union([candidates.get(key) for key, _ in rules]) if candidates is not None else None
+        return self._run(window, correlation=False, candidates=union).matches_many(rules, window, columns)
 
-    def correlations(self, queries: Sequence[str], window: ScanWindow) -> list[tuple]:
-        return self._run(window, correlation=True).correlations(queries, window)
+    def correlations(self, queries: Sequence[str], window: ScanWindow, candidates: Sequence[str] | None = None
+                     ) -> list[tuple]:
+        candidates = _union([candidates]) if candidates is not None else None
+        return self._run(window, correlation=True, candidates=candidates).correlations(queries, window)
 
     def values(self, event_ids: Sequence[str], columns: Mapping[str, Sequence[str]]) -> list[tuple]:
         if self._last is None:
             return []
         return self._last.values(event_ids, columns)
+
+
+_LONG = re.compile(r"\(\*:\* AND NOT _exists_:((?:[^\s()\\]|\\.)+)\.lc\)")  # soc.detect.cluster_backend's clause
+
+
+def _unescape(name: str) -> str:
+    return re.sub(r"\\(.)", r"\1", name)
+
+
+def _any_of(queries: Sequence[str]) -> dict[str, Any]:
+    """Events any of the query strings finds (in filter context: nothing scored)."""
+    return {"bool": {"should": [{"query_string": {"query": q, "allow_leading_wildcard": True}} for q in queries],
+                     "minimum_should_match": 1}}
+
+
+def _union(lists: Sequence[Sequence[str] | None]) -> list[str] | None:
+    """Every query of ``lists``, or None when the whole window must be read anyway: a rule has none, or one
+    finds every event (only ``*:*`` in it: a regex, a keyword on the raw line …)."""
+    if any(q is None for q in lists):
+        return None
+    out = [q for queries in lists if queries is not None for q in queries]
+    return None if any(_EVERY.fullmatch(q) for q in out) else out
+
+
+_EVERY = re.compile(r"[\s()]*\*:\*(?:[\s()]*(?:AND|OR)[\s()]*\*:\*)*[\s()]*")  # "*:*" ANDed/ORed with itself

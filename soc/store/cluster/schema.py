@@ -8,6 +8,7 @@ both. Never deletes data except event indices older than the retention (``prune`
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,10 @@ from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.privileges import check_privileges
 
 KEYWORD = {"type": "keyword", "ignore_above": 8191}
+# Every keyword field also indexes its value lowercased in ``<field>.lc`` (searched, never sorted or aggregated):
+# a cluster scan's candidate queries (soc.detect.cluster_backend) match Sigma's case-insensitive strings there.
+EVENT_KEYWORD = {**KEYWORD, "fields": {"lc": {"type": "keyword", "normalizer": "lowercase", "doc_values": False,
+                                              "ignore_above": 8191}}}
 STATE_KINDS = ("alerts", "cases", "notes", "suppressions", "audit", "checkpoints", "watermarks", "counters",
                "indicators")
 
@@ -35,7 +40,7 @@ def _leaf(name: str, kind: str) -> dict[str, Any]:
         return {"type": "boolean"}
     if name.endswith(".ip") or name == "related.ip":
         return {"type": "ip"}
-    return dict(KEYWORD)
+    return copy.deepcopy(EVENT_KEYWORD)
 
 
 def ecs_properties() -> dict[str, Any]:

@@ -1,0 +1,176 @@
+"""Sigma → a cluster *candidate* query (Lucene query string, pySigma's Elasticsearch Lucene backend with our ECS
+pipelines): every event a rule's SQL matches is among the events this query finds, so a cluster scan fetches only
+those and confirms them locally with the SQL. It must never miss a match; finding more is allowed.
+
+How it stays a superset: plain and ``|cased`` strings on keyword fields are looked up lowercased in the
+``<field>.lc`` sub-field (``normalizer: lowercase``, ``soc.store.cluster.schema``), ``?`` widened to ``*``, OR'd
+with "no indexed ``.lc`` value" (a value longer than ``ignore_above`` is not indexed); numbers, IPs and CIDRs go to
+typed fields as they are; anything the cluster cannot answer exactly the SQL's way (regexes — Sigma's are
+case-sensitive RE2 —, keywords over the unindexed ``event.original``, non-ASCII text, field references, null and
+exists tests but on our own short ``soc.*`` fields) and every negated part become "any event" (``*:*``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, ClassVar
+
+from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionNOT, ConditionOR
+from sigma.conversion.state import ConversionState
+from sigma.types import (
+    SigmaBool,
+    SigmaCIDRExpression,
+    SigmaCompareExpression,
+    SigmaExists,
+    SigmaExpansion,
+    SigmaNumber,
+    SigmaString,
+    SpecialChars,
+)
+
+from soc import ecs
+
+# pySigma's Elasticsearch backend pins pySigma < 2: installed with --no-deps (README); without it, rules have no
+# candidate queries and a cluster scan reads whole windows.
+try:
+    from sigma.backends.elasticsearch import LuceneBackend
+except ImportError:  # pragma: no cover - exercised only on an install without the backend
+    LuceneBackend = None  # type: ignore[assignment,misc]
+
+LANGUAGE = "lucene"  # what DetectionRun.prefilter_language names when a store takes these queries
+LC = "lc"  # the lowercase-normalised keyword sub-field the index template gives every keyword field
+ANY = "*:*"
+_UNINDEXED = frozenset({"event.original"})
+
+
+def cluster_type(field: str) -> str:
+    """The cluster mapping type of ``field`` (as ``soc.store.cluster.schema`` maps our ECS types; unknown fields
+    are dynamic strings, keywords)."""
+    if field in _UNINDEXED:
+        return "none"
+    kind = ecs.field_type(field).removesuffix(ecs.ARRAY_SUFFIX)
+    if kind == "TIMESTAMP":
+        return "date"
+    if kind in ("BIGINT", "INTEGER", "DOUBLE"):
+        return "number"
+    if kind == "BOOLEAN":
+        return "boolean"
+    if field.endswith(".ip") or field == "related.ip":
+        return "ip"
+    if kind.startswith("MAP("):
+        return "none"
+    return "keyword"
+
+
+def _widened_lower(s: SigmaString) -> SigmaString | None:
+    """``s`` lowercased with ``?`` as ``*`` (one character in SQL may be several bytes or code units elsewhere);
+    None when its text is not ASCII (lowercasing beyond ASCII differs between engines)."""
+    if any(isinstance(p, str) and not p.isascii() for p in s.s):
+        return None
+    out = SigmaString("")
+    out.s = tuple(p.lower() if isinstance(p, str) else
+                  (SpecialChars.WILDCARD_MULTI if p == SpecialChars.WILDCARD_SINGLE else p) for p in s.s)
+    return out
+
+
+if LuceneBackend is not None:
+
+    class ClusterBackend(LuceneBackend):  # type: ignore[misc,valid-type]
+        """Candidate queries for a cluster scan (see the module docstring); one query string per rule query."""
+
+        name: ClassVar[str] = "soc cluster candidates (Lucene)"
+        requires_pipeline: ClassVar[bool] = False
+
+        def convert_condition_not(self, cond: ConditionNOT, state: ConversionState) -> Any:
+            """Any event (a negated part never narrows, so the superset holds), except "not null" on our own
+            short ``soc.*`` keyword fields (no value of theirs exceeds ``ignore_above``): the field exists."""
+            arg = cond.args[0]
+            if self._is_field_null_condition(arg) and _short_keyword(arg.field):  # type: ignore[union-attr]
+                return f"_exists_:{self.escape_and_quote_field(arg.field)}"  # type: ignore[union-attr]
+            return ANY
+
+        def _lc(self, field: str, values: list[SigmaString]) -> str:
+            lowered = [_widened_lower(v) for v in values]
+            if any(v is None for v in lowered):
+                return ANY
+            sub = self.escape_and_quote_field(f"{field}.{LC}")
+            items = [self.convert_value_str(v, ConversionState()) for v in lowered if v is not None]
+            found = f"{sub}:{items[0]}" if len(items) == 1 else f"{sub}:({' OR '.join(items)})"
+            return f"({found} OR (*:* AND NOT _exists_:{sub}))"
+
+        def _as_string(self, value: Any) -> SigmaString | None:
+            if isinstance(value, SigmaString):
+                return value
+            if isinstance(value, SigmaNumber):
+                return SigmaString(str(value))
+            return None
+
+        def convert_condition_field_eq_val(self, cond: ConditionFieldEqualsValueExpression,
+                                           state: ConversionState) -> Any:
+            value, field = cond.value, cond.field
+            kind = cluster_type(field) if field else "none"
+            if isinstance(value, SigmaExists) and value.exists and _short_keyword(field):
+                return f"_exists_:{self.escape_and_quote_field(field)}"
+            if isinstance(value, SigmaExpansion):
+                return self.convert_condition_or(ConditionOR(
+                    [ConditionFieldEqualsValueExpression(field, v) for v in value.values], cond.source), state)
+            if isinstance(value, SigmaBool):  # the SQL: lower(field::VARCHAR) IN ('true', '1') (or false, 0)
+                if kind == "boolean":
+                    return f"{self.escape_and_quote_field(field)}:{str(value.boolean).lower()}"
+                if kind == "keyword":
+                    return self._lc(field, [SigmaString(str(value.boolean).lower()), SigmaString(str(int(value.boolean)))])
+                return ANY
+            if kind == "keyword" and (text := self._as_string(value)) is not None:
+                return self._lc(field, [text])
+            if kind == "number":
+                if isinstance(value, SigmaNumber | SigmaCompareExpression):
+                    return super().convert_condition_field_eq_val(cond, state)
+                if isinstance(value, SigmaString) and not value.contains_special() and _number(str(value)):
+                    return f"{self.escape_and_quote_field(field)}:{str(value)}"
+            if kind == "ip":
+                if isinstance(value, SigmaCIDRExpression):
+                    return super().convert_condition_field_eq_val(cond, state)
+                if isinstance(value, SigmaString) and not value.contains_special() and _ip(str(value)):
+                    return f'{self.escape_and_quote_field(field)}:"{str(value)}"'
+            return ANY
+
+        def decide_convert_condition_as_in_expression(self, cond: ConditionOR | ConditionAND,
+                                                      state: ConversionState) -> bool:
+            if not isinstance(cond, ConditionOR) or not super().decide_convert_condition_as_in_expression(cond, state):
+                return False
+            return cluster_type(cond.args[0].field) == "keyword"  # type: ignore[union-attr]
+
+        def convert_condition_as_in_expression(self, cond: ConditionOR | ConditionAND, state: ConversionState
+                                               ) -> Any:
+            values = [self._as_string(a.value) for a in cond.args]  # type: ignore[union-attr]
+            return self._lc(cond.args[0].field, [v for v in values if v is not None])  # type: ignore[union-attr]
+
+        # Values without a field search the raw line, which the cluster keeps but does not index.
+        def convert_condition_val(self, cond: Any, state: ConversionState) -> Any:
+            return ANY
+
+        def convert_condition_field_eq_field(self, cond: Any, state: ConversionState) -> Any:
+            return ANY
+
+        def finalize_query_default(self, rule: Any, query: Any, index: int, state: ConversionState) -> Any:
+            return query
+else:  # pragma: no cover
+    ClusterBackend = None  # type: ignore[assignment,misc]
+
+
+def _short_keyword(field: str) -> bool:
+    """Our own ``soc.*`` keyword fields: short by construction (never past ``ignore_above``), so "has a value" is
+    "the field exists" in the cluster."""
+    return field.startswith("soc.") and cluster_type(field) == "keyword"
+
+
+def _number(text: str) -> bool:
+    return text.removeprefix("-").isdigit() and text.isascii()  # integers only: a long field refuses "1.5"
+
+
+def _ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
