@@ -1,6 +1,7 @@
 """The value index the embedded store writes beside each event file (``soc.store.value_index``): a hunt that reads
-the indexes finds exactly what a hunt reading every event does — all files indexed, none, some, in a time window,
-after compaction (which indexes the merged file) — with IPv6/CIDR, list, hash, subdomain and URL matches."""
+the indexes finds exactly what a hunt reading every event does — all files indexed, none, some, with a store-wide
+index covering some, in a time window, after compaction (which indexes the merged file and writes the store-wide
+index) — with IPv6/CIDR, list, hash, subdomain and URL matches."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ import pyarrow as pa
 from soc.intel import table
 from soc.intel.model import make
 from soc.store.compact import compact
+from soc.store.duck import connect
 from soc.store.embedded import EventStore
 from soc.store.events_api import ArrowBatch
-from soc.store.value_index import index_of
+from soc.store.value_index import index_of, merge, merged_of, runner
 
 SHA = "AB" * 32
 ROWS = [("2001:db8::1", None, None, None, None, None), ("2001:DB8:0:0::abcd", None, None, None, None, None),
@@ -63,6 +65,14 @@ def test_hunt_reads_indexes_and_finds_what_reading_the_events_finds(tmp_path):
         ("url:www.evil.example/a?b=1", "www.evil.example/a?b=1"), ("email:lure@evil-mail.example", "lure@evil-mail.example")}
     assert sum(h["events"] for h in window) * 3 == sum(h["events"] for h in indexed) * 2  # two days of three
 
+    con = connect()
+    assert merge(runner(con), store.root, files[:4]) == 4  # store-wide: four files, two with their own index
+    assert merged_of(store.root).is_file()
+    assert _hunt(store) == indexed and _hunt(store, datetime(2026, 11, 21)) == window
+    index_of(files[5]).unlink()  # and one with neither
+    assert _hunt(store) == indexed and _hunt(store, datetime(2026, 11, 21)) == window
+    merged_of(store.root).unlink()
+
     index_of(files[0]).unlink()  # some files without an index
     index_of(files[3]).unlink()
     assert _hunt(store) == indexed and _hunt(store, datetime(2026, 11, 21)) == window
@@ -84,3 +94,5 @@ def test_compaction_indexes_the_merged_file(tmp_path):
     merged = store.files()
     assert len(merged) == 1 and index_of(merged[0]).is_file()
     assert _hunt(store) == before
+    index_of(merged[0]).unlink()  # the store-wide index compaction wrote covers it
+    assert merged_of(store.root).is_file() and _hunt(store) == before

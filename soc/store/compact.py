@@ -86,4 +86,7 @@ def compact(store: EventStore, min_files: int = 8, min_age: float = 3600, grace:
                 summary.files_before += len(files)
                 summary.files_after += 1
             _gc(dataset_dir, grace, summary)
+        con = connect()  # one index of every event file's values for the hunts
+        value_index.merge(value_index.runner(con), store.root, store.files())
+        con.close()
     return summary

@@ -249,8 +249,9 @@ class EventStore(events_api.EventStore):
                 params["hi"] = _naive_utc(until)
             in_window = " WHERE " + " AND ".join(window) if window else ""
             # the values to match: from the files' value indexes, and by reading the files that have none
-            indexed, unindexed = value_index.split(files, names)
-            values = [value_index.known_sql(indexed, fields)] if indexed and names else []
+            merged, indexed, unindexed = value_index.split(value_index.runner(con), self.root, files, names)
+            values = [value_index.known_sql(self.root, merged, indexed, fields)] if (merged or indexed) and names \
+                else []
             if unindexed or not values:
                 self.view_over(con, unindexed, [*names, "url.domain"], name="soc_unindexed")
                 pairs = [(kind, f) for kind, fs in fields.items() for f in fs]

@@ -1,11 +1,13 @@
 """Per event file, the distinct values of the fields indicators are looked for in: a small Parquet file beside it
-(``part-….parquet.values-<tag>``), written when the event file is, so a hunt matches values without a first scan.
-Never changes events; a file without its index (older, or written by other means) is only read in full instead.
+(``part-….parquet.values-<tag>``), written when the event file is, so a hunt matches values without a first scan;
+compaction merges them into one store-wide index (``.values-<tag>`` at the events root, naming the files it covers).
+Never changes events; a file without an index (older, or written by other means) is only read in full instead.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -55,22 +57,59 @@ def runner(con: duckdb.DuckDBPyConnection) -> Callable[[str], list[tuple]]:
     return lambda sql: con.execute(sql).fetchall()
 
 
-def split(files: Iterable[str | Path], fields: Iterable[str]) -> tuple[list[str], list[str]]:
-    """``files`` as (those with an index covering ``fields``, the others)."""
+def merged_of(root: Path) -> Path:
+    return root / SUFFIX
+
+
+def merge(rows: Callable[[str], list[tuple]], root: Path, files: Iterable[str | Path]) -> int:
+    """Write the store-wide index of the event files ``files`` that have one (their values, deduplicated, and
+    their names) unless the one there covers them all; return how many files it covers."""
+    indexed = [str(f) for f in files if index_of(f).is_file()]
+    final = merged_of(root)
+    if set(indexed) <= _covered(rows, final):
+        return len(indexed)
+    tmp = final.with_name(f"{final.name}.{os.getpid()}.tmp")
+    listed = ", ".join(literal(str(index_of(f))) for f in indexed)
+    values = (f"SELECT DISTINCT field, raw FROM read_parquet([{listed}])" if indexed else
+              "SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS raw WHERE false")
+    rows(f"COPY ({values}) TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd, "
+         f"KV_METADATA {{covers: {literal(json.dumps(indexed))}}})")
+    os.replace(tmp, final)
+    return len(indexed)
+
+
+def split(rows: Callable[[str], list[tuple]], root: Path, files: Iterable[str | Path], fields: Iterable[str]
+          ) -> tuple[bool, list[str], list[str]]:
+    """``files`` as (whether the store-wide index covers some of them, those it does not cover that have their
+    own index, the others) for a hunt in ``fields``."""
     names = [str(f) for f in files]
     if not set(fields) <= set(INDEXED):
-        return [], names
-    indexed = [f for f in names if index_of(f).is_file()]
-    have = set(indexed)
-    return indexed, [f for f in names if f not in have]
+        return False, [], names
+    covered = _covered(rows, merged_of(root))
+    own = [f for f in names if f not in covered and index_of(f).is_file()]
+    have = covered | set(own)
+    return bool(covered & set(names)), own, [f for f in names if f not in have]
 
 
-def known_sql(files: Sequence[str], fields: Mapping[str, Sequence[str]]) -> str:
-    """The indexed values of ``files`` for ``fields`` (kind → fields) as rows ``kind, raw``."""
+def known_sql(root: Path, merged: bool, files: Sequence[str], fields: Mapping[str, Sequence[str]]) -> str:
+    """The indexed values (the store-wide index when ``merged``, and the own indexes of ``files``) for ``fields``
+    (kind → fields) as rows ``kind, raw``."""
     pairs = ", ".join(f"({literal(kind)}, {literal(f)})" for kind, names in fields.items() for f in names)
-    listed = ", ".join(literal(str(index_of(f))) for f in files)
-    return (f"SELECT k.kind, v.raw FROM read_parquet([{listed}]) v "
+    listed = [literal(str(merged_of(root)))] if merged else []
+    listed += [literal(str(index_of(f))) for f in files]
+    return (f"SELECT k.kind, v.raw FROM read_parquet([{', '.join(listed)}]) v "
             f"JOIN (VALUES {pairs}) k(kind, field) ON v.field = k.field")
+
+
+def _covered(rows: Callable[[str], list[tuple]], merged: Path) -> set[str]:
+    """The event files the store-wide index ``merged`` covers (none when there is none or it cannot be read)."""
+    if not merged.is_file():
+        return set()
+    try:
+        found = rows(f"SELECT value FROM parquet_kv_metadata({literal(str(merged))}) WHERE key = 'covers'")
+        return set(json.loads(bytes(found[0][0]).decode())) if found else set()
+    except (duckdb.Error, ValueError, IndexError):  # a torn or foreign file: read the events instead
+        return set()
 
 
 def _lists(present: Iterable[str]) -> list[str]:
