@@ -28,6 +28,13 @@ _URL_ORIGINAL = ('CASE WHEN starts_with("url.original", \'/\') THEN coalesce("ur
                  'ELSE "url.original" END')
 
 
+def _url_form(v: str) -> str:
+    """:data:`URL_SQL` of ``v``, skipping the regular expressions for a value already in that form (no scheme, port
+    or fragment, nothing upper case, no trailing "/": most composed ``url.original`` values)."""
+    plain = f"NOT contains({v}, ':') AND NOT contains({v}, '#') AND NOT ends_with({v}, '/') AND {v} = lower({v})"
+    return f"(CASE WHEN {plain} THEN {v} ELSE {URL_SQL.format(v=v)} END)"
+
+
 def _observed(field: str) -> str:
     """The raw value expression of ``field`` on an event row (url.original composed with url.domain)."""
     return _URL_ORIGINAL if field == "url.original" else ident(field)
@@ -95,13 +102,15 @@ def matches_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]
         f"SELECT 'ip' AS kind, v.raw, i.ikey FROM soc_ipmask v JOIN {indicators} i ON i.kind = 'ip' "
         "AND i.plen = v.plen AND i.net_hi = v.mh AND i.net_lo = v.ml "
         "UNION ALL "
-        "SELECT 'domain', d.raw, i.ikey FROM (SELECT raw, unnest(list_transform(range(1, len(parts) + 1), "
-        "lambda k: array_to_string(parts[k:], '.'))) AS suffix FROM (SELECT raw, "
-        "string_split(rtrim(lower(raw), '.'), '.') AS parts FROM soc_vals WHERE kind = 'domain')) d "
+        # the suffixes of as many labels as some domain indicator has (no other can equal one)
+        "SELECT 'domain', d.raw, i.ikey FROM (SELECT v.raw, array_to_string(v.parts[len(v.parts) - n.labels + 1:], "
+        "'.') AS suffix FROM (SELECT raw, string_split(rtrim(lower(raw), '.'), '.') AS parts FROM soc_vals "
+        "WHERE kind = 'domain') v JOIN (SELECT DISTINCT len(string_split(value, '.')) AS labels "
+        f"FROM {indicators} WHERE kind = 'domain') n ON len(v.parts) >= n.labels) d "
         f"JOIN {indicators} i ON i.kind = 'domain' AND i.value = d.suffix "
         "UNION ALL "
         f"SELECT 'url', v.raw, i.ikey FROM soc_vals v JOIN {indicators} i ON i.kind = 'url' "
-        f"AND i.value = {URL_SQL.format(v='v.raw')} WHERE v.kind = 'url' "
+        f"AND i.value = {_url_form('v.raw')} WHERE v.kind = 'url' "
         "UNION ALL "
         f"SELECT v.kind, v.raw, i.ikey FROM soc_vals v JOIN {indicators} i ON i.kind = v.kind "
         "AND i.value = lower(v.raw) WHERE v.kind IN ('hash', 'email')"
