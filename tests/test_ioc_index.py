@@ -71,6 +71,9 @@ def test_hunt_reads_indexes_and_finds_what_reading_the_events_finds(tmp_path):
     assert _hunt(store) == indexed and _hunt(store, datetime(2026, 11, 21)) == window
     index_of(files[5]).unlink()  # and one with neither
     assert _hunt(store) == indexed and _hunt(store, datetime(2026, 11, 21)) == window
+    assert merge(runner(con), store.root, files) == 5  # the one with an index added; files[5] still read
+    assert _hunt(store) == indexed and _hunt(store, datetime(2026, 11, 21)) == window
+    assert merge(runner(con), store.root, files[1:]) == 4  # a file gone from the store is no longer named
     merged_of(store.root).unlink()
 
     index_of(files[0]).unlink()  # some files without an index

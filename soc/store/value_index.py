@@ -62,20 +62,24 @@ def merged_of(root: Path) -> Path:
 
 
 def merge(rows: Callable[[str], list[tuple]], root: Path, files: Iterable[str | Path]) -> int:
-    """Write the store-wide index of the event files ``files`` that have one (their values, deduplicated, and
-    their names) unless the one there covers them all; return how many files it covers."""
-    indexed = [str(f) for f in files if index_of(f).is_file()]
+    """Bring the store-wide index up to the event files ``files``: the values of those it does not cover yet that
+    have their own index are added to it (deduplicated), and it names the files of ``files`` it covers then (a
+    file gone from the store leaves its values behind, which only match nothing). Return how many files it covers."""
+    names = [str(f) for f in files]
     final = merged_of(root)
-    if set(indexed) <= _covered(rows, final):
-        return len(indexed)
+    covered = _covered(rows, final)
+    keep = [f for f in names if f in covered]
+    new = [f for f in names if f not in covered and index_of(f).is_file()]
+    if not new and len(keep) == len(covered):
+        return len(keep)
     tmp = final.with_name(f"{final.name}.{os.getpid()}.tmp")
-    listed = ", ".join(literal(str(index_of(f))) for f in indexed)
-    values = (f"SELECT DISTINCT field, raw FROM read_parquet([{listed}])" if indexed else
+    listed = ", ".join(literal(str(p)) for p in [*(index_of(f) for f in new), *([final] if keep else [])])
+    values = (f"SELECT DISTINCT field, raw FROM read_parquet([{listed}])" if listed else
               "SELECT NULL::VARCHAR AS field, NULL::VARCHAR AS raw WHERE false")
     rows(f"COPY ({values}) TO {literal(str(tmp))} (FORMAT parquet, COMPRESSION zstd, "
-         f"KV_METADATA {{covers: {literal(json.dumps(indexed))}}})")
+         f"KV_METADATA {{covers: {literal(json.dumps(keep + new))}}})")
     os.replace(tmp, final)
-    return len(indexed)
+    return len(keep) + len(new)
 
 
 def split(rows: Callable[[str], list[tuple]], root: Path, files: Iterable[str | Path], fields: Iterable[str]
