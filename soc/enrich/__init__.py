@@ -18,6 +18,7 @@ from soc.store.workspace import Enrichers
 def default_enrichers(cfg: Config | None = None) -> Enrichers:
     """The shipped enrichers in their order: local time parts (columns), then GeoIP, first login from a country
     (it needs the country), personal data and indicators of compromise (``soc.intel.enrich``). Each reads its own
-    settings from the batch's config, so the same enrichers serve any ``cfg``."""
-    return Enrichers(rows=(geoip.enrich, first_country.enrich, pii_enrich.enrich, indicators.enrich),
+    settings from the batch's config, so the same enrichers serve any ``cfg``; the indicators are read once per
+    call (one ingest run)."""
+    return Enrichers(rows=(geoip.enrich, first_country.enrich, pii_enrich.enrich, indicators.Matcher()),
                      columns=(timeparts.columns,))

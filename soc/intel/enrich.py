@@ -2,16 +2,21 @@
 
 Sets ECS ``threat.enrichments.*`` (flattened, the first match of the event) and ``soc.ioc.*`` (the indicator key and
 every warning that named it); the shipped rule ``rules/network/ioc_match.yml`` turns them into alerts at ``soc scan``.
-Adds facts only; an expired indicator (``valid_until`` passed) is not matched. Never writes the state.
+Adds facts only; an expired indicator (``valid_until`` passed) is not matched. Never writes the state. The kept
+indicators are read from the state once per ingest run (:class:`Matcher`, one per ``default_enrichers`` call).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pyarrow as pa
 
 from soc import ecs
 from soc.intel import table
 from soc.intel.load import kept
+from soc.intel.model import Indicator
 from soc.store.duck import ident
 from soc.store.indicator_sql import batch_sql
 from soc.store.registry import open_store
@@ -32,39 +37,69 @@ SETS = {  # field → the column of the match table it takes
 }
 
 
-_CACHE: dict[int, pa.Table] = {}  # the last indicator table built (a large list takes a second to build)
+_UNREAD = object()
 
 
-def _table(indicators: list) -> pa.Table:
-    """The store's indicator table of ``indicators``, built once per distinct set (every batch of an ingest)."""
-    key = hash(tuple(i.key for i in indicators))
-    if key not in _CACHE:
-        _CACHE.clear()
-        _CACHE[key] = table.to_table(indicators)
-    return _CACHE[key]
+class Matcher:
+    """The row enricher: marks a batch's events holding an active indicator. The state's indicators are read at
+    the first batch that has indicator fields (and again for another data directory); the indicator table is rebuilt
+    only when one of them expires during the run (``clock``: the time now, UTC)."""
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.clock = clock
+        self.loads = 0  # state reads so far (one per run and data directory)
+        self._source: object = _UNREAD  # the data directory the indicators were read from
+        self._kept: list[Indicator] = []  # every indicator not expired when read
+        self._active: list[Indicator] = []
+        self._named: dict[str, list[Indicator]] = {}  # key → the active indicators with it
+        self._table: pa.Table | None = None
+        self._until: datetime | None = None  # the first expiry among the active ones: recompute after it
+
+    def __call__(self, batch: MappedBatch) -> None:
+        enrich(batch, self)
+
+    def active(self, batch: MappedBatch) -> tuple[dict[str, list[Indicator]], pa.Table | None]:
+        """The indicators active now by key, and their store table (None when there is none)."""
+        source = batch.cfg.data_dir
+        if self._source is _UNREAD or self._source != source:
+            self._source, self._kept = source, self._read(batch)
+            self.loads += 1
+            self._until = datetime.min.replace(tzinfo=UTC)  # the active ones are computed below
+        now = self.clock()
+        if self._until is not None and now >= self._until:
+            self._active = [i for i in self._kept if i.active(now)]
+            ends = [e for i in self._active if (e := i.ends()) is not None]
+            self._until = min(ends) if ends else None
+            self._named = table.by_key(self._active)
+            self._table = table.to_table(self._active) if self._active else None
+        return self._named, self._table
+
+    @staticmethod
+    def _read(batch: MappedBatch) -> list[Indicator]:
+        with open_store(batch.cfg) as store:
+            if not store.has_state():  # nothing imported; and reading never creates a state
+                return []
+            return kept(store.state, active_only=True)
 
 
-def enrich(batch: MappedBatch) -> None:
+def enrich(batch: MappedBatch, matcher: Matcher | None = None) -> None:
+    """Mark ``batch``'s events holding an active indicator (``matcher``: the run's; a new one reads the state)."""
     ws, name = batch.workspace, batch.table
     columns = ws.columns(name)
     fields = table.present_fields(table.FIELDS, columns)
     if not fields:
         return
-    with open_store(batch.cfg) as store:
-        if not store.has_state():  # nothing imported; and reading never creates a state
-            return
-        indicators = kept(store.state, active_only=True)
-    if not indicators:
+    named, ind_table = (matcher or Matcher()).active(batch)
+    if ind_table is None:
         return
     lists = [f for names in fields.values() for f in names if ecs.is_array(f)]
-    ws.register("soc_ioc_batch", _table(indicators))
+    ws.register("soc_ioc_batch", ind_table)
     try:
         hits = ws.arrow(batch_sql(name, "soc_ioc_batch", fields, lists, "url.domain" in columns))
     finally:
         ws.unregister("soc_ioc_batch")
     if not hits.num_rows:
         return
-    named = table.by_key(indicators)
     rows = []
     for hit in hits.to_pylist():
         inds = named[hit["ikey"]]

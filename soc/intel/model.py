@@ -39,6 +39,10 @@ class Indicator:
             return True
         return _utc(self.valid_until) > (now or datetime.now(UTC))
 
+    def ends(self) -> datetime | None:
+        """When it expires (aware UTC), or None."""
+        return _utc(self.valid_until) if self.valid_until else None
+
     def as_row(self) -> dict[str, Any]:
         return asdict(self)
 

@@ -13,16 +13,10 @@ import pyarrow as pa
 
 from soc.intel import normalise
 from soc.intel.model import Indicator
+from soc.store import value_index
 
-# where a provincial data centre's logs hold each kind (firewall/VPN/proxy/web/DNS/mail/endpoint)
-FIELDS: dict[str, tuple[str, ...]] = {
-    "ip": ("source.ip", "destination.ip", "client.ip", "server.ip", "source.nat.ip", "destination.nat.ip"),
-    "domain": ("url.domain", "destination.domain", "dns.question.name", "tls.client.server_name"),
-    "url": ("url.full", "url.original"),
-    "hash": ("file.hash.md5", "file.hash.sha1", "file.hash.sha256", "process.hash.md5", "process.hash.sha1",
-             "process.hash.sha256"),
-    "email": ("email.from.address", "email.sender.address"),
-}
+# where a provincial data centre's logs hold each kind (the store indexes these fields' values as it writes events)
+FIELDS: dict[str, tuple[str, ...]] = value_index.FIELDS
 SCHEMA = pa.schema([("ikey", pa.string()), ("kind", pa.string()), ("value", pa.string()), ("plen", pa.int32()),
                     ("net_hi", pa.uint64()), ("net_lo", pa.uint64())])
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from soc.store import value_index
 from soc.store.duck import connect, literal
 
 if TYPE_CHECKING:  # the embedded store calls compact(); the type only names it
@@ -71,6 +72,7 @@ def compact(store: EventStore, min_files: int = 8, min_age: float = 3600, grace:
                 con.execute(f"COPY (SELECT * FROM read_parquet([{src}], union_by_name = true, hive_partitioning = "
                             f"false) ORDER BY \"@timestamp\") TO {literal(str(merged))} "
                             "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)").fetchall()
+                value_index.write(value_index.runner(con), merged)
                 con.close()
                 link = dataset_dir / f".link-{uuid.uuid4().hex}"
                 link.symlink_to(gen.name)
@@ -84,4 +86,7 @@ def compact(store: EventStore, min_files: int = 8, min_age: float = 3600, grace:
                 summary.files_before += len(files)
                 summary.files_after += 1
             _gc(dataset_dir, grace, summary)
+        con = connect()  # one index of every event file's values for the hunts
+        value_index.merge(value_index.runner(con), store.root, store.files())
+        con.close()
     return summary

@@ -21,13 +21,13 @@ import duckdb
 import pyarrow as pa
 
 from soc import ecs
-from soc.store import events_api
+from soc.store import events_api, value_index
 from soc.store.compact import compact
 from soc.store.detection import EmbeddedDetection
 from soc.store.duck import connect, ident, literal
 from soc.store.events_api import EventBatch
 from soc.store.file_ranges import FileManifest, FileRange, time_span
-from soc.store.indicator_sql import hits_sql
+from soc.store.indicator_sql import hits_sql, observed_sql
 from soc.store.search_sql import where
 from soc.store.seen_sql import seen_before as seen_before_sql
 from soc.store.types import EventPage
@@ -130,6 +130,7 @@ class EventStore(events_api.EventStore):
             )[0][0]
             if count:
                 os.replace(tmp, final)
+                value_index.write(ws.rows, final)  # the values a hunt matches, without reading the events
                 stored += count
                 self._ranges[str(final.resolve())] = tuple(span) if None not in span else None
                 written[str(final.resolve())] = FileRange(
@@ -246,8 +247,18 @@ class EventStore(events_api.EventStore):
             if until is not None:
                 window.append('"@timestamp" < $hi')
                 params["hi"] = _naive_utc(until)
-            source = "SELECT * FROM events" + (" WHERE " + " AND ".join(window) if window else "")
-            return _rows(con.execute(hits_sql(source, "soc_indicators", fields, lists, ids_per_group), params),
+            in_window = " WHERE " + " AND ".join(window) if window else ""
+            # the values to match: from the files' value indexes, and by reading the files that have none
+            merged, indexed, unindexed = value_index.split(value_index.runner(con), self.root, files, names)
+            values = [value_index.known_sql(self.root, merged, indexed, fields)] if (merged or indexed) and names \
+                else []
+            if unindexed or not values:
+                self.view_over(con, unindexed, [*names, "url.domain"], name="soc_unindexed")
+                pairs = [(kind, f) for kind, fs in fields.items() for f in fs]
+                values.append(observed_sql(f"(SELECT * FROM soc_unindexed{in_window})", pairs, lists) if pairs else
+                              "SELECT NULL AS kind, NULL AS raw WHERE false")
+            return _rows(con.execute(hits_sql("SELECT * FROM events" + in_window, "soc_indicators", fields, lists,
+                                              ids_per_group, " UNION ALL ".join(values)), params),
                          keep_empty=True)
         finally:
             con.close()

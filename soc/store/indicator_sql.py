@@ -28,6 +28,13 @@ _URL_ORIGINAL = ('CASE WHEN starts_with("url.original", \'/\') THEN coalesce("ur
                  'ELSE "url.original" END')
 
 
+def _url_form(v: str) -> str:
+    """:data:`URL_SQL` of ``v``, skipping the regular expressions for a value already in that form (no scheme, port
+    or fragment, nothing upper case, no trailing "/": most composed ``url.original`` values)."""
+    plain = f"NOT contains({v}, ':') AND NOT contains({v}, '#') AND NOT ends_with({v}, '/') AND {v} = lower({v})"
+    return f"(CASE WHEN {plain} THEN {v} ELSE {URL_SQL.format(v=v)} END)"
+
+
 def _observed(field: str) -> str:
     """The raw value expression of ``field`` on an event row (url.original composed with url.domain)."""
     return _URL_ORIGINAL if field == "url.original" else ident(field)
@@ -58,23 +65,33 @@ def _ip_values() -> str:
     )
 
 
+def observed_sql(relation: str, pairs: Sequence[tuple[str, str]], list_fields: Sequence[str]) -> str:
+    """The distinct observed values of ``relation`` (a name or a parenthesised SELECT) as rows ``kind, raw``: per
+    (label, field) of ``pairs``, the field's values labelled ``label`` (list fields element-wise)."""
+    lists = set(list_fields)
+    return " UNION ALL ".join(
+        f"SELECT DISTINCT {literal(kind)} AS kind, unnest({ident(f)}) AS raw FROM {relation} AS soc_r" if f in lists else
+        f"SELECT DISTINCT {literal(kind)} AS kind, {_observed(f)} AS raw FROM {relation} AS soc_r "
+        f"WHERE {_observed(f)} IS NOT NULL"
+        for kind, f in pairs
+    )
+
+
 def matches_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]], list_fields: Sequence[str],
-                carry: Mapping[str, str]) -> str:
+                carry: Mapping[str, str], values: str | None = None) -> str:
     """One query: per event of ``source`` (a SELECT) and indicator of ``indicators`` (a relation) it matches, the
     ``carry`` expressions (name → SQL over the event), ``field``, ``observed`` (the raw value) and ``ikey``.
 
     ``fields`` maps an indicator kind (ip, domain, url, hash, email) to the event fields holding such values;
-    ``list_fields`` are those of list type (matched element-wise)."""
+    ``list_fields`` are those of list type (matched element-wise). ``values`` (a SELECT of ``kind, raw``) gives
+    the observed values to match when known otherwise (``soc.store.value_index``): at least every value ``source``
+    holds; by default they are read from ``source``."""
     lists = set(list_fields)
     pairs = [(kind, f) for kind, names in fields.items() for f in names]
     if not pairs:
         return f"SELECT {', '.join(f'NULL AS {ident(n)}' for n in carry)}, NULL AS field, NULL AS observed, " \
                "NULL AS ikey WHERE false"
-    observed = " UNION ALL ".join(
-        f"SELECT DISTINCT {literal(kind)} AS kind, unnest({ident(f)}) AS raw FROM soc_ev" if f in lists else
-        f"SELECT DISTINCT {literal(kind)} AS kind, {_observed(f)} AS raw FROM soc_ev WHERE {_observed(f)} IS NOT NULL"
-        for kind, f in pairs
-    )
+    observed = values if values is not None else observed_sql("soc_ev", pairs, lists)
     mask_hi = "CASE WHEN p.plen >= 64 THEN v.hi WHEN p.plen = 0 THEN 0 ELSE v.hi >> (64 - p.plen) END"
     mask_lo = "CASE WHEN p.plen <= 64 THEN 0 WHEN p.plen = 128 THEN v.lo ELSE v.lo >> (128 - p.plen) END"
     # each observed IP masked once per prefix length the indicators use, then one hash join (a join whose key mixes
@@ -85,13 +102,15 @@ def matches_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]
         f"SELECT 'ip' AS kind, v.raw, i.ikey FROM soc_ipmask v JOIN {indicators} i ON i.kind = 'ip' "
         "AND i.plen = v.plen AND i.net_hi = v.mh AND i.net_lo = v.ml "
         "UNION ALL "
-        "SELECT 'domain', d.raw, i.ikey FROM (SELECT raw, unnest(list_transform(range(1, len(parts) + 1), "
-        "lambda k: array_to_string(parts[k:], '.'))) AS suffix FROM (SELECT raw, "
-        "string_split(rtrim(lower(raw), '.'), '.') AS parts FROM soc_vals WHERE kind = 'domain')) d "
+        # the suffixes of as many labels as some domain indicator has (no other can equal one)
+        "SELECT 'domain', d.raw, i.ikey FROM (SELECT v.raw, array_to_string(v.parts[len(v.parts) - n.labels + 1:], "
+        "'.') AS suffix FROM (SELECT raw, string_split(rtrim(lower(raw), '.'), '.') AS parts FROM soc_vals "
+        "WHERE kind = 'domain') v JOIN (SELECT DISTINCT len(string_split(value, '.')) AS labels "
+        f"FROM {indicators} WHERE kind = 'domain') n ON len(v.parts) >= n.labels) d "
         f"JOIN {indicators} i ON i.kind = 'domain' AND i.value = d.suffix "
         "UNION ALL "
         f"SELECT 'url', v.raw, i.ikey FROM soc_vals v JOIN {indicators} i ON i.kind = 'url' "
-        f"AND i.value = {URL_SQL.format(v='v.raw')} WHERE v.kind = 'url' "
+        f"AND i.value = {_url_form('v.raw')} WHERE v.kind = 'url' "
         "UNION ALL "
         f"SELECT v.kind, v.raw, i.ikey FROM soc_vals v JOIN {indicators} i ON i.kind = v.kind "
         "AND i.value = lower(v.raw) WHERE v.kind IN ('hash', 'email')"
@@ -128,7 +147,7 @@ def matches_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]
 
 
 def hits_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]], list_fields: Sequence[str],
-             ids_per_group: int) -> str:
+             ids_per_group: int, values: str | None = None) -> str:
     """:func:`matches_sql` over stored events, grouped per (indicator, field, observed value, system, host,
     dataset): events, first and last time, and the first ``ids_per_group`` event ids."""
     carry = {"eid": '"event.id"', "ts": '"@timestamp"', "system": '"soc.system"',
@@ -136,7 +155,7 @@ def hits_sql(source: str, indicators: str, fields: Mapping[str, Sequence[str]], 
     return (
         f"SELECT ikey, field, observed, system, host, dataset, count(*) AS events, min(ts) AS first, "
         f"max(ts) AS last, list_sort(min_by(eid, ts, {int(ids_per_group)})) AS event_ids "
-        f"FROM ({matches_sql(source, indicators, fields, list_fields, carry)}) "
+        f"FROM ({matches_sql(source, indicators, fields, list_fields, carry, values)}) "
         "GROUP BY ALL ORDER BY ikey, first"
     )
 
