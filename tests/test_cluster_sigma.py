@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from test_store_cluster import _cfg, _init, elasticsearch_url, node, opensearch_url  # noqa: F401 - fixtures
+from test_store_cluster import _cfg, _init
 
 from soc.config import from_dict
 from soc.detect.cluster_backend import ANY
