@@ -36,12 +36,12 @@ from soc.store.registry import open_store  # noqa: E402
 from soc.triage.intake import scan  # noqa: E402
 
 DAYS = 7
-LINES_PER_DAY_AND_VOLUME = 3.0  # events stored per day and unit of volume (portal, public-service portal, auth.log)
+BASE_EVENTS, EVENTS_PER_VOLUME = 30_000, 14.1  # a week of the demo: about 30 k events plus 14.1 per unit of volume
 
 
 def write_logs(folder: Path, events: int) -> list[Path]:
     """The demo province's logs over a week, about ``events`` lines in all."""
-    volume = max(200, round(events / DAYS / LINES_PER_DAY_AND_VOLUME))
+    volume = max(200, round((events - BASE_EVENTS) / EVENTS_PER_VOLUME))
     return write_demo(folder, build_lines(DAYS, 7, None, volume))
 
 
