@@ -9,8 +9,24 @@ from datetime import date, datetime
 import orjson
 import pyarrow as pa
 
-from soc.store.cluster.docs import json_sources, to_doc
+from soc.store.cluster.docs import iso, json_sources
 from soc.store.duck import connect
+
+
+def _json(value):
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value
+
+
+def to_doc(row: dict) -> dict:
+    """The reference: a stored document of one ECS row (keys dotted, None and empty lists left out)."""
+    return {k: _json(v) for k, v in row.items() if v is not None and v != []}
+
 
 HOSTILE = 'a"b\\c\x00\x01\x1b[31m\u2028</script>=HYPERLINK("x") ${jndi:ldap://x} é Đường'
 

@@ -11,15 +11,13 @@ Reads only; the view is fixed when the run opens (events ingested later wait for
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from soc import ecs
 from soc.searchlang import QueryError
-from soc.store.cluster.docs import arrow_table, iso, parse_time
+from soc.store.cluster.docs import iso, local_view, parse_time
 from soc.store.detection import ALL_EVENTS, EmbeddedDetection, ViewDetection
-from soc.store.duck import connect, ident
 from soc.store.events_api import DetectionRun, QueryFailed
 from soc.store.types import ScanWindow
 
@@ -93,9 +91,9 @@ class ClusterDetection(DetectionRun):
             docs = self._candidate_docs(scope, candidates) if candidates is not None else None
             if docs is None:  # no candidates, the cluster refused one, or most of the window: all of it, kept
                 docs = self._store.scan({"bool": {"filter": scope}}, self._wanted)
-                self._last = self._whole[whole] = ViewDetection(self._view(docs))
+                self._last = self._whole[whole] = ViewDetection(local_view(docs, self._wanted, ALL_EVENTS))
             else:
-                self._last = ViewDetection(self._view(docs))
+                self._last = ViewDetection(local_view(docs, self._wanted, ALL_EVENTS))
         return self._last
 
     def _candidate_docs(self, scope: list[dict[str, Any]], queries: Sequence[str]) -> list[dict[str, Any]] | None:
@@ -143,18 +141,6 @@ class ClusterDetection(DetectionRun):
         mapped = {n for n, lc in zip(names, lcs, strict=True) if caps.get(lc) and "unmapped" not in caps[lc]}
         return [_LONG.sub(lambda m: f"_ignored:{m.group(1)}.lc" if m.group(1) in mapped else m.group(0), q)
                 for q in queries]
-
-    def _view(self, docs: Iterable[dict[str, Any]]) -> Any:
-        """A local DuckDB connection whose view :data:`ALL_EVENTS` holds ``docs`` (the fields rules read), every
-        other registered ECS field a typed NULL column."""
-        con = connect()
-        con.register("soc_cluster_rows", arrow_table(docs, self._wanted))
-        con.execute("CREATE TABLE soc_fetched AS SELECT * FROM soc_cluster_rows")
-        con.unregister("soc_cluster_rows")
-        missing = [f"NULL::{t} AS {ident(n)}" for n, t in ecs.FIELDS.items() if n not in self._wanted]
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {ALL_EVENTS} AS SELECT *"
-                    + (", " + ", ".join(missing) if missing else "") + " FROM soc_fetched")
-        return con
 
     def matches(self, queries: Sequence[str], window: ScanWindow, columns: Mapping[str, Sequence[str]]
                 ) -> list[dict[str, Any]]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
 from soc import ecs
-from soc.store.duck import ident, literal
+from soc.store.duck import connect, ident, literal
 
 _ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int64(), "DOUBLE": pa.float64(),
           "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string())}
@@ -42,21 +42,6 @@ def nanos(moment: datetime) -> int:
     return int(aware.timestamp()) * 1_000_000_000 + aware.microsecond * 1000
 
 
-def _json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_json(v) for v in value]
-    return value
-
-
-def to_doc(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored document of one ECS row (keys stay dotted; empty values left out)."""
-    return {k: _json(v) for k, v in row.items() if v is not None and v != []}
-
-
 def _json_expr(name: str, kind: pa.DataType) -> str:
     """SQL for one column's ``"name":value`` JSON member, NULL when the row leaves the field out (None, empty list,
     a float JSON cannot hold)."""
@@ -75,7 +60,7 @@ def _json_expr(name: str, kind: pa.DataType) -> str:
 
 def json_sources(con: Any, table: pa.Table, rows: int = 2000) -> Iterator[tuple[str, str | None, str | None, str]]:
     """``(event.id, event.dataset, "YYYY-MM" of @timestamp, document JSON)`` per row of ``table``: the same
-    document :func:`to_doc` builds, written as JSON by DuckDB a column at a time (values escaped by DuckDB's JSON
+    document the rows hold (None and empty lists left out), written as JSON by DuckDB a column at a time (values escaped by DuckDB's JSON
     writer), for a bulk request to send as is. Yields as DuckDB writes them, ``rows`` at a time, so sending can
     start before the last document is written."""
     members = [_json_expr(f.name, f.type) for f, c in zip(table.schema, table.columns, strict=True)
@@ -128,3 +113,16 @@ def arrow_table(docs: Iterable[Mapping[str, Any]], fields: Sequence[str]) -> pa.
     rows = typed_rows(docs, fields)
     schema = pa.schema([(f, _ARROW.get(ecs.field_type(f), pa.string())) for f in fields])
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def local_view(docs: Iterable[Mapping[str, Any]], fields: Sequence[str], name: str) -> Any:
+    """A DuckDB connection whose view ``name`` holds ``docs`` (the ``fields`` read from the cluster), every other
+    registered ECS field a typed NULL column: the embedded store's SQL runs on it unchanged."""
+    con = connect()
+    con.register("soc_cluster_rows", arrow_table(docs, fields))
+    con.execute("CREATE TABLE soc_fetched AS SELECT * FROM soc_cluster_rows")
+    con.unregister("soc_cluster_rows")
+    missing = [f"NULL::{t} AS {ident(n)}" for n, t in ecs.FIELDS.items() if n not in fields]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT *"
+                + (", " + ", ".join(missing) if missing else "") + " FROM soc_fetched")
+    return con

@@ -34,15 +34,15 @@ from soc.store.cluster import names, paging, schema
 from soc.store.cluster.connection import ClusterError, Connection
 from soc.store.cluster.detection import ClusterDetection
 from soc.store.cluster.docs import (
-    arrow_table,
     index_part,
     iso,
     json_sources,
+    local_view,
     typed_rows,
 )
 from soc.store.cluster.hunt import indicator_hits
 from soc.store.cluster.query_dsl import to_dsl
-from soc.store.duck import connect, ident
+from soc.store.duck import connect
 from soc.store.seen_sql import seen_before as seen_before_sql
 from soc.store.types import EventPage, iter_chunks
 
@@ -217,15 +217,7 @@ class ClusterEventStore(events_api.EventStore):
         matches) read from the cluster, every other registered ECS field as a typed NULL column."""
         wanted = list(dict.fromkeys(["event.id", "@timestamp", "event.ingested", *fields]))
         self.refresh()
-        table = arrow_table(self.scan(query or {"match_all": {}}, wanted), wanted)
-        con = connect()
-        con.register("soc_cluster_rows", table)
-        con.execute("CREATE TABLE soc_fetched AS SELECT * FROM soc_cluster_rows")
-        con.unregister("soc_cluster_rows")
-        missing = [f"NULL::{t} AS {ident(n)}" for n, t in ecs.FIELDS.items() if n not in wanted]
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(name)} AS SELECT *"
-                    + (", " + ", ".join(missing) if missing else "") + " FROM soc_fetched")
-        return con
+        return local_view(self.scan(query or {"match_all": {}}, wanted), wanted, name)
 
     def seen_before(self, candidates: pa.Table, keys: Mapping[str, str], where: str, fields: Sequence[str] = ()
                     ) -> pa.Table:

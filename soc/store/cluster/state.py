@@ -184,24 +184,23 @@ class ClusterState(ClusterCases, ClusterIndicators, StateDB):
                 raise
 
     def _recover_audit(self) -> int:
-        """Write the audit entries a crashed writer left in its documents (see :meth:`_put`); how many
-        documents held some."""
-        found = 0
-        for kind in ("alerts", "cases", "notes", "suppressions"):
-            try:
-                hits = self.conn.request("POST", f"/{self._index(kind)}/_search", {
-                    "size": 1000, "seq_no_primary_term": True,
-                    "query": {"exists": {"field": "audit_pending.key"}}})["hits"]["hits"]
-            except ClusterError as exc:
-                if exc.status in (400, 404):
-                    continue
+        """Write the audit entries a crashed writer left in its documents (see :meth:`_put`; one search over the
+        kinds that carry them); how many documents held some."""
+        kinds = ("alerts", "cases", "notes", "suppressions")
+        try:
+            hits = self.conn.request("POST", f"/{','.join(self._index(k) for k in kinds)}/_search", {
+                "size": 1000, "seq_no_primary_term": True, "query": {"exists": {"field": "audit_pending.key"}}},
+                params={"ignore_unavailable": "true", "allow_no_indices": "true"})["hits"]["hits"]
+        except ClusterError as exc:
+            if exc.status not in (400, 404):
                 raise
-            found += len(hits)
-            for hit in hits:
-                doc = hit["_source"]
-                self._flush(kind, hit["_id"], {k: v for k, v in doc.items() if k != "audit_pending"},
-                            doc["audit_pending"], (int(hit["_seq_no"]), int(hit["_primary_term"])))
-        return found
+            hits = []
+        for hit in hits:
+            doc = hit["_source"]
+            self._flush(hit["_index"].rsplit("-", 1)[-1], hit["_id"],
+                        {k: v for k, v in doc.items() if k != "audit_pending"},
+                        doc["audit_pending"], (int(hit["_seq_no"]), int(hit["_primary_term"])))
+        return len(hits)
 
     def _next_id(self, kind: str) -> int:
         """The next integer id of ``kind`` (notes, suppressions, audit), a counter document bumped by CAS."""
