@@ -27,7 +27,9 @@ def _node(engine: str):
                     "maven)")
     work = Path(tempfile.mkdtemp(prefix=f"soc-{engine}-", dir="/tmp"))
     os.chmod(work, 0o755)  # the node runs as nobody when the tests run as root
-    run = subprocess.run([str(SCRIPT), engine, str(work)], capture_output=True, text=True, timeout=400)
+    # one node serves every cluster module of the session: 1 GB heap unless the caller chose one
+    env = {**os.environ, "SOC_TEST_NODE_HEAP": os.environ.get("SOC_TEST_NODE_HEAP", "1g")}
+    run = subprocess.run([str(SCRIPT), engine, str(work)], capture_output=True, text=True, timeout=400, env=env)
     if run.returncode != 0:
         subprocess.run([str(SCRIPT), "stop", str(work)], timeout=60)
         pytest.fail(f"scripts/test-node {engine} failed: {run.stderr[-2000:]}")
