@@ -15,7 +15,6 @@ import pytest
 from test_store_cluster import _cfg, _init
 
 from soc.config import from_dict
-from soc.detect.cluster_backend import ANY
 from soc.detect.rules import compile_rules
 from soc.detect.scan import ALERT_COLUMNS, ALERT_FIELDS
 from soc.store.events_api import ArrowBatch
@@ -54,6 +53,18 @@ id: 30000000-0000-0000-0000-000000000003
 logsource: {product: csigma}
 detection:
   sel: {process.command_line|re: 'whoami\\s+/all'}
+  condition: sel
+level: medium
+""",
+    "regex_fold.yml": """
+title: folded regexes
+id: 30000000-0000-0000-0000-00000000000c
+logsource: {product: csigma}
+detection:
+  sel:
+    process.command_line|re|i:
+      - 'select\\s.+\\sfrom'
+      - '(^|\\W)(kubet|w88)(\\W|$)'
   condition: sel
 level: medium
 """,
@@ -146,6 +157,10 @@ def _events() -> pa.Table:
         {"process.command_line": "powershell -enc AAA", "process.executable": "C:\\Windows\\SysWOW64\\p.exe",
          "source.ip": "10.20.255.255"},
         {"process.command_line": LONG, "process.executable": "D:\\tools\\m.exe", "user.name": "eve"},
+        # RE2 folds "s" with "ſ" (U+017F, which lowercasing keeps) and "k" with the Kelvin sign (lowercased "k")
+        {"process.command_line": "psql -c ſelect name FROM congdan", "user.name": "dba"},
+        {"process.command_line": "open https://\u212aUBET.example/", "user.name": "carol"},
+        {"process.command_line": "whoami\t/all; Select 1 From dual", "user.name": "dave"},
         {"http.response.status_code": 503, "event.original": "GET / 503 evilstring here"},
         {"http.response.status_code": 418, "event.original": "GET /tea 418"},
         {"http.response.status_code": 404, "event.original": "GET /x 404 EVILSTRING"},
@@ -176,7 +191,8 @@ def _alerts(cfg) -> set[tuple]:
                 for a in store.state.alerts()}
 
 
-NARROW = ("case.yml", "long.yml", "cidr.yml", "numbers.yml", "fails.yml")  # candidates: under half the events
+NARROW = ("case.yml", "long.yml", "cidr.yml", "numbers.yml", "fails.yml", "regex.yml", "regex_fold.yml",
+          "vietnamese.yml")  # candidates: under half the events
 
 
 def _rules(folder: Path, names=tuple(RULES)) -> Path:
@@ -196,8 +212,13 @@ def test_candidate_queries_are_compiled_and_cached(rules_dir, tmp_path):
     rules = {r.rule.title: r for r in compile_rules(rules_dir, cluster=True).rules}
     assert ".lc:" in rules["cmd with /c, any case"].cluster[0]  # lowercased values on the normalised sub-field
     assert "cmd.exe\\ \\/c" in rules["cmd with /c, any case"].cluster[0]
-    assert rules["whoami all by regex (case-sensitive)"].cluster == [ANY]  # RE2 vs Lucene regex: never narrowed
-    assert rules["a Vietnamese action name"].cluster == [ANY]  # lowercasing beyond ASCII differs between engines
+    # a regex: the strings every match contains (soc.detect.regex_literals), looked up lowercased
+    regex = rules["whoami all by regex (case-sensitive)"].cluster[0]
+    assert "process.command_line.lc:*whoami*" in regex and "process.command_line.lc:*\\/all*" in regex
+    folded = rules["folded regexes"].cluster[0]  # |i: "select" is looked up as "elect" (RE2 folds ſ with s)
+    assert "*elect*" in folded and "*select*" not in folded and "*kubet*" in folded
+    # Vietnamese lowercases alike in Python, DuckDB and the cluster's Java: narrowed too
+    assert "event.action.lc:*đăng\\ nhập*" in rules["a Vietnamese action name"].cluster[0]
     assert "source.ip:10.20.0.0\\/16" in rules["from the management network"].cluster[0]
     corr = rules["many failed logins per user"]
     assert corr.is_correlation and corr.cluster and "login_failed" in corr.cluster[0]
@@ -251,6 +272,13 @@ def test_cluster_reads_only_candidates_and_a_rule_without_any_reads_its_window(n
         # does not, so there every event without an indexed command line is a candidate too) — not the others
         assert run._last is not None and run._last.events == (4 if node[0] == "elasticsearch" else 4 + 12)
         assert got == {r.id: want[r.id] for r in narrow}
+        # the folded regexes read only the lines holding "elect" and "from", or "kubet" (the Kelvin sign's line
+        # too: the cluster lowercases it to "k"), and the long line — not every event
+        folded = [r for r in rules if r.rule.title == "folded regexes"]
+        got = run.matches_many([(r.id, r.queries) for r in folded], ScanWindow(), ALERT_COLUMNS,
+                               {r.id: r.cluster for r in folded})
+        assert run._last.events == (4 if node[0] == "elasticsearch" else 4 + 12)
+        assert got == {r.id: want[r.id] for r in folded} and len(want[folded[0].id]) == 3
         got = run.matches_many(keyed, ScanWindow(), ALERT_COLUMNS, {r.id: r.cluster for r in rules})
         assert got == want
         # a rule without candidate queries (the backend refused it): the whole window is read, same matches

@@ -4,10 +4,12 @@ those and confirms them locally with the SQL. It must never miss a match; findin
 
 How it stays a superset: plain and ``|cased`` strings on keyword fields are looked up lowercased in the
 ``<field>.lc`` sub-field (``normalizer: lowercase``, ``soc.store.cluster.schema``), ``?`` widened to ``*``, OR'd
-with "no indexed ``.lc`` value" (a value longer than ``ignore_above`` is not indexed); numbers, IPs and CIDRs go to
-typed fields as they are; anything the cluster cannot answer exactly the SQL's way (regexes — Sigma's are
-case-sensitive RE2 —, keywords over the unindexed ``event.original``, non-ASCII text, field references, null and
-exists tests but on our own short ``soc.*`` fields) and every negated part become "any event" (``*:*``).
+with "no indexed ``.lc`` value" (a value longer than ``ignore_above`` is not indexed); a regex (RE2) becomes the
+strings each of its matches contains (``soc.detect.regex_literals``), looked up as ``*text*``; numbers, IPs and
+CIDRs go to typed fields as they are; anything the cluster cannot answer the SQL's way (keywords over the unindexed
+``event.original``, text that may lowercase differently in Java than in DuckDB, regexes without known strings,
+field references, null and exists tests but on our own short ``soc.*`` fields) and every negated part become "any
+event" (``*:*``).
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from sigma.types import (
     SigmaExists,
     SigmaExpansion,
     SigmaNumber,
+    SigmaRegularExpression,
+    SigmaRegularExpressionFlag,
     SigmaString,
     SpecialChars,
 )
 
 from soc import ecs
+from soc.detect.regex_literals import required_literals
 
 # pySigma's Elasticsearch backend pins pySigma < 2: installed with --no-deps (README); without it, rules have no
 # candidate queries and a cluster scan reads whole windows.
@@ -62,10 +67,18 @@ def cluster_type(field: str) -> str:
     return "keyword"
 
 
+def _lowers_alike(text: str) -> bool:
+    """Whether ``text`` lowercases the same in Python, DuckDB (``lower``) and the cluster (Java's per-code-point
+    ``toLowerCase``): ASCII, Latin-1, Latin Extended-A/B, Vietnamese (Latin Extended Additional) and combining
+    marks, but U+0130 (İ: Python gives two characters). Checked code point by code point for the three."""
+    return all(c < 0x80 or (0xC0 <= c < 0x250 and c != 0x130) or 0x300 <= c < 0x370 or 0x1E00 <= c < 0x1F00
+               for c in map(ord, text))
+
+
 def _widened_lower(s: SigmaString) -> SigmaString | None:
     """``s`` lowercased with ``?`` as ``*`` (one character in SQL may be several bytes or code units elsewhere);
-    None when its text is not ASCII (lowercasing beyond ASCII differs between engines)."""
-    if any(isinstance(p, str) and not p.isascii() for p in s.s):
+    None when some of its text may lowercase differently between engines (:func:`_lowers_alike`)."""
+    if any(isinstance(p, str) and not _lowers_alike(p) for p in s.s):
         return None
     out = SigmaString("")
     out.s = tuple(p.lower() if isinstance(p, str) else
@@ -89,14 +102,27 @@ if LuceneBackend is not None:
                 return f"_exists_:{self.escape_and_quote_field(arg.field)}"  # type: ignore[union-attr]
             return ANY
 
-        def _lc(self, field: str, values: list[SigmaString]) -> str:
-            lowered = [_widened_lower(v) for v in values]
-            if any(v is None for v in lowered):
-                return ANY
+        def _lc(self, field: str, values: list[SigmaString], *more: list[SigmaString]) -> str:
+            """Events whose lowercase ``field`` matches one of ``values`` (and one of each list of ``more``), or
+            whose ``field`` has no indexed lowercase value (too long for ``ignore_above``)."""
             sub = self.escape_and_quote_field(f"{field}.{LC}")
-            items = [self.convert_value_str(v, ConversionState()) for v in lowered if v is not None]
-            found = f"{sub}:{items[0]}" if len(items) == 1 else f"{sub}:({' OR '.join(items)})"
-            return f"({found} OR (*:* AND NOT _exists_:{sub}))"
+            found = []
+            for group in (values, *more):
+                lowered = [_widened_lower(v) for v in group]
+                if not lowered or any(v is None for v in lowered):
+                    return ANY
+                items = [self.convert_value_str(v, ConversionState()) for v in lowered if v is not None]
+                found.append(f"{sub}:{items[0]}" if len(items) == 1 else f"{sub}:({' OR '.join(items)})")
+            every = found[0] if len(found) == 1 else f"({' AND '.join(found)})"
+            return f"({every} OR (*:* AND NOT _exists_:{sub}))"
+
+        def _regex(self, field: str, value: SigmaRegularExpression) -> str:
+            """The strings every match of the regex contains (``soc.detect.regex_literals``), else any event."""
+            folding = SigmaRegularExpressionFlag.IGNORECASE in value.flags
+            groups = required_literals(str(value.regexp), ignore_case=folding)
+            if not groups:
+                return ANY
+            return self._lc(field, *[[_containing(text) for text in sorted(group)] for group in groups])
 
         def _as_string(self, value: Any) -> SigmaString | None:
             if isinstance(value, SigmaString):
@@ -120,6 +146,8 @@ if LuceneBackend is not None:
                 if kind == "keyword":
                     return self._lc(field, [SigmaString(str(value.boolean).lower()), SigmaString(str(int(value.boolean)))])
                 return ANY
+            if kind == "keyword" and isinstance(value, SigmaRegularExpression):
+                return self._regex(field, value)
             if kind == "keyword" and (text := self._as_string(value)) is not None:
                 return self._lc(field, [text])
             if kind == "number":
@@ -156,6 +184,13 @@ if LuceneBackend is not None:
             return query
 else:  # pragma: no cover
     ClusterBackend = None  # type: ignore[assignment,misc]
+
+
+def _containing(text: str) -> SigmaString:
+    """The wildcard pattern ``*text*`` (``text`` taken literally)."""
+    out = SigmaString("")
+    out.s = (SpecialChars.WILDCARD_MULTI, text, SpecialChars.WILDCARD_MULTI)
+    return out
 
 
 def _short_keyword(field: str) -> bool:
