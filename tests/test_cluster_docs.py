@@ -9,7 +9,7 @@ from datetime import date, datetime
 import orjson
 import pyarrow as pa
 
-from soc.store.cluster.docs import iso, json_sources
+from soc.store.cluster.docs import IGNORE_ABOVE, UNINDEXED, iso, json_sources
 from soc.store.duck import connect
 
 
@@ -69,3 +69,17 @@ def test_json_sources_are_the_documents_to_doc_builds():
 def test_a_batch_with_only_ids_gives_minimal_documents():
     out = json_sources(connect(), pa.table({"event.id": ["a", "b"]}))
     assert [orjson.loads(text) for *_, text in out] == [{"event.id": "a"}, {"event.id": "b"}]
+
+
+def test_values_too_long_to_index_are_named_in_the_document():
+    """A value past ``ignore_above`` (a list: its elements together) is named in ``soc.unindexed_fields``: a cluster
+    scan finds such events there, since their lowercase sub-field holds nothing."""
+    long, wide = "x" * (IGNORE_ABOVE + 1), "đ" * 4100  # 4,100 characters, 8,200 bytes: named (more is allowed)
+    table = pa.table({"event.id": ["a", "b", "c", "d"],
+                      "url.original": [long, "short", None, wide],
+                      "related.user": [["u"], ["v", long], [], None]})
+    docs = [json.loads(text) for *_, text in json_sources(connect(), table)]
+    assert [d.get(UNINDEXED) for d in docs] == [["url.original"], ["related.user"], None, ["url.original"]]
+    assert docs[0]["url.original"] == long and docs[1]["related.user"] == ["v", long]  # the values themselves kept
+    short = pa.table({"event.id": ["e"], "url.original": ["x" * IGNORE_ABOVE]})
+    assert UNINDEXED not in json.loads(next(iter(json_sources(connect(), short)))[3])

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from soc.searchlang import QueryError
-from soc.store.cluster.docs import iso, local_view, parse_time
+from soc.store.cluster.docs import UNINDEXED, iso, local_view, parse_time
 from soc.store.detection import ALL_EVENTS, EmbeddedDetection, ViewDetection
 from soc.store.events_api import DetectionRun, QueryFailed
 from soc.store.types import ScanWindow
@@ -127,20 +127,37 @@ class ClusterDetection(DetectionRun):
 
     def _tightened(self, queries: Sequence[str]) -> list[str]:
         """``queries`` with each "no indexed ``<field>.lc`` value" clause (there for values longer than
-        ``ignore_above``, which are not indexed) narrowed, on Elasticsearch, to the events whose ``_ignored`` names
-        the field (Elasticsearch records values skipped for ``ignore_above`` there; OpenSearch does not), for the
-        fields every index maps ``.lc`` (an index made before that sub-field keeps the wide clause)."""
-        if self._store.kind != "elasticsearch":
-            return list(queries)
+        ``ignore_above``, which are not indexed) narrowed to the events that hold such a value: those whose
+        ``soc.unindexed_fields`` names the field (written with every document since that field is mapped); in
+        indices older than that mapping, on Elasticsearch those whose ``_ignored`` names the field's ``.lc``
+        (OpenSearch does not record it: there the wide clause stays). Only for fields every index maps ``.lc``
+        (elsewhere no value is found by ``.lc``, so every event must stay a candidate)."""
         names = sorted({m for q in queries for m in _LONG.findall(q)})
         if not names:
             return list(queries)
         lcs = [_unescape(n) + ".lc" for n in names]
-        caps = self._store.conn.request("GET", f"/{self._store.pattern}/_field_caps", params={
-            "fields": ",".join(lcs), "include_unmapped": "true", "allow_no_indices": "true"}).get("fields", {})
+        answer = self._store.conn.request("GET", f"/{self._store.pattern}/_field_caps", params={
+            "fields": ",".join([*lcs, UNINDEXED]), "include_unmapped": "true", "allow_no_indices": "true"})
+        caps = answer.get("fields", {})
         mapped = {n for n, lc in zip(names, lcs, strict=True) if caps.get(lc) and "unmapped" not in caps[lc]}
-        return [_LONG.sub(lambda m: f"_ignored:{m.group(1)}.lc" if m.group(1) in mapped else m.group(0), q)
-                for q in queries]
+        marker = caps.get(UNINDEXED) or {"unmapped": {}}
+        older = (marker["unmapped"].get("indices") or answer.get("indices") or ["*"]) if "unmapped" in marker else []
+        if len(older) > 100:
+            older = ["*"]
+
+        def narrowed(m: re.Match) -> str:
+            name, wide = m.group(1), m.group(0)
+            if name not in mapped:
+                return wide
+            before = f"_ignored:{name}.lc" if self._store.kind == "elasticsearch" else wide
+            if not older:
+                return f"{UNINDEXED}:{_value(_unescape(name))}"
+            if older == ["*"]:
+                return before
+            return (f"({UNINDEXED}:{_value(_unescape(name))} OR "
+                    f"(_index:({' OR '.join(_value(i) for i in older)}) AND {before}))")
+
+        return [_LONG.sub(narrowed, q) for q in queries]
 
     def matches(self, queries: Sequence[str], window: ScanWindow, columns: Mapping[str, Sequence[str]]
                 ) -> list[dict[str, Any]]:
@@ -169,6 +186,11 @@ _LONG = re.compile(r"\(\*:\* AND NOT _exists_:((?:[^\s()\\]|\\.)+)\.lc\)")  # so
 
 def _unescape(name: str) -> str:
     return re.sub(r"\\(.)", r"\1", name)
+
+
+def _value(text: str) -> str:
+    """``text`` as one term of a query string (every character the syntax reserves escaped)."""
+    return re.sub(r'([+\-=&|><!(){}\[\]^"~*?:\\/ .])', r"\\\1", text)
 
 
 def _any_of(queries: Sequence[str]) -> dict[str, Any]:

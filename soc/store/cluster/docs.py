@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from soc import ecs
 from soc.store.duck import connect, ident, literal
@@ -19,6 +20,11 @@ from soc.store.duck import connect, ident, literal
 _ARROW = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int64(), "DOUBLE": pa.float64(),
           "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "VARCHAR[]": pa.list_(pa.string())}
 _SAFE = re.compile(r"[^a-z0-9_.-]")
+IGNORE_ABOVE = 8191  # longest keyword value indexed (UTF-16 units; 4 bytes each stay under Lucene's term limit)
+# The string fields of a document whose value (an element, for a list) is too long to be indexed: a cluster scan
+# finds those events by this field (their ``<field>.lc`` is empty), where it would otherwise read every event
+# without an indexed value (soc.store.cluster.detection).
+UNINDEXED = "soc.unindexed_fields"
 
 
 def iso(moment: datetime) -> str:
@@ -58,6 +64,31 @@ def _json_expr(name: str, kind: pa.DataType) -> str:
     return f"{key} || to_json({col})"
 
 
+def _unindexed_member(table: pa.Table) -> str | None:
+    """SQL for the :data:`UNINDEXED` member (names of the fields too long to index), None when no value of
+    ``table`` is (most batches: then it costs one length check per string column). Lengths in bytes: never fewer
+    than the UTF-16 units the cluster counts."""
+    checks = []
+    for f, column in zip(table.schema, table.columns, strict=True):
+        values = column
+        if pa.types.is_list(f.type) or pa.types.is_large_list(f.type):
+            values = pc.list_flatten(column)
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)) or len(values) == 0:
+            continue
+        longest = pc.max(pc.binary_length(values)).as_py()
+        if longest is None or longest <= IGNORE_ABOVE:
+            continue
+        col = ident(f.name)
+        # a list: its elements' bytes together (never less than its longest element's: marks a superset)
+        size = f"strlen(array_to_string({col}, ''))" if values is not column else f"strlen({col})"
+        checks.append((f"{size} > {IGNORE_ABOVE}", literal(orjson.dumps(f.name).decode())))
+    if not checks:
+        return None
+    key = literal(orjson.dumps(UNINDEXED).decode() + ":[")
+    names = ", ".join(f"CASE WHEN {test} THEN {name} END" for test, name in checks)
+    return f"CASE WHEN {' OR '.join(test for test, _ in checks)} THEN {key} || concat_ws(',', {names}) || ']' END"
+
+
 def json_sources(con: Any, table: pa.Table, rows: int = 2000) -> Iterator[tuple[str, str | None, str | None, str]]:
     """``(event.id, event.dataset, "YYYY-MM" of @timestamp, document JSON)`` per row of ``table``: the same
     document the rows hold (None and empty lists left out), written as JSON by DuckDB a column at a time (values escaped by DuckDB's JSON
@@ -65,6 +96,8 @@ def json_sources(con: Any, table: pa.Table, rows: int = 2000) -> Iterator[tuple[
     start before the last document is written."""
     members = [_json_expr(f.name, f.type) for f, c in zip(table.schema, table.columns, strict=True)
                if c.null_count < len(c)]
+    if long := _unindexed_member(table):
+        members.append(long)
     names = set(table.column_names)
     dataset = ident("event.dataset") if "event.dataset" in names else "NULL"
     month = f"strftime({ident('@timestamp')}, '%Y-%m')" if "@timestamp" in names else "NULL"

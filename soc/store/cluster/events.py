@@ -56,7 +56,7 @@ class ClusterEventStore(events_api.EventStore):
 
     query_language = "duckdb"
 
-    def __init__(self, conn: Connection, prefix: str, data_dir: Path, retention_days: int = 365):
+    def __init__(self, conn: Connection, prefix: str, data_dir: Path, retention_days: int = names.RETENTION_DAYS):
         self.conn = conn
         self.kind = conn.kind
         self.prefix = prefix

@@ -106,7 +106,7 @@ def check_lines(conn: Connection, prefix: str, days: int | None, engine: str, ba
                        "deletes what is older than the retention")]
     out: list[tuple[bool, str]] = []
     for layout in ("stream", "monthly"):
-        path, _ = policy(prefix, layout, days or 365, engine)
+        path, _ = policy(prefix, layout, days or names.RETENTION_DAYS, engine)
         name = policy_names(prefix)[layout]
         stored = _stored(conn, path, name, engine)
         if stored is None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from soc.store.cluster.docs import index_part
 
+RETENTION_DAYS = 366  # 12 months (the legal minimum for system logs) when the config names none
+
 
 def namespace_of(prefix: str) -> str:
     """The namespace part of a stream name for the store whose indices start with ``prefix`` (``soc-<ns>``)."""

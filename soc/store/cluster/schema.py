@@ -16,13 +16,14 @@ from soc import ecs
 from soc.store.cluster import lifecycle as lc
 from soc.store.cluster import names
 from soc.store.cluster.connection import ClusterError, Connection
+from soc.store.cluster.docs import IGNORE_ABOVE, UNINDEXED
 from soc.store.cluster.privileges import check_privileges
 
-KEYWORD = {"type": "keyword", "ignore_above": 8191}
+KEYWORD = {"type": "keyword", "ignore_above": IGNORE_ABOVE}
 # Every keyword field also indexes its value lowercased in ``<field>.lc`` (searched, never sorted or aggregated):
 # a cluster scan's candidate queries (soc.detect.cluster_backend) match Sigma's case-insensitive strings there.
 EVENT_KEYWORD = {**KEYWORD, "fields": {"lc": {"type": "keyword", "normalizer": "lowercase", "doc_values": False,
-                                              "ignore_above": 8191}}}
+                                              "ignore_above": IGNORE_ABOVE}}}
 STATE_KINDS = ("alerts", "cases", "notes", "suppressions", "audit", "checkpoints", "watermarks", "counters",
                "indicators")
 
@@ -56,6 +57,8 @@ def ecs_properties() -> dict[str, Any]:
             node = child["properties"]
         else:
             node[parts[-1]] = _leaf(name, kind)
+    soc = root.setdefault("soc", {"properties": {}})["properties"]
+    soc[UNINDEXED.removeprefix("soc.")] = dict(KEYWORD)  # written by the cluster store only (docs.json_sources)
     return root
 
 

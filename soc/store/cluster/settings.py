@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from soc.config import Config, ConfigError
+from soc.store.cluster import names
 
 KINDS = ("elasticsearch", "opensearch")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
@@ -25,7 +26,7 @@ class ClusterSettings:
     verify_certs: bool = True
     ca_file: str | None = None
     fingerprint: str | None = None
-    retention_days: int = 365
+    retention_days: int = names.RETENTION_DAYS
     api_key: str | None = field(default=None, repr=False)
     username: str | None = None
     password: str | None = field(default=None, repr=False)
