@@ -87,9 +87,13 @@ def test_check_says_what_is_missing_and_namespaces_never_read_each_other(opensea
         assert (store.events.count(), second.events.count()) == (5, 7)
         store.events.conn.request("DELETE", "/_index_template/soc-iso-state")
         store.events.conn.request("DELETE", "/soc-iso-state-audit")
+        older = schema.templates("soc-iso")["soc-iso-ecs"][1]  # as an older version put it: no unindexed_fields
+        del older["template"]["mappings"]["properties"]["soc"]["properties"]["unindexed_fields"]
+        store.events.conn.request("PUT", "/_component_template/soc-iso-ecs", older)
         lines = schema.check(store.events.conn, store.events.prefix, 365)
     bad = [line for ok, line in lines if not ok]
-    assert bad == ["template soc-iso-state: missing — run `soc store init`",
+    assert bad == ["template soc-iso-ecs: soc.unindexed_fields missing — run `soc store init`",
+                   "template soc-iso-state: missing — run `soc store init`",
                    "index soc-iso-state-audit: missing — run `soc store init`"]
 
 

@@ -92,6 +92,18 @@ def templates(prefix: str, engine: str = "none") -> dict[str, tuple[str, dict[st
     }
 
 
+def _leaves(props: dict[str, Any], parent: str = "") -> set[str]:
+    """Dotted names of the fields a mapping's ``properties`` define."""
+    out: set[str] = set()
+    for key, value in props.items():
+        name = f"{parent}{key}"
+        if isinstance(value, dict) and "properties" in value:
+            out |= _leaves(value["properties"], name + ".")
+        else:
+            out.add(name)
+    return out
+
+
 def lifecycle(conn: Connection) -> str:
     """Which lifecycle engine the cluster offers: ``ilm``, ``ism`` or ``none`` (then ``prune`` keeps retention)."""
     return lc.engine_of(conn)
@@ -191,8 +203,9 @@ def check(conn: Connection, prefix: str, retention_days: int | None = None) -> l
         if api == "/_component_template/" and name.endswith("-ecs"):
             props = inner.get("template", {}).get("mappings", {}).get("properties", {})
             want = body["template"]["mappings"]["properties"]
-            missing = [k for k in want if k not in props]
-            out.append((not missing, f"template {name}" + (f": fields missing under {', '.join(missing[:5])} — run "
+            missing = sorted(_leaves(want) - _leaves(props))
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            out.append((not missing, f"template {name}" + (f": {', '.join(missing[:5])}{more} missing — run "
                                                            "`soc store init`" if missing else "")))
         elif name.endswith("-stream") and "data_stream" not in inner:
             out.append((False, f"template {name}: not a data stream template — run `soc store init`"))
