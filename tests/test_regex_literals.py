@@ -105,3 +105,15 @@ def test_what_is_known_and_what_is_refused():
     assert required_literals(r"a*b?") == []
     for refused in (r"[[:alpha:]]abc", r"\pLabc", r"\Qabc\E", r"abc\z", r"ab(?i)cd", r"(unclosed"):
         assert required_literals(refused) == [], refused  # RE2-only or unreadable syntax: nothing claimed
+
+
+def test_re2_folds_ascii_letters_with_only_the_kelvin_sign_and_the_long_s():
+    """The premise of splitting at ``s`` only: under ``(?i)`` RE2 finds an ASCII letter as a non-ASCII character only
+    for ``k`` (U+212A, which the cluster lowercases to ``k``) and ``s`` (U+017F, which lowercasing keeps)."""
+    db = duckdb.connect()
+    db.execute("CREATE TABLE c AS SELECT unnest(?) AS ch",
+               [[chr(c) for c in range(0x80, 0x30000) if not 0xD800 <= c < 0xE000]])
+    folded = {letter: [ord(ch) for (ch,) in db.execute("SELECT ch FROM c WHERE regexp_matches(ch, ?)",
+                                                        [f"(?i)^{letter}$"]).fetchall()]
+              for letter in "abcdefghijklmnopqrstuvwxyz"}
+    assert {k: v for k, v in folded.items() if v} == {"k": [0x212A], "s": [0x17F]}
