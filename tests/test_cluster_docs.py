@@ -81,5 +81,7 @@ def test_values_too_long_to_index_are_named_in_the_document():
     docs = [json.loads(text) for *_, text in json_sources(connect(), table)]
     assert [d.get(UNINDEXED) for d in docs] == [["url.original"], ["related.user"], None, ["url.original"]]
     assert docs[0]["url.original"] == long and docs[1]["related.user"] == ["v", long]  # the values themselves kept
+    encoded = pa.table({"event.id": ["e", "f"], "url.original": pa.array([long, "s"]).dictionary_encode()})
+    assert [json.loads(text).get(UNINDEXED) for *_, text in json_sources(connect(), encoded)] == [["url.original"], None]
     short = pa.table({"event.id": ["e"], "url.original": ["x" * IGNORE_ABOVE]})
     assert UNINDEXED not in json.loads(next(iter(json_sources(connect(), short)))[3])

@@ -64,23 +64,31 @@ def _json_expr(name: str, kind: pa.DataType) -> str:
     return f"{key} || to_json({col})"
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    views = getattr(pa.types, "is_string_view", lambda _: False)
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or views(kind)
+
+
 def _unindexed_member(table: pa.Table) -> str | None:
     """SQL for the :data:`UNINDEXED` member (names of the fields too long to index), None when no value of
     ``table`` is (most batches: then it costs one length check per string column). Lengths in bytes: never fewer
     than the UTF-16 units the cluster counts."""
     checks = []
     for f, column in zip(table.schema, table.columns, strict=True):
-        values = column
-        if pa.types.is_list(f.type) or pa.types.is_large_list(f.type):
-            values = pc.list_flatten(column)
-        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)) or len(values) == 0:
+        listed = pa.types.is_list(f.type) or pa.types.is_large_list(f.type)
+        values = pc.list_flatten(column) if listed else column
+        if pa.types.is_dictionary(values.type):
+            values = values.cast(values.type.value_type)
+        if not _is_text(values.type) or len(values) == 0:
             continue
+        if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+            values = values.cast(pa.large_string())  # string views
         longest = pc.max(pc.binary_length(values)).as_py()
         if longest is None or longest <= IGNORE_ABOVE:
             continue
         col = ident(f.name)
         # a list: its elements' bytes together (never less than its longest element's: marks a superset)
-        size = f"strlen(array_to_string({col}, ''))" if values is not column else f"strlen({col})"
+        size = f"strlen(array_to_string({col}, ''))" if listed else f"strlen({col})"
         checks.append((f"{size} > {IGNORE_ABOVE}", literal(orjson.dumps(f.name).decode())))
     if not checks:
         return None
