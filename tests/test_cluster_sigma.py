@@ -69,6 +69,17 @@ detection:
   condition: sel
 level: medium
 """,
+    "exists.yml": """
+title: a named executable of the user1 accounts
+id: 30000000-0000-0000-0000-00000000000d
+logsource: {product: csigma}
+detection:
+  sel:
+    process.executable|exists: true
+    user.name|startswith: user1
+  condition: sel
+level: low
+""",
     "cidr.yml": """
 title: from the management network
 id: 30000000-0000-0000-0000-000000000004
@@ -162,6 +173,7 @@ def _events() -> pa.Table:
         {"process.command_line": "psql -c ſelect name FROM congdan", "user.name": "dba"},
         {"process.command_line": "open https://\u212aUBET.example/", "user.name": "carol"},
         {"process.command_line": "whoami\t/all; Select 1 From dual", "user.name": "dave"},
+        {"process.executable": "E:\\" + "x" * 9000 + ".exe", "user.name": "user1-long"},  # exists, not indexed
         {"http.response.status_code": 503, "event.original": "GET / 503 evilstring here"},
         {"http.response.status_code": 418, "event.original": "GET /tea 418"},
         {"http.response.status_code": 404, "event.original": "GET /x 404 EVILSTRING"},
@@ -193,7 +205,7 @@ def _alerts(cfg) -> set[tuple]:
 
 
 NARROW = ("case.yml", "long.yml", "cidr.yml", "numbers.yml", "fails.yml", "regex.yml", "regex_fold.yml",
-          "vietnamese.yml")  # candidates: under half the events
+          "vietnamese.yml", "exists.yml")  # candidates: under half the events
 
 
 def _rules(folder: Path, names=tuple(RULES)) -> Path:
@@ -280,6 +292,11 @@ def test_cluster_reads_only_candidates_and_a_rule_without_any_reads_its_window(n
                                {r.id: r.cluster for r in folded})
         assert run._last.events == 4
         assert got == {r.id: want[r.id] for r in folded} and len(want[folded[0].id]) == 3
+        # exists: the indexed executables and the one too long to index (soc.unindexed_fields), of user1*
+        named = [r for r in rules if r.rule.title.startswith("a named executable")]
+        got = run.matches_many([(r.id, r.queries) for r in named], ScanWindow(), ALERT_COLUMNS,
+                               {r.id: r.cluster for r in named})
+        assert run._last.events == 12 and len(want[named[0].id]) == 12 and got == {named[0].id: want[named[0].id]}
         got = run.matches_many(keyed, ScanWindow(), ALERT_COLUMNS, {r.id: r.cluster for r in rules})
         assert got == want
         # a rule without candidate queries (the backend refused it): the whole window is read, same matches
@@ -329,7 +346,7 @@ def test_an_index_made_before_long_values_were_named_keeps_its_long_values_candi
         assert "soc.unindexed_fields:process\\.command_line" in query and f"_index:({_escaped(index)})" in query
         run.matches_many([(r.id, r.queries) for r in rules], ScanWindow(), ALERT_COLUMNS,
                          {r.id: r.cluster for r in rules})
-        # read: the two long lines (the old index's by the wide clause, kept for that index only) — not all 58
+        # read: the two long lines (the old index's by the wide clause, kept for that index only) — not all 62
         assert run._last.events == 2
 
 

@@ -8,8 +8,7 @@ with "no indexed ``.lc`` value" (a value longer than ``ignore_above`` is not ind
 strings each of its matches contains (``soc.detect.regex_literals``), looked up as ``*text*``; numbers, IPs and
 CIDRs go to typed fields as they are; anything the cluster cannot answer the SQL's way (keywords over the unindexed
 ``event.original``, text that may lowercase differently in Java than in DuckDB, regexes without known strings,
-field references, null and exists tests but on our own short ``soc.*`` fields) and every negated part become "any
-event" (``*:*``).
+field references, null tests and exists tests on lists) and every negated part become "any event" (``*:*``).
 """
 
 from __future__ import annotations
@@ -137,6 +136,10 @@ if LuceneBackend is not None:
             kind = cluster_type(field) if field else "none"
             if isinstance(value, SigmaExists) and value.exists and _short_keyword(field):
                 return f"_exists_:{self.escape_and_quote_field(field)}"
+            if isinstance(value, SigmaExists) and value.exists and kind == "keyword" and not _listed(field):
+                # the SQL's IS NOT NULL: an indexed value, or one too long to index (the scan narrows that clause)
+                sub = self.escape_and_quote_field(f"{field}.{LC}")
+                return f"(_exists_:{self.escape_and_quote_field(field)} OR (*:* AND NOT _exists_:{sub}))"
             if isinstance(value, SigmaExpansion):
                 return self.convert_condition_or(ConditionOR(
                     [ConditionFieldEqualsValueExpression(field, v) for v in value.values], cond.source), state)
@@ -191,6 +194,11 @@ def _containing(text: str) -> SigmaString:
     out = SigmaString("")
     out.s = (SpecialChars.WILDCARD_MULTI, text, SpecialChars.WILDCARD_MULTI)
     return out
+
+
+def _listed(field: str) -> bool:
+    """A list field: an empty list is a value to the SQL but no field in a cluster document."""
+    return ecs.field_type(field).endswith(ecs.ARRAY_SUFFIX)
 
 
 def _short_keyword(field: str) -> bool:
