@@ -39,6 +39,8 @@ class ClusterDetection(DetectionRun):
         self._last: EmbeddedDetection | None = None  # the run the last rule read (values() reads it)
         self._key: str | None = None
         self._whole: dict[str, EmbeddedDetection] = {}  # whole windows read, by scope
+        self._sizes: dict[str, int] = {}  # events of each scope counted (correlations often share one)
+        self._caps: dict[str, Any] = {}  # _field_caps answers by field, and "" → every index read (one run's)
 
     def __exit__(self, *exc: object) -> None:
         runs = {id(r): r for r in [*self._whole.values(), *([self._last] if self._last else [])]}
@@ -114,7 +116,10 @@ class ClusterDetection(DetectionRun):
                 pending += [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
                 continue
             accepted.append(query)
-        if counted * 2 > self._total({"bool": {"filter": scope}}):
+        whole = repr(scope)
+        if whole not in self._sizes:
+            self._sizes[whole] = self._total({"bool": {"filter": scope}})
+        if counted * 2 > self._sizes[whole]:
             return None
         found: dict[str, dict[str, Any]] = {}
         for query in accepted:
@@ -136,12 +141,10 @@ class ClusterDetection(DetectionRun):
         if not names:
             return list(queries)
         lcs = [_unescape(n) + ".lc" for n in names]
-        answer = self._store.conn.request("GET", f"/{self._store.pattern}/_field_caps", params={
-            "fields": ",".join([*lcs, UNINDEXED]), "include_unmapped": "true", "allow_no_indices": "true"})
-        caps = answer.get("fields", {})
+        caps = self._field_caps([*lcs, UNINDEXED])
         mapped = {n for n, lc in zip(names, lcs, strict=True) if caps.get(lc) and "unmapped" not in caps[lc]}
         marker = caps.get(UNINDEXED) or {"unmapped": {}}
-        older = (marker["unmapped"].get("indices") or answer.get("indices") or ["*"]) if "unmapped" in marker else []
+        older = (marker["unmapped"].get("indices") or caps[""] or ["*"]) if "unmapped" in marker else []
         if len(older) > 100:
             older = ["*"]
 
@@ -158,6 +161,18 @@ class ClusterDetection(DetectionRun):
                     f"(_index:({' OR '.join(_value(i) for i in older)}) AND {before}))")
 
         return [_LONG.sub(narrowed, q) for q in queries]
+
+    def _field_caps(self, fields: list[str]) -> dict[str, Any]:
+        """The cluster's ``_field_caps`` of ``fields`` (asked once per run for each field: mappings do not change
+        while a scan reads), and under ``""`` the indices read."""
+        ask = [f for f in fields if f not in self._caps]
+        if ask:
+            answer = self._store.conn.request("GET", f"/{self._store.pattern}/_field_caps", params={
+                "fields": ",".join(ask), "include_unmapped": "true", "allow_no_indices": "true"})
+            got = answer.get("fields", {})
+            self._caps.update({f: got.get(f) for f in ask})
+            self._caps.setdefault("", answer.get("indices") or [])
+        return self._caps
 
     def matches(self, queries: Sequence[str], window: ScanWindow, columns: Mapping[str, Sequence[str]]
                 ) -> list[dict[str, Any]]:

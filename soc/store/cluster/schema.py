@@ -121,9 +121,10 @@ def init(conn: Connection, prefix: str, retention_days: int) -> list[str]:
         done.append(f"no ILM/ISM on this cluster: `soc compact` keeps the retention ({retention_days} days)")
     stream_name = f"{prefix}-stream"
     streams = True
-    for name, (api, body) in templates(prefix, engine).items():  # components first: the index templates name them
+    bodies = templates(prefix, engine)
+    for name, (api, body) in bodies.items():  # components first: the index templates name them
         if name == f"{prefix}-events":
-            body["_meta"] = {"managed_by": "soc", "data_streams": _put_stream(conn, prefix, engine, done)}
+            body["_meta"] = {"managed_by": "soc", "data_streams": _put_stream(conn, prefix, *bodies[stream_name], done)}
             streams = body["_meta"]["data_streams"]
         if name == stream_name:
             continue
@@ -143,10 +144,9 @@ def init(conn: Connection, prefix: str, retention_days: int) -> list[str]:
     return done
 
 
-def _put_stream(conn: Connection, prefix: str, engine: str, done: list[str]) -> bool:
+def _put_stream(conn: Connection, prefix: str, api: str, body: dict[str, Any], done: list[str]) -> bool:
     """Put the data stream template; False when the engine refuses data streams (the monthly indices then)."""
     name = f"{prefix}-stream"
-    api, body = templates(prefix, engine)[name]
     try:
         conn.request("PUT", api + name, body)
     except ClusterError as exc:
